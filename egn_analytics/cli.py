@@ -1,0 +1,100 @@
+"""``egn`` command line: generate the embedded data, serve the dashboards (room for more verbs).
+
+Errors are reported as one French line on stderr with a non-zero exit code, never a traceback:
+the CLI is what statisticians script against.
+"""
+
+from __future__ import annotations
+
+import importlib
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from egn_analytics.config import get_settings
+
+app = typer.Typer(
+    name="egn",
+    help="EGN Analytics : continuité pédagogique et équipement numérique (EGN 2020).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _peak_rss_mib() -> float:
+    """Peak resident memory of this process, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"erreur : {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def synth(
+    out: Annotated[Path | None, typer.Option(help="Dossier de sortie (défaut : data/raw).")] = None,
+    scale: Annotated[float, typer.Option(help="Échelle (1 = taille nationale / publiée).")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Graine du générateur.")] = 2020,
+    ent_events: Annotated[
+        int | None, typer.Option(help="Nombre d'événements ENT (défaut : 2 000 000 × échelle).")
+    ] = None,
+    ent_format: Annotated[
+        str, typer.Option(help="Format des journaux ENT : csv.gz, csv, parquet, jsonl.")
+    ] = "csv.gz",
+    only: Annotated[
+        list[str] | None,
+        typer.Option(help="Familles à écrire (etablissements, enquetes, ent, cned, textes, calendrier)."),
+    ] = None,
+    if_missing: Annotated[
+        bool, typer.Option("--if-missing", help="Ne rien faire si le manifeste existe déjà.")
+    ] = False,
+) -> None:
+    """Écrire le jeu de données synthétique embarqué (fichiers bruts + manifest.json)."""
+    from egn_analytics.synth import MANIFEST, generate
+
+    target = out or get_settings().raw_dir
+    if if_missing and (target / MANIFEST).is_file():
+        typer.echo(f"données déjà présentes dans {target} (manifest.json) : rien à faire")
+        return
+    start = time.perf_counter()
+    try:
+        kwargs = {"families": tuple(only)} if only else {}
+        manifest = generate(target, seed=seed, scale=scale, ent_events=ent_events,
+                            ent_format=ent_format, **kwargs)  # fmt: skip
+    except (ValueError, OSError) as exc:
+        _fail(str(exc))
+        return
+    total = sum(f.bytes for f in manifest.files)
+    typer.echo(
+        f"{len(manifest.files)} fichiers synthétiques écrits dans {target} "
+        f"({total / 1e6:,.1f} Mo) en {time.perf_counter() - start:,.1f} s ; "
+        f"mémoire max {_peak_rss_mib():,.0f} Mio".replace(",", " ")
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Adresse d'écoute.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8050,
+    debug: Annotated[bool, typer.Option(help="Mode débogage de Dash.")] = False,
+) -> None:
+    """Servir les tableaux de bord (Dash) sur les données du dossier data/."""
+    # The library never imports dash: the dashboards package is loaded by name, here only.
+    dashboards = importlib.import_module("dashboards.app")
+    dash_app = dashboards.create_app()
+    typer.echo(f"EGN Analytics : http://{host}:{port}/")
+    dash_app.run(host=host, port=port, debug=debug)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

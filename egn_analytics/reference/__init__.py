@@ -1,0 +1,43 @@
+"""Nomenclatures shipped in the package: territories, holiday zones, calendar, EGN themes."""
+
+from egn_analytics.reference.calendar import (
+    calendar,
+    count_school_days,
+    holiday_days,
+    holiday_periods,
+    holidays_2019_2020,
+    public_holidays,
+    school_days,
+)
+from egn_analytics.reference.nomenclatures import (
+    ZONES,
+    academie_aliases,
+    academie_code,
+    academie_key_expr,
+    academies,
+    departements,
+    phases_covid,
+    propositions,
+    regions_academiques,
+    themes,
+)
+
+__all__ = [
+    "ZONES",
+    "academie_aliases",
+    "academie_code",
+    "academie_key_expr",
+    "academies",
+    "calendar",
+    "count_school_days",
+    "departements",
+    "holiday_days",
+    "holiday_periods",
+    "holidays_2019_2020",
+    "phases_covid",
+    "propositions",
+    "public_holidays",
+    "regions_academiques",
+    "school_days",
+    "themes",
+]

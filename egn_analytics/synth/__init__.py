@@ -1,0 +1,122 @@
+"""Generator of the embedded synthetic raw dataset (seeded, deterministic, scalable).
+
+``generate(out_dir)`` writes every source family in the raw formats real users bring, then a
+``manifest.json`` listing each file with its size, row count and content hash, and a French
+notice that the data are synthetic. Same seed and options → byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from egn_analytics import SYNTHETIC_NOTICE
+from egn_analytics.io import write_text_atomic
+from egn_analytics.synth.common import GENERATOR_VERSION, SYNTHETIC_TAG, FileRecord
+
+MANIFEST = "manifest.json"
+#: ENT events at scale 1 (the embedded default); ``egn synth --ent-events`` overrides.
+DEFAULT_ENT_EVENTS = 2_000_000
+
+README_TEXT = f"""{SYNTHETIC_NOTICE}
+
+Ce dossier a été écrit par le générateur d'EGN Analytics (`egn synth` / `make data`).
+Chaque fichier porte la mention {SYNTHETIC_TAG} dans son nom ; `manifest.json` en donne la liste,
+la taille, le nombre de lignes, l'empreinte SHA-256, la graine et l'échelle.
+
+Les chiffres agrégés (taux pondérés des enquêtes, ordres de grandeur des ENT et du CNED) sont
+calés sur des chiffres publiés (DEPP 2020, INSEE, ministère) ; les individus, établissements,
+identifiants et textes sont inventés. Ne pas diffuser comme des données réelles.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What ``generate`` wrote (also serialised to ``manifest.json``)."""
+
+    out_dir: Path
+    seed: int
+    scale: float
+    ent_events: int
+    ent_format: str
+    files: tuple[FileRecord, ...]
+    seconds: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "synthetic": True,
+            "notice": SYNTHETIC_NOTICE,
+            "generator_version": GENERATOR_VERSION,
+            "seed": self.seed,
+            "scale": self.scale,
+            "ent_events": self.ent_events,
+            "ent_format": self.ent_format,
+            "files": [f.as_dict() for f in self.files],
+        }
+
+
+def generate(
+    out_dir: str | Path,
+    seed: int = 2020,
+    scale: float = 1.0,
+    ent_events: int | None = None,
+    ent_format: str = "csv.gz",
+    families: tuple[str, ...] = ("etablissements", "enquetes", "ent", "cned", "textes", "calendrier"),
+) -> Manifest:
+    """Write the synthetic raw dataset to ``out_dir`` and return its manifest.
+
+    ``scale`` multiplies the number of établissements, survey samples, texts and (unless
+    ``ent_events`` is given) ENT events; 1.0 is national size for the directory and the
+    published sizes for the surveys and texts.
+    """
+    from egn_analytics.synth.calendar_export import write_calendar
+    from egn_analytics.synth.cned import write_cned
+    from egn_analytics.synth.ent import write_ent
+    from egn_analytics.synth.etablissements import make_etablissements, write_etablissements
+    from egn_analytics.synth.survey import write_surveys
+    from egn_analytics.synth.texts import write_texts
+
+    if scale <= 0:
+        raise ValueError(f"l'échelle doit être positive (reçu {scale})")
+    if ent_format not in {"csv.gz", "csv", "parquet", "jsonl"}:
+        raise ValueError(f"format ENT inconnu : {ent_format!r} (csv.gz, csv, parquet, jsonl)")
+    start = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    n_events = int(ent_events if ent_events is not None else round(DEFAULT_ENT_EVENTS * scale))
+    etab = make_etablissements(seed, scale)
+    records: list[FileRecord] = []
+    if "etablissements" in families:
+        records.append(write_etablissements(etab, out))
+    if "enquetes" in families:
+        records += write_surveys(etab, out, seed, scale)
+    if "ent" in families:
+        records += write_ent(etab, out, seed, n_events, ent_format)
+    if "cned" in families:
+        records += write_cned(out, seed)
+    if "textes" in families:
+        records += write_texts(out, seed, scale)
+    if "calendrier" in families:
+        records.append(write_calendar(out))
+    write_text_atomic(out / f"LISEZMOI_{SYNTHETIC_TAG}.txt", README_TEXT)
+    manifest = Manifest(
+        out, seed, scale, n_events, ent_format, tuple(sorted(records, key=lambda r: r.path)),
+        time.perf_counter() - start,
+    )  # fmt: skip
+    write_text_atomic(
+        out / MANIFEST, json.dumps(manifest.as_dict(), ensure_ascii=False, indent=2) + "\n"
+    )
+    return manifest
+
+
+def read_manifest(raw_dir: str | Path) -> dict[str, object]:
+    """The manifest of a generated folder; ``FileNotFoundError`` names the expected path."""
+    path = Path(raw_dir) / MANIFEST
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} introuvable : lancez `make data` ou `egn synth`")
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+__all__ = ["DEFAULT_ENT_EVENTS", "MANIFEST", "Manifest", "generate", "read_manifest"]
