@@ -436,13 +436,13 @@ def _sample(frame: pl.DataFrame, pop: Population, scale: float, rng: np.random.G
         ).alias("strate"),
         (pl.col(pop.unit_col) if pop.unit_col else pl.lit(1)).cast(pl.Int64).alias("M"),
     )
-    # Collapse strata with fewer than 2 établissements into their region's "autres" stratum.
-    frame = frame.with_columns(
-        pl.when(pl.len().over("strate") < 2)
-        .then(pl.col("code_region_academique") + "-autres")
-        .otherwise(pl.col("strate"))
-        .alias("strate")
-    )
+    # Collapse strata with fewer than 2 établissements into their region's largest stratum,
+    # so that every stratum has at least two PSUs and its variance can be estimated.
+    sizes = frame.group_by("code_region_academique", "strate").len().sort("len", "strate", descending=True)
+    largest = sizes.group_by("code_region_academique").agg(pl.first("strate").alias("largest"))
+    frame = frame.join(largest, on="code_region_academique").with_columns(
+        pl.when(pl.len().over("strate") < 2).then(pl.col("largest")).otherwise(pl.col("strate")).alias("strate")
+    ).drop("largest")
     oversample = pl.col("ep").replace_strict({"REP+": 3.0, "REP": 1.5}, default=1.0, return_dtype=pl.Float64)
     strata = frame.group_by("strate").agg(
         pl.len().alias("N_h"), (pl.col("M") * oversample).sum().alias("size")

@@ -1,0 +1,1 @@
+"""Layout factories shared by pages: shell, navbar, chart card, notices. No callbacks here."""

@@ -1,0 +1,74 @@
+"""Chart card layout: the figure with its title, notes, data and image downloads.
+
+It renders :class:`egn_analytics.viz.ChartCard` (the same object the briefing-note export
+uses), so what is read on screen and what is pasted in a note carry the same texts. The two
+download buttons are wired by the page that owns the card (it knows how to rebuild the card
+from the URL's filters; only ids travel, never the data).
+"""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboards import ids
+from dashboards.components.notices import synthetic_notice
+from egn_analytics.viz import ChartCard, graph_config
+from egn_analytics.viz.card import SYNTHETIC_NOTE
+from egn_analytics.viz.formats import NBSP
+
+
+def _note(label: str, text: str) -> html.P:
+    return html.P([html.Strong(f"{label}{NBSP}: "), text], className="egn-card__note")
+
+
+def chart_card(card: ChartCard, card_id: str) -> html.Section:
+    """Layout of ``card``; ids derived from ``card_id`` with :func:`dashboards.ids.card_ids`."""
+    card_ids = ids.card_ids(card_id)
+    heading_id = f"{card_id}-titre"
+    notes = [
+        _note("Lecture", card.lecture),
+        _note("Champ", card.champ),
+        _note("Source", card.source),
+    ]
+    if card.synthetic:
+        notes.append(synthetic_notice(SYNTHETIC_NOTE))
+    return html.Section(
+        [
+            html.H2(card.title, id=heading_id, className="egn-card__title"),
+            html.P(card.subtitle, className="egn-card__subtitle"),
+            dcc.Graph(
+                id=card_ids.graph,
+                figure=card.figure,
+                config=graph_config(filename=card_id),
+                className="egn-card__graph",
+            ),
+            html.Div(notes, className="egn-card__notes"),
+            html.Div(
+                [
+                    html.Button(
+                        "Télécharger les données (CSV)",
+                        id=card_ids.data_button,
+                        className="egn-btn egn-btn--secondary",
+                        type="button",
+                    ),
+                    html.Button(
+                        "Télécharger l'image (PNG)",
+                        id=card_ids.png_button,
+                        className="egn-btn egn-btn--secondary",
+                        type="button",
+                    ),
+                    dcc.Download(id=card_ids.data_download),
+                    dcc.Download(id=card_ids.png_download),
+                ],
+                className="egn-card__actions",
+            ),
+            dcc.Loading(
+                html.Div(id=card_ids.status, className="egn-card__status", role="status"),
+                type="dot",
+                color="#000091",
+            ),
+        ],
+        id=card_ids.card,
+        className="egn-card",
+        **{"aria-labelledby": heading_id},
+    )

@@ -1,0 +1,52 @@
+"""Every component id of the app, in one place: a typo becomes an ImportError, not a silent bug.
+
+Ids are prefixed by their page (``donnees-…``) so that two pages never collide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# --- shell ---------------------------------------------------------------------------------
+SHELL = "egn-shell"
+HEADER = "egn-header"
+SYNTHETIC_BANNER = "egn-synthetic-banner"
+NAVBAR = "egn-navbar"
+MAIN = "egn-main"
+FOOTER = "egn-footer"
+
+# --- page « Données » ------------------------------------------------------------------------
+DONNEES_URL = "donnees-url"
+DONNEES_FAMILY = "donnees-famille"
+DONNEES_SUMMARY = "donnees-resume"
+DONNEES_TABLE = "donnees-table"
+DONNEES_DOWNLOAD_BUTTON = "donnees-catalogue-bouton"
+DONNEES_DOWNLOAD = "donnees-catalogue-telechargement"
+DONNEES_MISSING = "donnees-manquantes"
+DONNEES_SIZES_CARD = "donnees-tailles"
+
+
+@dataclass(frozen=True, slots=True)
+class CardIds:
+    """Ids of the parts of one chart card, derived from the card's id."""
+
+    card: str
+    graph: str
+    data_button: str
+    data_download: str
+    png_button: str
+    png_download: str
+    status: str
+
+
+def card_ids(card_id: str) -> CardIds:
+    """Ids of the card ``card_id`` (the layout factory and the page callbacks both use this)."""
+    return CardIds(
+        card=card_id,
+        graph=f"{card_id}-graphique",
+        data_button=f"{card_id}-donnees-bouton",
+        data_download=f"{card_id}-donnees-telechargement",
+        png_button=f"{card_id}-png-bouton",
+        png_download=f"{card_id}-png-telechargement",
+        status=f"{card_id}-statut",
+    )
