@@ -120,6 +120,13 @@ def sizes_by_family(files: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _format_mo(value: float | None) -> str:
+    """Megabytes with one decimal; « < 0,1 » rather than a misleading « 0,0 » for small files."""
+    if value is not None and 0 < value < 0.05:
+        return f"<{NNBSP}0,1"
+    return fmt_number(value, 1)
+
+
 def source_line(manifest: Manifest) -> str:
     """« Source : » line of the cards built from the manifest."""
     if manifest.synthetic:
@@ -142,7 +149,7 @@ def sizes_card(manifest: Manifest, selected: str | None = None) -> ChartCard:
         y="libelle",
         orientation="h",
         highlight=None if selected is None else [family_label(selected)],
-        value_format=lambda v: fmt_number(v, 1),
+        value_format=_format_mo,
         value_label="Taille (Mo)",
         x_title="Taille sur disque (Mo)",
         y_title="",

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import flask
 import polars as pl
 
 from egn_analytics import SYNTHETIC_NOTICE
@@ -61,15 +62,27 @@ class Manifest:
     files: pl.DataFrame  # one row per file, columns of MANIFEST_SCHEMA
 
 
-def data_dir() -> Path:
-    """Data folder of the running app (``create_app(data_dir)``), else the settings' one."""
-    try:
-        import dash
+_configured_data_dir: Path | None = None
 
-        configured = dash.get_app().server.config.get(CONFIG_KEY)
-    except Exception:  # no app yet (notebook, unit test): fall back to the settings
-        configured = None
-    return Path(configured) if configured else get_settings().data_dir
+
+def configure(data_dir: Path) -> None:
+    """Set the data folder used outside requests (``create_app`` calls it, once per app).
+
+    Inside a request the app's own Flask config is used instead, so two apps in one process
+    (tests) each read their own folder; outside a request (a callback called directly by a
+    test, a notebook) the last configured folder is used.
+    """
+    global _configured_data_dir
+    _configured_data_dir = Path(data_dir)
+
+
+def data_dir() -> Path:
+    """Data folder of the app serving the request, else the configured one, else the settings'."""
+    if flask.has_app_context():
+        configured = flask.current_app.config.get(CONFIG_KEY)
+        if configured:
+            return Path(configured)
+    return _configured_data_dir or get_settings().data_dir
 
 
 def raw_dir() -> Path:
@@ -177,6 +190,7 @@ __all__ = [
     "Manifest",
     "ManifestError",
     "ManifestNotFoundError",
+    "configure",
     "data_dir",
     "load_manifest",
     "manifest_path",

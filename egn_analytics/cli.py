@@ -49,7 +49,9 @@ def synth(
     ] = "csv.gz",
     only: Annotated[
         list[str] | None,
-        typer.Option(help="Familles à écrire (etablissements, enquetes, ent, cned, textes, calendrier)."),
+        typer.Option(
+            help="Familles à écrire (etablissements, enquetes, ent, cned, textes, calendrier)."
+        ),
     ] = None,
     if_missing: Annotated[
         bool, typer.Option("--if-missing", help="Ne rien faire si le manifeste existe déjà.")

@@ -23,9 +23,11 @@ def violations() -> list[str]:
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
-            for name in names:
-                if name.split(".")[0] in FORBIDDEN:
-                    found.append(f"{path.relative_to(ROOT.parent)}:{node.lineno}: import {name}")
+            found.extend(
+                f"{path.relative_to(ROOT.parent)}:{node.lineno}: import {name}"
+                for name in names
+                if name.split(".")[0] in FORBIDDEN
+            )
     return found
 
 

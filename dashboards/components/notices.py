@@ -10,8 +10,13 @@ from dash.development.base_component import Component
 AlertKind = Literal["info", "warning", "error", "success"]
 
 
-def alert(title: str, body: list[Component | str] | str, *, kind: AlertKind = "info",
-          id: str | None = None) -> html.Div:
+def alert(
+    title: str,
+    body: list[Component | str] | str,
+    *,
+    kind: AlertKind = "info",
+    id: str | None = None,
+) -> html.Div:
     """A bordered message box; ``role="alert"`` for errors so screen readers announce them."""
     children: list[Component | str] = [html.P(title, className="egn-alert__title")]
     children += [html.P(body)] if isinstance(body, str) else body

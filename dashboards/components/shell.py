@@ -13,6 +13,7 @@ from dash import html
 from dashboards import data_access, ids
 from dashboards.components.navbar import navbar
 from egn_analytics import __version__
+from egn_analytics.viz.formats import NBSP
 
 PRODUCT = "EGN Analytics"
 PRODUCT_SUBTITLE = "États généraux du numérique pour l'éducation"
@@ -38,10 +39,15 @@ def header() -> html.Header:
 
 
 def synthetic_banner(notice: str) -> html.Div:
-    """Banner shown on every page while the data are synthetic (sticky: always in view)."""
+    """Banner shown on every page while the data are synthetic (sticky: always in view).
+
+    The notice's head (« Données synthétiques » before the colon) is set in bold.
+    """
+    head, sep, rest = notice.partition(":")
+    text = [html.Strong(head.strip()), f"{NBSP}:{rest}"] if sep and rest.strip() else [notice]
     return html.Div(
         html.Div(
-            [html.Strong("Données synthétiques", className="egn-banner__label"), html.Span(notice)],
+            [html.Span("!", className="egn-banner__icon", **{"aria-hidden": "true"}), html.P(text)],
             className="egn-container egn-banner__inner",
         ),
         id=ids.SYNTHETIC_BANNER,

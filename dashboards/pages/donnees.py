@@ -168,7 +168,12 @@ def broken_manifest(raw: object, exc: Exception) -> list[Component]:
 def catalogue_table(rows: list[dict[str, str]]) -> html.Div:
     """Plain HTML table (readable by screen readers, printable), values already formatted."""
     head = html.Thead(
-        html.Tr([html.Th(label, scope="col", className=cls) for _, label, cls in _COLUMNS])
+        html.Tr(
+            [
+                html.Th(label, scope="col", className="egn-num" if "egn-num" in cls else None)
+                for _, label, cls in _COLUMNS
+            ]
+        )
     )
     body = html.Tbody(
         [html.Tr([html.Td(row[key], className=cls) for key, _, cls in _COLUMNS]) for row in rows]

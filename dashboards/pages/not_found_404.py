@@ -13,7 +13,7 @@ def layout(**_query: str) -> html.Div:
         [
             html.H1("Page introuvable"),
             html.P("L'adresse demandée ne correspond à aucune page d'EGN Analytics."),
-            html.P(dcc.Link("Revenir à la page Données", href="/")),
+            html.P(dcc.Link("Revenir à la page Données", href=dash.get_relative_path("/"))),
         ],
         className="egn-page",
     )

@@ -61,7 +61,9 @@ def _package_days() -> pl.DataFrame:
             },
         )
     long = wide.unpivot(
-        index=["date", "nom_vacances"], on=list(_PKG_ZONES.values()), variable_name="col",
+        index=["date", "nom_vacances"],
+        on=list(_PKG_ZONES.values()),
+        variable_name="col",
         value_name="off",
     )
     back = {v: k for k, v in _PKG_ZONES.items()}
@@ -77,15 +79,17 @@ def holiday_days(start: dt.date, end: dt.date) -> pl.DataFrame:
 
     2019-2020 uses the reference periods (all zones); other dates use the package (zones A/B/C).
     """
-    periods = holidays_2019_2020().with_columns(
-        pl.date_ranges("debut", pl.col("reprise") - pl.duration(days=1)).alias("date")
-    ).explode("date")
-    shared = periods.filter(
-        pl.col("date").is_between(_SHARED_YEAR_START, _SHARED_YEAR_END)
-    ).select("zone", "date", "vacances")
-    pkg = _package_days().filter(
-        ~pl.col("date").is_between(_SHARED_YEAR_START, _SHARED_YEAR_END)
+    periods = (
+        holidays_2019_2020()
+        .with_columns(
+            pl.date_ranges("debut", pl.col("reprise") - pl.duration(days=1)).alias("date")
+        )
+        .explode("date")
     )
+    shared = periods.filter(pl.col("date").is_between(_SHARED_YEAR_START, _SHARED_YEAR_END)).select(
+        "zone", "date", "vacances"
+    )
+    pkg = _package_days().filter(~pl.col("date").is_between(_SHARED_YEAR_START, _SHARED_YEAR_END))
     return (
         pl.concat([shared, pkg])
         .filter(pl.col("date").is_between(start, end))
@@ -134,9 +138,15 @@ def calendar(
             ).alias("is_school_day")
         )
         .select(
-            "code_academie", "academie", "zone", "date", "weekday", "vacances", "jour_ferie",
+            "code_academie",
+            "academie",
+            "zone",
+            "date",
+            "weekday",
+            "vacances",
+            "jour_ferie",
             "is_school_day",
-        )  # fmt: skip
+        )
         .sort("code_academie", "date")
     )
 

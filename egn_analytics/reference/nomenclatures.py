@@ -57,8 +57,10 @@ def _academies_raw() -> pl.DataFrame:
 @cache
 def _zones() -> pl.DataFrame:
     zones = _read("zones_academies.csv", {"zone": pl.String, "academies": pl.String})
-    return zones.with_columns(pl.col("academies").str.split("|")).explode("academies").rename(
-        {"academies": "academie"}
+    return (
+        zones.with_columns(pl.col("academies").str.split("|"))
+        .explode("academies")
+        .rename({"academies": "academie"})
     )
 
 
@@ -80,9 +82,7 @@ def academies() -> pl.DataFrame:
         _academies_raw()
         .drop("departements")
         .join(_zones(), on="academie", how="left")
-        .select(
-            "code_academie", "academie", "code_region_academique", "region_academique", "zone"
-        )
+        .select("code_academie", "academie", "code_region_academique", "region_academique", "zone")
         .sort("code_academie")
     )
 
@@ -90,7 +90,9 @@ def academies() -> pl.DataFrame:
 @cache
 def departements() -> pl.DataFrame:
     """The 101 départements with their name, académie, région académique and zone."""
-    names = _read("departements_noms.csv", {"code_departement": pl.String, "departement": pl.String})
+    names = _read(
+        "departements_noms.csv", {"code_departement": pl.String, "departement": pl.String}
+    )
     deps = (
         _academies_raw()
         .with_columns(pl.col("departements").str.split("|"))
@@ -102,9 +104,14 @@ def departements() -> pl.DataFrame:
         deps.join(names, on="code_departement", how="left")
         .join(academies(), on="code_academie", how="left")
         .select(
-            "code_departement", "departement", "code_academie", "academie",
-            "code_region_academique", "region_academique", "zone",
-        )  # fmt: skip
+            "code_departement",
+            "departement",
+            "code_academie",
+            "academie",
+            "code_region_academique",
+            "region_academique",
+            "zone",
+        )
         .sort("code_departement")
     )
 
@@ -134,9 +141,7 @@ def academie_aliases() -> pl.DataFrame:
     ).select(pl.col("code_ancien").alias("alias"), "code_academie")
     table = pl.concat([acad, codes, extra, old])
     return (
-        table.with_columns(
-            pl.col("alias").map_elements(_fold, return_dtype=pl.String).alias("key")
-        )
+        table.with_columns(pl.col("alias").map_elements(_fold, return_dtype=pl.String).alias("key"))
         .unique(subset=["key"], keep="first")
         .sort("key")
     )

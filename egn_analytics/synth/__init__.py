@@ -17,6 +17,7 @@ from egn_analytics.io import write_text_atomic
 from egn_analytics.synth.common import GENERATOR_VERSION, SYNTHETIC_TAG, FileRecord
 
 MANIFEST = "manifest.json"
+FAMILIES: tuple[str, ...] = ("etablissements", "enquetes", "ent", "cned", "textes", "calendrier")
 #: ENT events at scale 1 (the embedded default); ``egn synth --ent-events`` overrides.
 DEFAULT_ENT_EVENTS = 2_000_000
 
@@ -63,7 +64,7 @@ def generate(
     scale: float = 1.0,
     ent_events: int | None = None,
     ent_format: str = "csv.gz",
-    families: tuple[str, ...] = ("etablissements", "enquetes", "ent", "cned", "textes", "calendrier"),
+    families: tuple[str, ...] = FAMILIES,
 ) -> Manifest:
     """Write the synthetic raw dataset to ``out_dir`` and return its manifest.
 
@@ -82,6 +83,9 @@ def generate(
         raise ValueError(f"l'échelle doit être positive (reçu {scale})")
     if ent_format not in {"csv.gz", "csv", "parquet", "jsonl"}:
         raise ValueError(f"format ENT inconnu : {ent_format!r} (csv.gz, csv, parquet, jsonl)")
+    unknown = set(families) - set(FAMILIES)
+    if unknown:
+        raise ValueError(f"famille(s) inconnue(s) : {', '.join(sorted(unknown))}")
     start = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -100,6 +104,14 @@ def generate(
         records += write_texts(out, seed, scale)
     if "calendrier" in families:
         records.append(write_calendar(out))
+    if set(families) != set(FAMILIES) and (out / MANIFEST).is_file():
+        # A partial run (``--only``) keeps the records of the families it did not rewrite.
+        kept = [
+            FileRecord(**f)  # type: ignore[arg-type]
+            for f in read_manifest(out)["files"]  # type: ignore[union-attr]
+            if f["family"] not in families and (out / f["path"]).is_file()
+        ]
+        records += kept
     write_text_atomic(out / f"LISEZMOI_{SYNTHETIC_TAG}.txt", README_TEXT)
     manifest = Manifest(
         out, seed, scale, n_events, ent_format, tuple(sorted(records, key=lambda r: r.path)),

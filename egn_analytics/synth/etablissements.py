@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from egn_analytics.io import atomic_path, sha256_file
-from egn_analytics.reference import academies, departements
+from egn_analytics.reference import departements
 from egn_analytics.synth.common import SYNTHETIC_TAG, FileRecord, relative, rng_for
 
 ETAB_FILE = f"etablissements/fr-en-annuaire-education_{SYNTHETIC_TAG}.csv"
@@ -191,9 +191,13 @@ def make_etablissements(seed: int, scale: float = 1.0) -> pl.DataFrame:
     )
     # Social-position index (IPS): mean ~103, lower in EP, higher in private schools.
     ips_mean = (
-        pl.col("ep").replace_strict({"REP+": 76.0, "REP": 86.0, "Hors EP": 104.0}, return_dtype=pl.Float64)
+        pl.col("ep").replace_strict(
+            {"REP+": 76.0, "REP": 86.0, "Hors EP": 104.0}, return_dtype=pl.Float64
+        )
         + pl.when(pl.col("secteur") == "Privé").then(12.0).otherwise(0.0)
-        + pl.when(pl.col("code_academie").is_in(["28", "31", "32", "33", "43"])).then(-10.0).otherwise(0.0)
+        + pl.when(pl.col("code_academie").is_in(["28", "31", "32", "33", "43"]))
+        .then(-10.0)
+        .otherwise(0.0)
     )
     df = df.with_columns((ips_mean + 11.0 * pl.col("u_ips")).clip(45, 160).round(1).alias("ips"))
     # Equipment and connectivity: better in lycées, in dense areas and with higher IPS.
@@ -256,7 +260,9 @@ def make_etablissements(seed: int, scale: float = 1.0) -> pl.DataFrame:
             )
         )
         .otherwise(
-            pl.concat_str([prefix, pl.lit(" "), pl.lit(names).gather(pl.col("u_name") % len(names))])
+            pl.concat_str(
+                [prefix, pl.lit(" "), pl.lit(names).gather(pl.col("u_name") % len(names))]
+            )
         )
         .alias("nom"),
         # About 12 communes per 100 schools, at least 5 per département.
@@ -271,25 +277,35 @@ def make_etablissements(seed: int, scale: float = 1.0) -> pl.DataFrame:
                 pl.lit(roots).gather((pl.col("commune_no") * 7 + dep_hash) % len(roots)),
                 pl.lit(sufs).gather((pl.col("commune_no") * 3 + dep_hash) % len(sufs)),
                 pl.when(pl.col("commune_no") >= len(roots))
-                .then(pl.concat_str([pl.lit(" "), (pl.col("commune_no") // len(roots) + 1).cast(pl.String)]))
+                .then(
+                    pl.concat_str(
+                        [pl.lit(" "), (pl.col("commune_no") // len(roots) + 1).cast(pl.String)]
+                    )
+                )
                 .otherwise(pl.lit("")),
             ]
         ).alias("commune"),
         pl.concat_str(
             [
                 pl.col("code_departement"),
-                (pl.col("commune_no") + 1).cast(pl.String).str.zfill(
-                    5 - pl.col("code_departement").str.len_chars()
-                ),
+                (pl.col("commune_no") + 1)
+                .cast(pl.String)
+                .str.zfill(5 - pl.col("code_departement").str.len_chars()),
             ]
         ).alias("code_commune"),
     )
     df = df.with_columns(
         pl.concat_str(
             [
-                pl.col("code_departement").str.replace("2A", "20").str.replace("2B", "20").str.slice(0, 2),
+                pl.col("code_departement")
+                .str.replace("2A", "20")
+                .str.replace("2B", "20")
+                .str.slice(0, 2),
                 pl.when(pl.col("code_departement").str.len_chars() == 3)
-                .then(pl.col("code_departement").str.slice(2, 1) + ((pl.col("commune_no") % 9) * 10).cast(pl.String).str.zfill(2))
+                .then(
+                    pl.col("code_departement").str.slice(2, 1)
+                    + ((pl.col("commune_no") % 9) * 10).cast(pl.String).str.zfill(2)
+                )
                 .otherwise(((pl.col("commune_no") % 99) * 10).cast(pl.String).str.zfill(3)),
             ]
         ).alias("code_postal"),
@@ -346,9 +362,10 @@ def to_directory_export(df: pl.DataFrame) -> pl.DataFrame:
         (_decimal_comma(pl.col("taux_salles_connectees") * 100, 2) + "%").alias(
             "taux_salles_connectees"
         ),
-        pl.when(pl.col("tres_haut_debit")).then(pl.lit("OUI")).otherwise(pl.lit("NON")).alias(
-            "acces_tres_haut_debit"
-        ),
+        pl.when(pl.col("tres_haut_debit"))
+        .then(pl.lit("OUI"))
+        .otherwise(pl.lit("NON"))
+        .alias("acces_tres_haut_debit"),
         pl.col("projet_ent"),
         pl.col("latitude"),
         pl.col("longitude"),

@@ -44,7 +44,12 @@ FREQUENCY = {
     1: "Tous les jours", 2: "Plusieurs fois par semaine", 3: "Une fois par semaine",
     4: "Moins souvent", 5: "Jamais",
 }  # fmt: skip
-TYPE_ETAB = {1: "Collège", 2: "Lycée général et technologique", 3: "Lycée professionnel", 4: "École"}
+TYPE_ETAB = {
+    1: "Collège",
+    2: "Lycée général et technologique",
+    3: "Lycée professionnel",
+    4: "École",
+}
 _TYPE_CODE = {"Collège": 1, "Lycée": 2, "Lycée professionnel": 3, "Ecole": 4}
 SECTEUR = {1: "Public", 2: "Privé sous contrat"}
 EP = {1: "REP+", 2: "REP", 3: "Hors éducation prioritaire"}
@@ -106,9 +111,13 @@ def _pupil_covariates(df: pl.DataFrame, rng: np.random.Generator) -> pl.DataFram
         default=8 + np.floor(u * 4),
     ).astype(np.int64)
     latent = (ips - 103.0) / 14.0 + rng.standard_normal(n)
-    milieu = 1 + (latent < 0.75).astype(int) + (latent < 0.35).astype(int) + (latent < -0.35).astype(int)
+    milieu = (
+        1 + (latent < 0.75).astype(int) + (latent < 0.35).astype(int) + (latent < -0.35).astype(int)
+    )
     ability = 0.35 * (2.5 - milieu) + rng.standard_normal(n)
-    niveau_scolaire = 1 + (ability < 1.0).astype(int) + (ability < 0.0).astype(int) + (ability < -1.1).astype(int)
+    niveau_scolaire = (
+        1 + (ability < 1.0).astype(int) + (ability < 0.0).astype(int) + (ability < -1.1).astype(int)
+    )
     sexe = np.where(rng.random(n) < 0.49, 1, 2)
     return df.with_columns(
         pl.Series("sexe", sexe, dtype=pl.Int64),
@@ -181,7 +190,9 @@ _TOOLS = (
 
 def _tool_items(names: tuple[str, ...]) -> tuple[Item, ...]:
     return tuple(
-        _yes(n, lbl, lambda d: 0.25 * _bg(d), "equip", 0.3, 0.005) for n, lbl in _TOOLS if n in names
+        _yes(n, lbl, lambda d: 0.25 * _bg(d), "equip", 0.3, 0.005)
+        for n, lbl in _TOOLS
+        if n in names
     )
 
 
@@ -371,10 +382,15 @@ def _targets_for(key: str) -> list[Target]:
     rows = calibration_targets().filter(pl.col("enquete") == key).to_dicts()
     return [
         Target(
-            r["enquete"], r["variable"],
+            r["enquete"],
+            r["variable"],
             tuple(int(v) for v in r["niveaux"].split("|")) if r["niveaux"] else (),
-            r["domaine"] or "", r["cible"], r["mesure"], r["statut"], r["source"],
-        )  # fmt: skip
+            r["domaine"] or "",
+            r["cible"],
+            r["mesure"],
+            r["statut"],
+            r["source"],
+        )
         for r in rows
     ]
 
@@ -424,32 +440,60 @@ def solve_thresholds(
     return sum((deltas[j] * masks[j] for j in range(len(constraints))), start=np.zeros_like(score))
 
 
-def _sample(frame: pl.DataFrame, pop: Population, scale: float, rng: np.random.Generator) -> pl.DataFrame:
+def _sample(
+    frame: pl.DataFrame, pop: Population, scale: float, rng: np.random.Generator
+) -> pl.DataFrame:
     """Stratified two-stage sample with non-response; returns one row per respondent."""
-    ep_part = pl.when(pl.col("type").is_in(["Ecole", "Collège"]) & (pl.col("secteur") == "Public")).then(
-        pl.col("ep")
-    ).otherwise(pl.lit("-"))
+    ep_part = (
+        pl.when(pl.col("type").is_in(["Ecole", "Collège"]) & (pl.col("secteur") == "Public"))
+        .then(pl.col("ep"))
+        .otherwise(pl.lit("-"))
+    )
     frame = frame.with_columns(
         pl.concat_str(
-            [pl.col("code_region_academique"), pl.col("type").str.slice(0, 3), pl.col("secteur").str.slice(0, 3), ep_part],
+            [
+                pl.col("code_region_academique"),
+                pl.col("type").str.slice(0, 3),
+                pl.col("secteur").str.slice(0, 3),
+                ep_part,
+            ],
             separator="-",
         ).alias("strate"),
         (pl.col(pop.unit_col) if pop.unit_col else pl.lit(1)).cast(pl.Int64).alias("M"),
     )
     # Collapse strata with fewer than 2 établissements into their region's largest stratum,
     # so that every stratum has at least two PSUs and its variance can be estimated.
-    sizes = frame.group_by("code_region_academique", "strate").len().sort("len", "strate", descending=True)
+    sizes = (
+        frame.group_by("code_region_academique", "strate")
+        .len()
+        .sort("len", "strate", descending=True)
+    )
     largest = sizes.group_by("code_region_academique").agg(pl.first("strate").alias("largest"))
-    frame = frame.join(largest, on="code_region_academique").with_columns(
-        pl.when(pl.len().over("strate") < 2).then(pl.col("largest")).otherwise(pl.col("strate")).alias("strate")
-    ).drop("largest")
-    oversample = pl.col("ep").replace_strict({"REP+": 3.0, "REP": 1.5}, default=1.0, return_dtype=pl.Float64)
-    strata = frame.group_by("strate").agg(
-        pl.len().alias("N_h"), (pl.col("M") * oversample).sum().alias("size")
-    ).sort("strate")
+    frame = (
+        frame.join(largest, on="code_region_academique")
+        .with_columns(
+            pl.when(pl.len().over("strate") < 2)
+            .then(pl.col("largest"))
+            .otherwise(pl.col("strate"))
+            .alias("strate")
+        )
+        .drop("largest")
+    )
+    oversample = pl.col("ep").replace_strict(
+        {"REP+": 3.0, "REP": 1.5}, default=1.0, return_dtype=pl.Float64
+    )
+    strata = (
+        frame.group_by("strate")
+        .agg(pl.len().alias("N_h"), (pl.col("M") * oversample).sum().alias("size"))
+        .sort("strate")
+    )
     n_total = max(2 * strata.height, round(pop.n_psu * scale))
     strata = strata.with_columns(
-        (pl.col("size") / pl.col("size").sum() * n_total).round(0).cast(pl.Int64).clip(2, pl.col("N_h")).alias("n_h")
+        (pl.col("size") / pl.col("size").sum() * n_total)
+        .round(0)
+        .cast(pl.Int64)
+        .clip(2, pl.col("N_h"))
+        .alias("n_h")
     )
     frame = frame.join(strata.select("strate", "N_h", "n_h"), on="strate").sort("uai")
     frame = frame.with_columns(pl.Series("key", rng.random(frame.height)))
@@ -470,7 +514,9 @@ def _sample(frame: pl.DataFrame, pop: Population, scale: float, rng: np.random.G
             pl.col("M").alias("nb_unites_etab"),
         )
     # Keep at least one respondent per sampled établissement (its first sampled person).
-    people = people.filter(pl.col("resp") | ((pl.col("k") == 0) & ~pl.col("resp").any().over("uai")))
+    people = people.filter(
+        pl.col("resp") | ((pl.col("k") == 0) & ~pl.col("resp").any().over("uai"))
+    )
     people = people.with_columns(pl.len().over("uai").alias("r"))
     return people.with_columns(
         (pl.col("N_h") / pl.col("n_h") * pl.col("M") / pl.col("r")).alias("poids"),
@@ -491,7 +537,11 @@ def _answers(df: pl.DataFrame, pop: Population, rng: np.random.Generator) -> pl.
     targets = _targets_for(pop.key)
     columns: dict[str, np.ndarray] = {}
     for item in pop.items:
-        eta = item.effects(df.with_columns(**{k: pl.Series(v) for k, v in columns.items()})) if item.effects else 0.0
+        eta = (
+            item.effects(df.with_columns(**{k: pl.Series(v) for k, v in columns.items()}))
+            if item.effects
+            else 0.0
+        )
         noise = rng.standard_normal(n)
         common = factors[item.factor] if item.factor else np.zeros(n)
         score = eta + item.loading * common + np.sqrt(max(1 - item.loading**2, 0.2)) * noise
@@ -507,7 +557,9 @@ def _answers(df: pl.DataFrame, pop: Population, rng: np.random.Generator) -> pl.
     for item in pop.items:
         if item.missing > 0:
             miss = rng.random(n) < item.missing
-            missing_cols.append(pl.when(pl.Series(miss)).then(None).otherwise(pl.col(item.name)).alias(item.name))
+            missing_cols.append(
+                pl.when(pl.Series(miss)).then(None).otherwise(pl.col(item.name)).alias(item.name)
+            )
     return out.with_columns(missing_cols) if missing_cols else out
 
 
@@ -593,7 +645,10 @@ def make_survey(etab: pl.DataFrame, pop: Population, seed: int, scale: float = 1
 
 def codebook(pop: Population, columns: list[str]) -> pl.DataFrame:
     """Variable labels and value labels of a survey file (one row per variable)."""
-    labels = {**{k: v for k, v in DESIGN_LABELS.items()}, **{i.name: (i.label, i.values) for i in pop.items}}
+    labels = {
+        **{k: v for k, v in DESIGN_LABELS.items()},
+        **{i.name: (i.label, i.values) for i in pop.items},
+    }
     rows = []
     for c in columns:
         label, values = labels[c]
@@ -602,10 +657,20 @@ def codebook(pop: Population, columns: list[str]) -> pl.DataFrame:
                 "variable": c,
                 "libelle": label,
                 "type": "numérique" if values is None else "catégorielle",
-                "modalites": None if values is None else " | ".join(f"{k} = {v}" for k, v in values.items()),
+                "modalites": None
+                if values is None
+                else " | ".join(f"{k} = {v}" for k, v in values.items()),
             }
         )
-    return pl.DataFrame(rows, schema={"variable": pl.String, "libelle": pl.String, "type": pl.String, "modalites": pl.String})
+    return pl.DataFrame(
+        rows,
+        schema={
+            "variable": pl.String,
+            "libelle": pl.String,
+            "type": pl.String,
+            "modalites": pl.String,
+        },
+    )
 
 
 def _to_french_csv(df: pl.DataFrame) -> pl.DataFrame:
@@ -631,7 +696,9 @@ def _fix_sav_timestamp(path: Path) -> None:
         fh.write(b"15 Jun 2000:00:00")
 
 
-def write_surveys(etab: pl.DataFrame, out_dir: Path, seed: int, scale: float = 1.0) -> list[FileRecord]:
+def write_surveys(
+    etab: pl.DataFrame, out_dir: Path, seed: int, scale: float = 1.0
+) -> list[FileRecord]:
     """Write every survey as CSV + SPSS ``.sav`` + codebook CSV; return their file records."""
     import pyreadstat  # imported here: only the generator needs it (pandas at the edge)
 

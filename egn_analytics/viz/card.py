@@ -24,6 +24,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+
 import plotly.graph_objects as go
 import polars as pl
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import contextlib
 import os
 import shutil
 import threading
@@ -164,10 +165,8 @@ class WarmRenderer:
         if loop is None or thread is None:
             return
         if k is not None:
-            try:
+            with contextlib.suppress(Exception):
                 asyncio.run_coroutine_threadsafe(k.close(), loop).result(timeout=15)
-            except Exception:  # noqa: S110 - best effort at shutdown; the process group dies anyway
-                pass
         _stop_loop(loop, thread)
 
 

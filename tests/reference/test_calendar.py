@@ -44,6 +44,7 @@ def test_same_count_but_different_days_in_zone_b() -> None:
     caen = set(ref.school_days("Caen", D(2020, 3, 16), D(2020, 5, 8)).to_list())
     assert len(caen) == 28
     assert D(2020, 4, 6) in caen and D(2020, 4, 20) not in caen
+    assert creteil != caen
 
 
 def test_easter_monday_and_ascension_are_not_school_days() -> None:

@@ -89,7 +89,10 @@ def test_propositions_belong_to_themes() -> None:
 def test_free_text_with_semicolons_is_kept() -> None:
     phases = ref.phases_covid()
     first = phases.filter(pl.col("date") == pl.date(2020, 3, 2))["evenement"].item()
-    assert first == "Premières fermetures localisées (Oise) ; « Ma classe à la maison » ouverte à l'Oise"
+    assert (
+        first
+        == "Premières fermetures localisées (Oise) ; « Ma classe à la maison » ouverte à l'Oise"
+    )
 
 
 def test_phases() -> None:

@@ -45,7 +45,12 @@ def test_ips_lower_in_ep(etab: pl.DataFrame) -> None:
 def test_national_scale_orders_of_magnitude() -> None:
     full = make_etablissements(2020, 1.0)
     counts = dict(full.group_by("type").len().iter_rows())
-    assert counts == {"Ecole": 45_000, "Collège": 7_200, "Lycée": 2_600, "Lycée professionnel": 1_600}
+    assert counts == {
+        "Ecole": 45_000,
+        "Collège": 7_200,
+        "Lycée": 2_600,
+        "Lycée professionnel": 1_600,
+    }
     assert 11e6 < full["eleves"].sum() < 14e6
 
 
@@ -66,7 +71,9 @@ def test_raw_file_has_real_world_quirks(etab: pl.DataFrame, tmp_path: Path) -> N
 
 def test_export_round_trips_values(etab: pl.DataFrame) -> None:
     exp = to_directory_export(etab.head(50))
-    back = exp["taux_salles_connectees"].str.strip_suffix("%").str.replace(",", ".").cast(pl.Float64)
+    back = (
+        exp["taux_salles_connectees"].str.strip_suffix("%").str.replace(",", ".").cast(pl.Float64)
+    )
     assert (back / 100 - etab.head(50)["taux_salles_connectees"]).abs().max() < 1e-9
 
 

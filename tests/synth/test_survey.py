@@ -139,9 +139,15 @@ def test_sav_has_labels_and_matches_csv(national: dict[str, pl.DataFrame]) -> No
     data, meta = pyreadstat.read_sav(str(sav))
     assert meta.file_label.startswith("SYNTHETIQUE")
     assert meta.column_names_to_labels["poids"].startswith("Poids")
-    assert meta.variable_value_labels["ordinateur"] == {1.0: "Oui, personnel", 2.0: "Oui, partagé", 3.0: "Non"}
+    assert meta.variable_value_labels["ordinateur"] == {
+        1.0: "Oui, personnel",
+        2.0: "Oui, partagé",
+        3.0: "Non",
+    }
     assert len(data) == national["eleves_2d"].height
-    assert np.allclose(data["poids"].to_numpy(), national["eleves_2d"]["poids"].to_numpy(), rtol=1e-6)
+    assert np.allclose(
+        data["poids"].to_numpy(), national["eleves_2d"]["poids"].to_numpy(), rtol=1e-6
+    )
 
 
 def test_codebook_lists_every_column(national: dict[str, pl.DataFrame]) -> None:

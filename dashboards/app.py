@@ -1,0 +1,120 @@
+"""``create_app``: the Dash app, offline, in French, pages discovered from ``dashboards/pages``.
+
+Offline by construction (the app runs on analysts' machines, often without Internet and always
+with data that must not leave them):
+
+* ``serve_locally=True``: Dash's and plotly.js bundles come from the installed packages;
+* no ``external_stylesheets`` / ``external_scripts``; fonts and CSS are in ``assets/``;
+* ``enable_mcp=False`` (Dash 4's MCP endpoint stays off), no health endpoint;
+* the dev-tools version check (a request to plotly.com) is disabled in :func:`run`;
+* figures get their French locale inline (:func:`egn_analytics.viz.graph_config`), not from a
+  locale script, and MathJax is never loaded.
+
+``Dash("dashboards", use_pages=True, pages_folder=<absolute path>)`` makes Dash import the page
+modules under their package name (``dashboards.pages.donnees``), so each is executed once per
+app and the tests can import the same module objects.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import flask
+from dash import Dash
+
+from dashboards import data_access
+from dashboards.components.shell import PRODUCT, PRODUCT_SUBTITLE, app_shell
+from dashboards.data_access import CONFIG_KEY
+from egn_analytics.config import get_settings
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PAGES_DIR = PACKAGE_DIR / "pages"
+ASSETS_DIR = PACKAGE_DIR / "assets"
+
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="fr">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        <noscript>EGN Analytics a besoin de JavaScript pour afficher ses tableaux de bord.</noscript>
+        {%app_entry%}
+        {%config%}
+        {%scripts%}
+        {%renderer%}
+    </body>
+</html>"""
+
+
+def create_app(data_dir: Path | None = None) -> Dash:
+    """Build the app reading ``data_dir`` (default: ``get_settings().data_dir``).
+
+    No data are read here: pages read them at request time through
+    :mod:`dashboards.data_access`, so the app starts even before ``make data``.
+    """
+    _check_package_import()
+    resolved = Path(data_dir).expanduser().resolve() if data_dir else get_settings().data_dir
+    app = Dash(
+        "dashboards",
+        use_pages=True,
+        pages_folder=str(PAGES_DIR),
+        assets_folder=str(ASSETS_DIR),
+        serve_locally=True,
+        title=PRODUCT,
+        update_title=None,  # keep the tab title stable while callbacks run
+        description=f"{PRODUCT} — {PRODUCT_SUBTITLE}",
+        index_string=INDEX_STRING,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        external_scripts=[],
+        external_stylesheets=[],
+        enable_mcp=False,
+        compress=False,
+        include_pages_meta=False,  # social-network cards mean nothing offline
+    )
+    app.server.config[CONFIG_KEY] = str(resolved)
+    data_access.configure(resolved)
+    app.layout = app_shell
+    _add_donnees_alias(app)
+    return app
+
+
+def _check_package_import() -> None:
+    """Fail with a useful message when ``dashboards`` was imported as a namespace package.
+
+    That happens with an editable install made before ``dashboards/__init__.py`` existed
+    (setuptools then records the folder as a namespace), and Dash/Flask need the package's
+    file to locate it: they would fail with an obscure « No root path » error.
+    """
+    import dashboards
+
+    if getattr(dashboards, "__file__", None) is None:
+        raise RuntimeError(
+            "The 'dashboards' package was imported as a namespace package (stale editable "
+            "install). Run `pip install -e . --no-deps` again, or run from the repository root."
+        )
+
+
+def _add_donnees_alias(app: Dash) -> None:
+    """``/donnees`` → ``/`` keeping the query string (Dash's ``redirect_from`` drops it)."""
+    prefix = app.config.routes_pathname_prefix or "/"
+    target = app.get_relative_path("/")
+
+    def _redirect() -> flask.Response:
+        query = flask.request.query_string.decode("utf-8")
+        return flask.redirect(target + (f"?{query}" if query else ""), code=302)
+
+    app.server.add_url_rule(f"{prefix}donnees", "egn_donnees_alias", _redirect)
+
+
+def run(app: Dash, *, host: str | None = None, port: int | None = None) -> None:
+    """Serve on localhost (``EGN_HOST``/``EGN_PORT`` to change; ``EGN_DEBUG=1`` for dev tools)."""
+    app.run(
+        host=host or os.environ.get("EGN_HOST", "127.0.0.1"),
+        port=port or int(os.environ.get("EGN_PORT", "8050")),
+        debug=os.environ.get("EGN_DEBUG", "") == "1",
+        dev_tools_disable_version_check=True,
+    )
