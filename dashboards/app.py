@@ -22,6 +22,7 @@ from pathlib import Path
 
 import flask
 from dash import Dash
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from dashboards import data_access
 from dashboards.components.shell import PRODUCT, PRODUCT_SUBTITLE, app_shell
@@ -65,7 +66,7 @@ def create_app(data_dir: Path | None = None) -> Dash:
         assets_folder=str(ASSETS_DIR),
         serve_locally=True,
         title=PRODUCT,
-        update_title=None,  # keep the tab title stable while callbacks run
+        update_title=None,  # type: ignore[arg-type]  # documented: None keeps the title stable
         description=f"{PRODUCT} — {PRODUCT_SUBTITLE}",
         index_string=INDEX_STRING,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
@@ -103,7 +104,7 @@ def _add_donnees_alias(app: Dash) -> None:
     prefix = app.config.routes_pathname_prefix or "/"
     target = app.get_relative_path("/")
 
-    def _redirect() -> flask.Response:
+    def _redirect() -> WerkzeugResponse:
         query = flask.request.query_string.decode("utf-8")
         return flask.redirect(target + (f"?{query}" if query else ""), code=302)
 

@@ -62,7 +62,8 @@ class Manifest:
     files: pl.DataFrame  # one row per file, columns of MANIFEST_SCHEMA
 
 
-_configured_data_dir: Path | None = None
+#: Set once per app by ``create_app`` (never by a callback): {"data_dir": Path}.
+_configured: dict[str, Path] = {}
 
 
 def configure(data_dir: Path) -> None:
@@ -72,8 +73,7 @@ def configure(data_dir: Path) -> None:
     (tests) each read their own folder; outside a request (a callback called directly by a
     test, a notebook) the last configured folder is used.
     """
-    global _configured_data_dir
-    _configured_data_dir = Path(data_dir)
+    _configured["data_dir"] = Path(data_dir)
 
 
 def data_dir() -> Path:
@@ -82,7 +82,7 @@ def data_dir() -> Path:
         configured = flask.current_app.config.get(CONFIG_KEY)
         if configured:
             return Path(configured)
-    return _configured_data_dir or get_settings().data_dir
+    return _configured.get("data_dir") or get_settings().data_dir
 
 
 def raw_dir() -> Path:

@@ -25,6 +25,9 @@ def atomic_path(dest: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        # mkstemp creates 0600 files; published files are world-readable like any new file.
+        # (A fixed mode: reading the umask means setting it, which is not thread-safe.)
+        tmp.chmod(0o644)
         os.replace(tmp, dest)
     except BaseException:
         tmp.unlink(missing_ok=True)

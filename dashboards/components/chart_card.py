@@ -39,7 +39,7 @@ def chart_card(card: ChartCard, card_id: str) -> html.Section:
             dcc.Graph(
                 id=card_ids.graph,
                 figure=card.figure,
-                config=graph_config(filename=card_id),
+                config=graph_config(filename=card_id),  # type: ignore[arg-type]
                 className="egn-card__graph",
             ),
             html.Div(notes, className="egn-card__notes"),
@@ -70,5 +70,5 @@ def chart_card(card: ChartCard, card_id: str) -> html.Section:
         ],
         id=card_ids.card,
         className="egn-card",
-        **{"aria-labelledby": heading_id},
+        **{"aria-labelledby": heading_id},  # type: ignore[arg-type]
     )

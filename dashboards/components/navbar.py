@@ -34,5 +34,5 @@ def navbar(registry: Mapping[str, Mapping[str, Any]] | None = None) -> html.Nav:
         html.Ul(links, className="egn-nav__list"),
         id=ids.NAVBAR,
         className="egn-nav",
-        **{"aria-label": "Menu principal"},
+        **{"aria-label": "Menu principal"},  # type: ignore[arg-type]
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from dash import html
 from dash.development.base_component import Component
@@ -20,12 +20,13 @@ def alert(
     """A bordered message box; ``role="alert"`` for errors so screen readers announce them."""
     children: list[Component | str] = [html.P(title, className="egn-alert__title")]
     children += [html.P(body)] if isinstance(body, str) else body
-    props = {"id": id} if id else {}
+    # Dash 4 refuses id=None: pass the id only when there is one.
+    optional: dict[str, Any] = {"id": id} if id else {}
     return html.Div(
         children,
         className=f"egn-alert egn-alert--{kind}",
         role="alert" if kind == "error" else "status",
-        **props,
+        **optional,
     )
 
 

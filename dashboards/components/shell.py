@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dash
 from dash import html
+from dash.development.base_component import Component
 
 from dashboards import data_access, ids
 from dashboards.components.navbar import navbar
@@ -44,16 +45,21 @@ def synthetic_banner(notice: str) -> html.Div:
     The notice's head (« Données synthétiques » before the colon) is set in bold.
     """
     head, sep, rest = notice.partition(":")
-    text = [html.Strong(head.strip()), f"{NBSP}:{rest}"] if sep and rest.strip() else [notice]
+    text: list[Component | str] = (
+        [html.Strong(head.strip()), f"{NBSP}:{rest}"] if sep and rest.strip() else [notice]
+    )
     return html.Div(
         html.Div(
-            [html.Span("!", className="egn-banner__icon", **{"aria-hidden": "true"}), html.P(text)],
+            [
+                html.Span("!", className="egn-banner__icon", **{"aria-hidden": "true"}),  # type: ignore[arg-type]
+                html.P(text),
+            ],
             className="egn-container egn-banner__inner",
         ),
         id=ids.SYNTHETIC_BANNER,
         className="egn-banner",
         role="note",
-        **{"aria-label": "Avertissement : données synthétiques"},
+        **{"aria-label": "Avertissement : données synthétiques"},  # type: ignore[arg-type]
     )
 
 

@@ -187,7 +187,7 @@ def catalogue_table(rows: list[dict[str, str]]) -> html.Div:
         className="egn-table-wrapper",
         tabIndex="0",
         role="region",
-        **{"aria-label": "Catalogue des fichiers"},
+        **{"aria-label": "Catalogue des fichiers"},  # type: ignore[arg-type]
     )
 
 

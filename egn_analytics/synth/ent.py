@@ -30,6 +30,7 @@ file name. Same inputs give byte-identical files (with the same zlib and pyarrow
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import math
@@ -76,6 +77,7 @@ STATUTS = (200, 302, 304, 404, 500, 502, 503, 504)
 #: Closure of every school (16 March) and eve of the déconfinement (11 May).
 CLOSURE_START = dt.date(2020, 3, 16)
 CLOSURE_END = dt.date(2020, 5, 10)
+SUMMER_START = dt.date(2020, 7, 4)
 #: Calibration of the national audience table: ENT visits from the closure (16 March) to the end
 #: of the school year (3 July), lycées having stayed mostly closed; published: « plus de 550
 #: millions ». The 2013 measure (≈ 13 million visits a month) cannot hold in January 2020 as
@@ -85,84 +87,111 @@ AUDIENCE_WINDOW_VISITS = 580e6
 #: Pupils in France in 2019-2020, used to bring the établissement sample to national scale.
 NATIONAL_PUPILS = 12_400_000
 
-_MAX_CHUNK_ROWS = 1_000_000  # rows generated at once (bounded memory)
+_MAX_CHUNK_ROWS = 500_000  # rows generated at once (bounded memory)
 _BATCH_ROWS = 500_000  # small days are grouped into write batches / parquet row groups
 _ALPHA = 2.2  # heavy tail of user activity (share of the top 1 % of users ≈ 12 %)
 _DST_DAY = dt.date(2020, 3, 29)  # 02:00 local → 03:00, +01:00 → +02:00
 
-# --- context and levels -------------------------------------------------------------------
-# Context of a (académie, day): 0 school day, 1 weekend or public holiday, 2 holiday weekday,
-# 3 holiday weekend. Regime classes: 0 before the crisis, 1 crisis (closure and reopening),
-# 2 summer. Ratios are relative to a school day of the same regime, per profile.
-_CTX_RATIO = np.array(
-    [
-        # élève, parent, enseignant, personnel
-        [[1, 1, 1, 1], [0.30, 0.40, 0.30, 0.04], [0.10, 0.15, 0.20, 0.30], [0.06, 0.10, 0.10, 0.02]],
-        [[1, 1, 1, 1], [0.50, 0.55, 0.50, 0.06], [0.22, 0.25, 0.30, 0.35], [0.15, 0.18, 0.18, 0.03]],
-        [[1, 1, 1, 1], [0.03, 0.04, 0.05, 0.02], [0.04, 0.05, 0.10, 0.25], [0.03, 0.04, 0.05, 0.02]],
-    ]
-)  # fmt: skip
-#: Weekday factor (Monday..Sunday) on school days: Monday catch-up, quieter Wednesday and Friday.
-_WEEKDAY = np.array([1.08, 1.0, 0.9, 1.0, 0.92, 1.0, 1.0])
-#: Events per account and per school day before the crisis: [profile, niveau (école, 2nd degré)].
-_RATE = np.array([[0.12, 1.0], [0.10, 0.22], [0.9, 2.6], [2.0, 3.0]])
-#: Level of a school day in the first closure week, per profile (× the pre-crisis level).
-_CLOSURE_LEVEL = np.array([2.75, 3.3, 2.75, 1.85])
-#: Share of accounts that are active at all, per regime class and profile.
-_ACTIVE = np.array([[0.75, 0.45, 0.90, 0.90], [0.93, 0.75, 0.97, 0.95], [0.30, 0.20, 0.55, 0.80]])
-
-# --- hourly profiles: [regime class (0 pre, 1 crisis)][day type (0 school, 1 off)][profile] --
-_H_PRE_SCHOOL = [
-    [0.2, 0.08, 0.04, 0.03, 0.03, 0.1, 1.0, 4.6, 3.4, 2.4, 2.6, 2.8, 4.2, 3.4, 2.6, 2.6, 3.2, 5.6, 6.6, 6.4, 5.0, 2.8, 0.9, 0.35],
-    [0.15, 0.06, 0.03, 0.02, 0.03, 0.15, 1.3, 3.4, 2.4, 1.8, 1.8, 2.0, 3.0, 2.6, 2.0, 2.0, 2.4, 3.4, 4.8, 5.6, 5.4, 3.8, 1.5, 0.5],
-    [0.2, 0.06, 0.03, 0.02, 0.05, 0.3, 2.4, 6.0, 4.6, 3.6, 3.6, 3.4, 4.4, 4.0, 3.6, 3.6, 4.2, 5.0, 4.8, 4.4, 4.4, 3.6, 1.8, 0.7],
-    [0.03, 0.01, 0.01, 0.01, 0.02, 0.1, 0.8, 5.0, 8.0, 8.0, 7.5, 6.0, 4.0, 5.5, 7.5, 7.5, 6.5, 4.5, 2.0, 1.0, 0.5, 0.3, 0.1, 0.05],
-]  # fmt: skip
-_H_PRE_OFF = [
-    [0.3, 0.15, 0.08, 0.04, 0.03, 0.03, 0.1, 0.4, 1.0, 2.0, 2.8, 3.0, 2.6, 2.6, 3.2, 3.6, 4.0, 4.4, 5.0, 5.2, 4.6, 3.2, 1.4, 0.6],
-    [0.2, 0.08, 0.04, 0.03, 0.03, 0.05, 0.2, 0.8, 1.8, 2.6, 3.0, 2.8, 2.2, 2.2, 2.6, 2.8, 3.0, 3.4, 4.2, 5.0, 5.2, 4.0, 1.8, 0.6],
-    [0.3, 0.1, 0.04, 0.03, 0.03, 0.05, 0.3, 1.0, 2.4, 3.4, 3.8, 3.4, 2.4, 2.6, 3.4, 3.8, 4.0, 4.2, 4.2, 4.2, 4.6, 4.2, 2.4, 0.9],
-    [0.03, 0.01, 0.01, 0.01, 0.01, 0.05, 0.3, 1.5, 4.0, 5.0, 5.0, 4.0, 2.5, 3.0, 4.0, 4.0, 3.5, 2.5, 1.5, 1.0, 0.5, 0.3, 0.1, 0.05],
-]  # fmt: skip
-_H_CRISIS_SCHOOL = [
-    [0.9, 0.45, 0.25, 0.15, 0.1, 0.15, 0.5, 1.6, 3.6, 4.4, 4.6, 4.0, 2.8, 3.0, 4.0, 4.2, 4.0, 4.4, 5.6, 6.4, 6.6, 5.8, 3.8, 2.2],
-    [0.6, 0.3, 0.15, 0.1, 0.08, 0.15, 0.8, 2.4, 3.4, 3.2, 2.8, 2.4, 2.4, 2.6, 2.8, 2.8, 3.0, 3.6, 5.0, 6.2, 6.4, 5.4, 3.4, 1.6],
-    [0.9, 0.4, 0.2, 0.1, 0.1, 0.3, 1.6, 4.0, 5.4, 5.6, 5.4, 4.2, 3.0, 3.6, 4.8, 5.0, 4.8, 5.0, 5.4, 5.6, 6.0, 5.6, 3.8, 2.0],
-    [0.1, 0.04, 0.02, 0.01, 0.02, 0.15, 0.8, 4.5, 7.5, 7.8, 7.2, 5.8, 4.2, 5.5, 7.2, 7.2, 6.4, 4.8, 2.6, 1.5, 1.0, 0.7, 0.4, 0.2],
-]  # fmt: skip
-_LATE = np.array([2.4] * 6 + [1.0] * 12 + [1.2] * 4 + [2.4] * 2)  # crisis off days: later nights
+# --- tables of the model ------------------------------------------------------------------
+def _grid(text: str, shape: tuple[int, ...]) -> np.ndarray:
+    """Numbers laid out in a docstring-like block (keeps long tables readable and short-lined)."""
+    return np.array([float(v) for v in text.split()]).reshape(shape)
 
 
 def _norm_rows(a: np.ndarray) -> np.ndarray:
     return a / a.sum(axis=-1, keepdims=True)
 
 
+# Context of a (académie, day): 0 school day, 1 weekend or public holiday, 2 holiday weekday,
+# 3 holiday weekend. Regime classes: 0 before the crisis, 1 crisis (closure and reopening),
+# 2 summer. Ratios are relative to a school day of the same regime; columns are the profiles
+# élève, parent, enseignant, personnel.
+_CTX_RATIO = _grid(
+    """
+    1    1    1    1     0.30 0.40 0.30 0.04   0.10 0.15 0.20 0.30   0.06 0.10 0.10 0.02
+    1    1    1    1     0.50 0.55 0.50 0.06   0.22 0.25 0.30 0.35   0.15 0.18 0.18 0.03
+    1    1    1    1     0.03 0.04 0.05 0.02   0.04 0.05 0.10 0.25   0.03 0.04 0.05 0.02
+    """,
+    (3, 4, 4),
+)
+#: Weekday factor (Monday..Sunday) on school days: Monday catch-up, quieter Wednesday and Friday.
+_WEEKDAY = np.array([1.08, 1.0, 0.9, 1.0, 0.92, 1.0, 1.0])
+#: Events per account and per school day before the crisis: [profile, niveau (école, 2nd degré)].
+_RATE = np.array([[0.12, 1.0], [0.10, 0.22], [0.9, 2.6], [2.0, 3.0]])
+#: Level of a school day in the first closure week, per profile (x the pre-crisis level);
+#: calibrated so that the week of 16 March is ≈ x3 the January-February school weeks.
+_CLOSURE_LEVEL = np.array([2.75, 3.3, 2.75, 1.85])
+#: Share of accounts that are active at all, per regime class and profile.
+_ACTIVE = np.array([[0.75, 0.45, 0.90, 0.90], [0.93, 0.75, 0.97, 0.95], [0.30, 0.20, 0.55, 0.80]])
+
+# Hourly profiles (0 h .. 23 h, two lines of 12 hours per profile, profiles in PROFILS order).
+_H_PRE_SCHOOL = _grid(
+    """
+    0.2  0.08 0.04 0.03 0.03 0.1  1.0  4.6  3.4  2.4  2.6  2.8
+    4.2  3.4  2.6  2.6  3.2  5.6  6.6  6.4  5.0  2.8  0.9  0.35
+    0.15 0.06 0.03 0.02 0.03 0.15 1.3  3.4  2.4  1.8  1.8  2.0
+    3.0  2.6  2.0  2.0  2.4  3.4  4.8  5.6  5.4  3.8  1.5  0.5
+    0.2  0.06 0.03 0.02 0.05 0.3  2.4  6.0  4.6  3.6  3.6  3.4
+    4.4  4.0  3.6  3.6  4.2  5.0  4.8  4.4  4.4  3.6  1.8  0.7
+    0.03 0.01 0.01 0.01 0.02 0.1  0.8  5.0  8.0  8.0  7.5  6.0
+    4.0  5.5  7.5  7.5  6.5  4.5  2.0  1.0  0.5  0.3  0.1  0.05
+    """,
+    (4, 24),
+)
+_H_PRE_OFF = _grid(
+    """
+    0.3  0.15 0.08 0.04 0.03 0.03 0.1  0.4  1.0  2.0  2.8  3.0
+    2.6  2.6  3.2  3.6  4.0  4.4  5.0  5.2  4.6  3.2  1.4  0.6
+    0.2  0.08 0.04 0.03 0.03 0.05 0.2  0.8  1.8  2.6  3.0  2.8
+    2.2  2.2  2.6  2.8  3.0  3.4  4.2  5.0  5.2  4.0  1.8  0.6
+    0.3  0.1  0.04 0.03 0.03 0.05 0.3  1.0  2.4  3.4  3.8  3.4
+    2.4  2.6  3.4  3.8  4.0  4.2  4.2  4.2  4.6  4.2  2.4  0.9
+    0.03 0.01 0.01 0.01 0.01 0.05 0.3  1.5  4.0  5.0  5.0  4.0
+    2.5  3.0  4.0  4.0  3.5  2.5  1.5  1.0  0.5  0.3  0.1  0.05
+    """,
+    (4, 24),
+)
+_H_CRISIS_SCHOOL = _grid(
+    """
+    0.9  0.45 0.25 0.15 0.1  0.15 0.5  1.6  3.6  4.4  4.6  4.0
+    2.8  3.0  4.0  4.2  4.0  4.4  5.6  6.4  6.6  5.8  3.8  2.2
+    0.6  0.3  0.15 0.1  0.08 0.15 0.8  2.4  3.4  3.2  2.8  2.4
+    2.4  2.6  2.8  2.8  3.0  3.6  5.0  6.2  6.4  5.4  3.4  1.6
+    0.9  0.4  0.2  0.1  0.1  0.3  1.6  4.0  5.4  5.6  5.4  4.2
+    3.0  3.6  4.8  5.0  4.8  5.0  5.4  5.6  6.0  5.6  3.8  2.0
+    0.1  0.04 0.02 0.01 0.02 0.15 0.8  4.5  7.5  7.8  7.2  5.8
+    4.2  5.5  7.2  7.2  6.4  4.8  2.6  1.5  1.0  0.7  0.4  0.2
+    """,
+    (4, 24),
+)
+#: Crisis off days keep the pre-crisis shape with later evenings and nights.
+_LATE = np.array([2.4] * 6 + [1.0] * 12 + [1.2] * 4 + [2.4] * 2)
+#: [hour class (0 pre and summer, 1 crisis), day type (0 school, 1 off), profile, hour]
 _HOURS = np.stack(
     [
-        np.stack([_norm_rows(np.array(_H_PRE_SCHOOL)), _norm_rows(np.array(_H_PRE_OFF))]),
-        np.stack(
-            [_norm_rows(np.array(_H_CRISIS_SCHOOL)), _norm_rows(np.array(_H_PRE_OFF) * _LATE)]
-        ),
-    ]
-)  # shape (2 classes, 2 day types, 4 profiles, 24 hours)
-
-# --- services ----------------------------------------------------------------------------
-_SERVICE_PRE = np.array(
-    [
-        [0.26, 0.10, 0.22, 0.22, 0.08, 0.02, 0.005, 0.095],
-        [0.30, 0.12, 0.16, 0.32, 0.02, 0.005, 0.0, 0.075],
-        [0.18, 0.20, 0.24, 0.16, 0.09, 0.05, 0.01, 0.07],
-        [0.25, 0.30, 0.05, 0.25, 0.02, 0.05, 0.0, 0.08],
+        np.stack([_norm_rows(_H_PRE_SCHOOL), _norm_rows(_H_PRE_OFF)]),
+        np.stack([_norm_rows(_H_CRISIS_SCHOOL), _norm_rows(_H_PRE_OFF * _LATE)]),
     ]
 )
+
+#: Service mix before the crisis, per profile (columns in SERVICES order).
+_SERVICE_PRE = _grid(
+    """
+    0.26 0.10 0.22 0.22 0.08 0.02  0.005 0.095
+    0.30 0.12 0.16 0.32 0.02 0.005 0.0   0.075
+    0.18 0.20 0.24 0.16 0.09 0.05  0.01  0.07
+    0.25 0.30 0.05 0.25 0.02 0.05  0.0   0.08
+    """,
+    (4, 8),
+)
 #: Growth of each service during the closure (absolute usage, x): pedagogical resources +226 %,
-#: storage and sharing +530 % (published); the portal entry absorbs the rest so that a profile
-#: whose total grows x3 sees exactly these factors.
-_SERVICE_GROWTH = np.array([np.nan, 3.6, 3.3, 1.5, 3.26, 6.3, 20.0, 2.0])
+#: storage and sharing +530 % (published); the portal entry (first) absorbs the rest so that a
+#: profile whose total grows x3 sees exactly these factors.
+_SERVICE_GROWTH = np.array([0.0, 3.6, 3.3, 1.5, 3.26, 6.3, 20.0, 2.0])
 
 
 def _crisis_service_mix() -> np.ndarray:
-    mix = _SERVICE_PRE * np.nan_to_num(_SERVICE_GROWTH, nan=0.0) / 3.0
+    mix = _SERVICE_PRE * _SERVICE_GROWTH / 3.0
     mix[:, 0] = np.maximum(1.0 - mix[:, 1:].sum(axis=1), 0.05)
     return _norm_rows(mix)
 
@@ -170,25 +199,69 @@ def _crisis_service_mix() -> np.ndarray:
 _SERVICE_MIX = np.stack([_norm_rows(_SERVICE_PRE), _crisis_service_mix()])
 _PAGES_PER_VISIT = np.array([1.6, 3.5, 4.0, 3.8, 5.0, 4.5, 2.5, 2.0])
 _URLS: tuple[tuple[tuple[str, float], ...], ...] = (
-    (("/auth/login", 0.35), ("/cas/login", 0.15), ("/portail/accueil", 0.4), ("/auth/logout", 0.1)),
-    (("/messagerie/boite-de-reception", 0.5), ("/messagerie/message", 0.35), ("/messagerie/nouveau", 0.15)),
-    (("/cahier-de-textes/agenda", 0.5), ("/cahier-de-textes/seance", 0.3), ("/cahier-de-textes/travail-a-faire", 0.2)),
-    (("/vie-scolaire/notes", 0.45), ("/vie-scolaire/absences", 0.25), ("/vie-scolaire/emploi-du-temps", 0.3)),
-    (("/ressources/mediacentre", 0.5), ("/ressources/gar/acces", 0.3), ("/ressources/manuels", 0.2)),
-    (("/espace-documentaire/fichiers", 0.5), ("/espace-documentaire/depot", 0.3), ("/espace-documentaire/partage", 0.2)),
+    (("/auth/login", 0.35), ("/cas/login", 0.15), ("/portail/accueil", 0.4),
+     ("/auth/logout", 0.1)),
+    (("/messagerie/boite-de-reception", 0.5), ("/messagerie/message", 0.35),
+     ("/messagerie/nouveau", 0.15)),
+    (("/cahier-de-textes/agenda", 0.5), ("/cahier-de-textes/seance", 0.3),
+     ("/cahier-de-textes/travail-a-faire", 0.2)),
+    (("/vie-scolaire/notes", 0.45), ("/vie-scolaire/absences", 0.25),
+     ("/vie-scolaire/emploi-du-temps", 0.3)),
+    (("/ressources/mediacentre", 0.5), ("/ressources/gar/acces", 0.3),
+     ("/ressources/manuels", 0.2)),
+    (("/espace-documentaire/fichiers", 0.5), ("/espace-documentaire/depot", 0.3),
+     ("/espace-documentaire/partage", 0.2)),
     (("/classe-virtuelle/rejoindre", 0.6), ("/classe-virtuelle/salle", 0.4)),
     (("/actualites", 0.7), ("/actualites/article", 0.3)),
 )  # fmt: skip
-_URL_LIST = tuple(u for service in _URLS for u, _ in service)
-#: Non-5xx status mix per service: 200, 302, 304, 404 (portal and GAR redirect a lot).
-_STATUS_OK = np.array(
-    [[0.55, 0.38, 0.05, 0.02]] + [[0.90, 0.03, 0.06, 0.01]] * 3 + [[0.85, 0.10, 0.04, 0.01]]
-    + [[0.90, 0.03, 0.06, 0.01]] * 3
-)  # fmt: skip
-_STATUS_5XX_NORMAL = np.array([0.40, 0.30, 0.20, 0.10])  # 500, 502, 503, 504
-_STATUS_5XX_SATURATED = np.array([0.05, 0.35, 0.35, 0.25])
+_URL_LIST = [u for service in _URLS for u, _ in service]
+_URL_SERVICE = np.array([s for s, service in enumerate(_URLS) for _ in service])
+_URL_SHARE = np.array([p for service in _URLS for _, p in service])
+#: Non-5xx status mix per service: 200, 302, 304, 404 (the portal and the GAR redirect a lot).
+_STATUS_OK = _grid(
+    """
+    0.55 0.38 0.05 0.02   0.90 0.03 0.06 0.01   0.90 0.03 0.06 0.01   0.90 0.03 0.06 0.01
+    0.85 0.10 0.04 0.01   0.90 0.03 0.06 0.01   0.90 0.03 0.06 0.01   0.90 0.03 0.06 0.01
+    """,
+    (8, 4),
+)
+#: 5xx mix (500, 502, 503, 504) on ordinary days and under the 16-18 March overload.
+_STATUS_5XX = np.array([[0.40, 0.30, 0.20, 0.10], [0.05, 0.35, 0.35, 0.25]])
 _P5XX_BASE = 0.0015
 _DUREE_MEDIAN_MS = np.array([180.0, 250.0, 300.0, 350.0, 450.0, 700.0, 900.0, 150.0])
+#: Response time of non-200 answers: uniform in [low, low + span] ms, per status index.
+_DUREE_OTHER = np.array(
+    [[0, 0], [40, 60], [10, 30], [15, 40], [200, 1800], [30, 2970], [5, 75], [30000, 30000]],
+    dtype=np.float64,
+)
+
+
+class _Categorical:
+    """Vectorised draws from one of several categorical laws, chosen per row by a key.
+
+    Each law's CDF is shifted by its key so one ``searchsorted`` on the flattened table serves
+    every row at once (no Python loop over keys).
+    """
+
+    def __init__(self, probs: np.ndarray) -> None:
+        probs = np.atleast_2d(np.asarray(probs, dtype=np.float64))
+        self.k = probs.shape[1]
+        cdf = np.cumsum(probs, axis=1)
+        cdf = cdf / np.where(cdf[:, -1:] > 0, cdf[:, -1:], 1.0)
+        self.flat = (cdf + np.arange(probs.shape[0])[:, None]).ravel()
+
+    def draw(self, rng: np.random.Generator, key: np.ndarray | int, n: int) -> np.ndarray:
+        x = key + rng.random(n)
+        idx = np.searchsorted(self.flat, x, side="right") - np.asarray(key) * self.k
+        return np.clip(idx, 0, self.k - 1)
+
+
+#: (service, url) jointly, per [service-mix class][profile]; the url gives the service back.
+_URL_GIVEN_PROFILE = [
+    _Categorical(_SERVICE_MIX[c][:, _URL_SERVICE] * _URL_SHARE[None, :]) for c in (0, 1)
+]
+_STATUS_OK_CAT = _Categorical(_STATUS_OK)
+_STATUS_5XX_CAT = _Categorical(_STATUS_5XX)
 
 # --- logins ------------------------------------------------------------------------------
 _FIRST_NAMES = (
@@ -226,11 +299,12 @@ _SURNAMES = (
 
 @dataclass(frozen=True, slots=True)
 class _Logins:
-    """Bijection user id → login string (``jdupont42``, ``m.martin7``, ``lea.bernard3``).
+    """Bijection user id → login (``jdupont42``, ``m.martin7``, ``lea.bernard3``).
 
-    ``s = (a * id + b) mod N`` permutes the ids; ``s`` is split into a format (3), a stem
-    (initial or first name, surname) and a disambiguation number. Each piece can be read back
-    from the string, so two ids never share a login and nothing is stored per user.
+    ``s = (a * id + b) mod N`` permutes the ids (``gcd(a, N) = 1``); ``s`` splits into a
+    format (3 conventions), a stem (initial or first name, surname) and a disambiguation
+    number. Every piece can be read back from the string (a one-letter initial, a dot or not,
+    a digit suffix), so two ids never share a login, and nothing is stored per user.
     """
 
     n_users: int
@@ -255,6 +329,7 @@ class _Logins:
         counts = np.array([len(fmt0), len(fmt1), len(fmt2)], dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         max_num = n // (3 * int(counts.min())) + 2
+        # Number 0 is the bare stem (the first « jdupont »), then 2, 3, ... as ENTs do.
         numbers = ["", *(str(k + 1) for k in range(1, max_num + 1))]
         return cls(
             n_users=n,
@@ -266,32 +341,40 @@ class _Logins:
             stem_offset=offsets,
         )
 
-    def logins(self, user_id: np.ndarray) -> pl.Series:
+    def parts(self, user_id: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Stem and number indices of each user's login (integers, cheap to carry around)."""
         s = (self.a * user_id.astype(np.int64) + self.b) % self.n_users
         fmt = s % 3
         v = s // 3
         count = self.stem_count[fmt]
-        stem = self.stem_offset[fmt] + v % count
-        num = v // count
+        return self.stem_offset[fmt] + v % count, v // count
+
+    def logins(self, user_id: np.ndarray) -> pl.Series:
+        stem, num = self.parts(user_id)
         return (self.stems.gather(stem) + self.numbers.gather(num)).alias("login")
 
 
 # --- the model ----------------------------------------------------------------------------
 @dataclass(slots=True)
 class _Model:
-    """Everything the daily intensity needs, as flat numpy arrays over cells and académies."""
+    """Everything the daily intensity needs, as flat numpy arrays over cells and académies.
+
+    A cell is one (profile, établissement) pair, profile-major: cell = profile * E + etab.
+    """
 
     days: list[dt.date]
     n_etab: int
+    n_acad: int
     uai: pl.Series
     projets: list[str]
     etab_projet: np.ndarray  # (E,) index into projets
-    cell_size: np.ndarray  # (C,) accounts per (profile, établissement), profile-major
+    cell_size: np.ndarray  # (C,) accounts
     cell_base: np.ndarray  # (C,) size x rate x établissement and project factors
-    cell_equity: np.ndarray  # (C,) share of the crisis surge reached (EP, IPS), 1 for staff
+    cell_equity: np.ndarray  # (C,) share of the crisis surge reached (EP, IPS); 1 for staff
     cell_acad: np.ndarray  # (C,) académie index
     cell_profil: np.ndarray  # (C,) profile index
-    cell_oise: np.ndarray  # (C,) établissement in the Oise (closed from 2 March)
+    cell_key: np.ndarray  # (C,) profile * n_acad + académie
+    oise_cells: np.ndarray  # indices of cells in the Oise (closed from 2 March)
     user_offset: np.ndarray  # (C,) first global user id of each cell
     ctx: np.ndarray  # (n_days, n_acad) context code
     projet_saturation: np.ndarray  # (P,) sensitivity to the 16 March overload
@@ -303,8 +386,8 @@ class _Model:
 
 
 def _regime(day: dt.date) -> int:
-    """Regime class of a day: 0 before the crisis, 1 crisis (from the 14 March weekend), 2 summer."""
-    if day >= dt.date(2020, 7, 4):
+    """Regime class: 0 before the crisis, 1 crisis (from the 14 March weekend), 2 summer."""
+    if day >= SUMMER_START:
         return 2
     if day >= dt.date(2020, 3, 14):
         return 1
@@ -320,7 +403,7 @@ def _level(day: dt.date) -> np.ndarray:
     """School-day level per profile relative to a pre-crisis school day (national)."""
     if day < dt.date(2020, 3, 12):
         return np.ones(4)
-    if day == dt.date(2020, 3, 12):
+    if day == dt.date(2020, 3, 12):  # announcement in the evening
         return np.array([1.1, 1.15, 1.3, 1.2])
     if day == dt.date(2020, 3, 13):
         return np.array([1.6, 1.8, 2.2, 1.8])
@@ -328,18 +411,17 @@ def _level(day: dt.date) -> np.ndarray:
         return np.array([2.2, 2.4, 3.4, 1.6])
     if day <= CLOSURE_END:  # slow fatigue through the closure
         return _CLOSURE_LEVEL * _interp_date(day, [(CLOSURE_START, 1.0), (CLOSURE_END, 0.88)])
-    end = _CLOSURE_LEVEL * 0.88
-    if day < dt.date(2020, 7, 4):  # déconfinement: gradual return to (almost) normal
+    if day < SUMMER_START:  # déconfinement: gradual return towards normal
         f = _interp_date(
             day,
             [
-                (dt.date(2020, 5, 11), 1.0),
+                (dt.date(2020, 5, 11), 0.9),
                 (dt.date(2020, 6, 2), 0.5),
                 (dt.date(2020, 6, 22), 0.3),
                 (dt.date(2020, 7, 3), 0.2),
             ],
         )
-        return 1.0 + (end - 1.0) * f
+        return 1.0 + (_CLOSURE_LEVEL * 0.88 - 1.0) * f
     return np.ones(4)
 
 
@@ -347,14 +429,14 @@ def _build_model(etab: pl.DataFrame, seed: int) -> _Model:
     rng = rng_for(seed, "ent.modele")
     ent = etab.filter(pl.col("projet_ent").is_not_null()).sort("uai")
     days = pl.date_range(START, END, "1d", eager=True).to_list()
-    acads = academies().get_column("code_academie").sort().to_list()
+    acads = sorted(academies().get_column("code_academie").to_list())
     acad_idx = {c: i for i, c in enumerate(acads)}
 
     cal = calendar(START, END).sort("code_academie", "date")
     weekend = (cal.get_column("weekday") >= 6) | cal.get_column("jour_ferie").is_not_null()
     holiday = cal.get_column("vacances").is_not_null()
     ctx_flat = np.where(holiday.to_numpy(), 2, 0) + weekend.to_numpy().astype(np.int64)
-    ctx = ctx_flat.reshape(len(acads), len(days)).T.copy()
+    ctx = np.ascontiguousarray(ctx_flat.reshape(len(acads), len(days)).T)
 
     n_e = ent.height
     projets = sorted(set(ent.get_column("projet_ent").to_list()))
@@ -368,56 +450,58 @@ def _build_model(etab: pl.DataFrame, seed: int) -> _Model:
     ep_factor = ent.get_column("ep").replace_strict(
         {"REP+": 0.72, "REP": 0.85}, default=1.0, return_dtype=pl.Float64
     )
+    # Digital divide: the crisis surge reaches fewer pupils and parents in EP and low-IPS schools.
     equity = np.clip(
         ep_factor.to_numpy() * (1 + 0.008 * (ent.get_column("ips").to_numpy() - 103)), 0.5, 1.3
     )
-
     sizes = np.stack(
-        [
-            eleves,
-            np.round(1.5 * eleves),
-            enseignants,
-            1 + np.round(0.12 * enseignants),
-        ]
+        [eleves, np.round(1.5 * eleves), enseignants, 1 + np.round(0.12 * enseignants)]
     ).astype(np.int64)  # (4, E)
     etab_factor = rng.lognormal(0.0, 0.45, n_e)
     projet_factor = rng.lognormal(0.0, 0.25, len(projets))
     saturation = np.clip(rng.lognormal(-0.2, 0.5, len(projets)), 0.15, 1.8)
     base = sizes * _RATE[:, niveau] * (etab_factor * projet_factor[etab_projet])[None, :]
-    cell_equity = np.stack([equity, equity, np.ones(n_e), np.ones(n_e)])
+    cell_profil = np.repeat(np.arange(4), n_e)
+    cell_acad = np.tile(e_acad, 4)
     size_flat = sizes.ravel()
-    n_users = int(size_flat.sum())
     return _Model(
         days=days,
         n_etab=n_e,
+        n_acad=len(acads),
         uai=ent.get_column("uai"),
         projets=projets,
         etab_projet=etab_projet,
         cell_size=size_flat,
         cell_base=base.ravel(),
-        cell_equity=cell_equity.ravel(),
-        cell_acad=np.tile(e_acad, 4),
-        cell_profil=np.repeat(np.arange(4), n_e),
-        cell_oise=np.tile(oise, 4),
+        cell_equity=np.concatenate([equity, equity, np.ones(2 * n_e)]),
+        cell_acad=cell_acad,
+        cell_profil=cell_profil,
+        cell_key=cell_profil * len(acads) + cell_acad,
+        oise_cells=np.flatnonzero(np.tile(oise, 4)),
         user_offset=np.concatenate([[0], np.cumsum(size_flat)[:-1]]).astype(np.int64),
         ctx=ctx,
         projet_saturation=saturation,
-        logins=_Logins.build(n_users, rng_for(seed, "ent.logins")),
+        logins=_Logins.build(int(size_flat.sum()), rng_for(seed, "ent.logins")),
     )
 
 
 def _day_weights(model: _Model, i: int) -> tuple[np.ndarray, np.ndarray]:
-    """Expected volume of every cell on day ``i`` (relative units) and its context code."""
+    """Expected volume of every cell on day ``i`` (relative units) and whether it is off school."""
     day = model.days[i]
     regime = _regime(day)
-    level = _level(day)[model.cell_profil]
-    if dt.date(2020, 3, 2) <= day < CLOSURE_START:  # the Oise closed two weeks earlier
-        level = np.where(model.cell_oise, _CLOSURE_LEVEL[model.cell_profil], level)
-    level = 1.0 + (level - 1.0) * np.where(level > 1.0, model.cell_equity, 1.0)
-    ctx = model.ctx[i][model.cell_acad]
-    ratio = _CTX_RATIO[regime][ctx, model.cell_profil]
-    weekday = np.where(ctx == 0, _WEEKDAY[day.weekday()], 1.0)
-    return model.cell_base * level * ratio * weekday, ctx
+    ctx_acad = model.ctx[i]  # (n_acad,)
+    # Context ratio and weekday factor per (profile, académie): a tiny table, one gather per cell.
+    ratio = _CTX_RATIO[regime][ctx_acad, :].T * np.where(ctx_acad == 0, _WEEKDAY[day.weekday()], 1)
+    surge = _level(day) - 1.0  # (4,)
+    w = model.cell_base * ratio.ravel()[model.cell_key]
+    if surge.any():
+        w *= 1.0 + surge[model.cell_profil] * model.cell_equity
+    if dt.date(2020, 3, 2) <= day < CLOSURE_START and model.oise_cells.size:
+        # The Oise closed its schools two weeks before the rest of the country.
+        oc = model.oise_cells
+        oise_level = 1.0 + (_CLOSURE_LEVEL - 1.0)[model.cell_profil[oc]] * model.cell_equity[oc]
+        w[oc] = model.cell_base[oc] * ratio.ravel()[model.cell_key[oc]] * oise_level
+    return w, (ctx_acad != 0)[model.cell_acad]
 
 
 def _day_totals(model: _Model) -> np.ndarray:
@@ -437,37 +521,26 @@ def _allocate(total: int, weights: np.ndarray) -> np.ndarray:
     return out
 
 
-def _categorical(rng: np.random.Generator, key: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    """One draw per row from ``probs[key]`` (rows of probabilities), vectorised.
+def _p5xx(day: dt.date, hour: np.ndarray, projet: np.ndarray, sat: np.ndarray) -> np.ndarray | None:
+    """Probability of a 5xx answer on overload days (None on ordinary days).
 
-    Each row's CDF is shifted by its key so one ``searchsorted`` on the flattened table serves
-    all keys at once.
+    16 March: a large share in 8 h - 11 h, more for some projects (``sat``); fewer on 17-18 March.
     """
-    n_keys, k = probs.shape
-    cdf = np.cumsum(probs, axis=1)
-    cdf = cdf / cdf[:, -1:]
-    flat = (cdf + np.arange(n_keys)[:, None]).ravel()
-    x = key + rng.random(key.shape[0])
-    idx = np.searchsorted(flat, x, side="right") - key * k
-    return np.clip(idx, 0, k - 1)
-
-
-def _p5xx(day: dt.date, hour: np.ndarray, projet: np.ndarray, sat: np.ndarray) -> np.ndarray:
-    """Probability of a 5xx answer: the 16 March overload (8 h - 11 h), smaller on 17-18 March."""
     peak = (hour >= 8) & (hour < 12)
-    shoulder = (hour == 7) | (hour == 12) | (hour == 13)
     if day == dt.date(2020, 3, 16):
+        shoulder = (hour == 7) | (hour == 12) | (hour == 13)
         load = np.where(peak, 0.45, np.where(shoulder, 0.15, 0.04))
     elif day == dt.date(2020, 3, 17):
         load = np.where(peak, 0.12, 0.02)
     elif day == dt.date(2020, 3, 18):
         load = np.where(peak, 0.05, 0.0)
     else:
-        return np.full(hour.shape, _P5XX_BASE)
+        return None
     return np.minimum(_P5XX_BASE + load * sat[projet], 0.85)
 
 
 def _hour_blocks(counts_by_hour: np.ndarray, max_rows: int) -> list[tuple[int, int]]:
+    """Consecutive hour ranges holding at most ``max_rows`` events (one hour at least)."""
     blocks: list[tuple[int, int]] = []
     start, acc = 0, 0
     for h, c in enumerate(counts_by_hour.tolist()):
@@ -479,103 +552,104 @@ def _hour_blocks(counts_by_hour: np.ndarray, max_rows: int) -> list[tuple[int, i
     return blocks
 
 
-def _radix_order(hour: np.ndarray, sec_in_hour: np.ndarray) -> np.ndarray:
-    """Time order (stable) with two O(n) radix passes instead of a comparison sort."""
-    first = np.argsort(sec_in_hour, kind="stable")
-    return first[np.argsort(hour[first], kind="stable")]
+def _sample_sorted(rng: np.random.Generator, weights: np.ndarray, n: int) -> np.ndarray:
+    """``n`` indices drawn in proportion to ``weights``, returned sorted.
+
+    Large draws use a multinomial (cost in the number of categories), small ones sorted
+    uniforms and a ``searchsorted`` (cost in the number of draws).
+    """
+    k = weights.shape[0]
+    total = weights.sum()
+    if n * 8 >= k:
+        counts = rng.multinomial(n, weights / total)
+        return np.repeat(np.arange(k), counts)
+    gaps = rng.standard_exponential(n + 1)
+    u = np.cumsum(gaps)[:-1] / gaps.sum()
+    idx = np.searchsorted(np.cumsum(weights), u * total, side="right")
+    return np.minimum(idx, k - 1)
 
 
-def _generate_day(model: _Model, i: int, n_day: int, seed: int) -> Iterator[pl.DataFrame]:
-    """Events of day ``i`` in time order, in blocks of whole hours (typed, format-agnostic)."""
+def _generate_day(model: _Model, i: int, n_day: int, seed: int) -> Iterator[dict[str, Any]]:
+    """Events of day ``i`` in time order, in blocks of whole hours (integer codes only)."""
     if n_day <= 0:
         return
     day = model.days[i]
     rng = rng_for(seed, f"ent.jour.{day.isoformat()}")
     regime = _regime(day)
-    hclass = 0 if regime in (0, 2) else 1
-    w, ctx = _day_weights(model, i)
-    off = ctx != 0
-    n_c = model.n_cells
+    w, off = _day_weights(model, i)
     n_e = model.n_etab
-    # Cumulative weights: school-day cells then off-day cells, profile blocks inside each half.
-    cum = np.cumsum(np.concatenate([np.where(off, 0.0, w), np.where(off, w, 0.0)]))
-    bounds = np.concatenate([[0.0], cum])[np.arange(0, 2 * n_c + 1, n_e)]
-    group_w = np.diff(bounds)  # (8,) = (day type, profile)
-    hours = _HOURS[hclass].copy()  # (2, 4, 24)
+    # 8 groups = (day type, profile); a cell's weight counts in the group of its day type.
+    wg = np.stack([np.where(off, 0.0, w), np.where(off, w, 0.0)]).reshape(8, n_e)
+    hours = _HOURS[1 if regime == 1 else 0].copy()  # (2 day types, 4 profiles, 24)
     if regime == 2:
-        hours = _HOURS[0].copy()
         hours[0] = hours[1]  # summer: every day is an off day
     if day == _DST_DAY:
-        hours[..., 2] = 0.0  # 02:00-03:00 local does not exist
+        hours[..., 2] = 0.0  # 02:00-03:00 local time does not exist that night
         hours = _norm_rows(hours)
-    q = (group_w.reshape(2, 4)[..., None] * hours).transpose(2, 0, 1).reshape(24, 8)
-    counts = rng.multinomial(n_day, (q / q.sum()).ravel()).reshape(24, 8)
-    active = np.maximum(1, np.round(model.cell_size * _ACTIVE[regime][model.cell_profil]))
-    mix = _SERVICE_MIX[0 if regime in (0, 2) else 1]
-    service_boost = 1.3 if regime == 1 else 1.0
+    q = wg.sum(axis=1)[:, None] * hours.reshape(8, 24)  # (group, hour)
+    counts = rng.multinomial(n_day, (q / q.sum()).ravel()).reshape(8, 24)
+    active = np.maximum(1.0, np.round(model.cell_size * _ACTIVE[regime][model.cell_profil]))
+    url_cat = _URL_GIVEN_PROFILE[1 if regime == 1 else 0]
+    slow = 1.3 if regime == 1 else 1.0
 
-    for h0, h1 in _hour_blocks(counts.sum(axis=1), _MAX_CHUNK_ROWS):
-        block = counts[h0:h1].ravel()
-        n = int(block.sum())
+    for h0, h1 in _hour_blocks(counts.sum(axis=0), _MAX_CHUNK_ROWS):
+        per_group = counts[:, h0:h1]
+        n_g = per_group.sum(axis=1)
+        n = int(n_g.sum())
         if n == 0:
             continue
-        hour = np.repeat(np.repeat(np.arange(h0, h1), 8), block).astype(np.int64)
-        group = np.repeat(np.tile(np.arange(8), h1 - h0), block).astype(np.int64)
+        # Cells, group by group (sorted), then an hour in the block and a second in the hour.
+        cell = np.concatenate(
+            [
+                (g % 4) * n_e + _sample_sorted(rng, wg[g], int(n_g[g]))
+                for g in range(8)
+                if n_g[g] > 0
+            ]
+        )
+        group = np.repeat(np.arange(8), n_g)
+        hour = h0 + _Categorical(per_group).draw(rng, group, n)
         sec_in_hour = rng.integers(0, 3600, n, dtype=np.uint16)
-        order = _radix_order(hour.astype(np.uint8), sec_in_hour)
-        hour, group, sec_in_hour = hour[order], group[order], sec_in_hour[order]
-        sec = hour * 3600 + sec_in_hour
-        # Cell (établissement x profile) in proportion to its weight within the group.
-        lo, hi = bounds[group], bounds[group + 1]
-        x = lo + rng.random(n) * (hi - lo)
-        pos = np.clip(np.searchsorted(cum, x, side="right"), group * n_e, group * n_e + n_e - 1)
-        cell = pos % n_c
+        # Time order with two stable O(n) radix passes instead of a comparison sort.
+        order = np.argsort(sec_in_hour, kind="stable")
+        order = order[np.argsort(hour.astype(np.uint8)[order], kind="stable")]
+        cell, hour = cell[order], hour[order]
+        sec = (hour * 3600 + sec_in_hour[order]).astype(np.int32)
+
         etab = cell % n_e
         profil = cell // n_e
-        # Heavy-tailed choice of the user among the cell's active accounts.
-        rank = np.floor(active[cell] * rng.random(n) ** _ALPHA).astype(np.int64)
-        user = model.user_offset[cell] + np.minimum(rank, model.cell_size[cell] - 1)
-        service = _categorical(rng, profil, mix)
-        url_probs = np.zeros((len(_URLS), max(len(u) for u in _URLS)))
-        for s, urls in enumerate(_URLS):
-            url_probs[s, : len(urls)] = [p for _, p in urls]
-        url_local = _categorical(rng, service, url_probs)
-        url_offsets = np.cumsum([0] + [len(u) for u in _URLS])[:-1]
-        url = url_offsets[service] + url_local
         projet = model.etab_projet[etab]
+        # Heavy-tailed choice of the user among the cell's active accounts.
+        rank = (active[cell] * rng.random(n) ** _ALPHA).astype(np.int64)
+        user = model.user_offset[cell] + np.minimum(rank, model.cell_size[cell] - 1)
+        url = url_cat.draw(rng, profil, n)
+        service = _URL_SERVICE[url]
+        status = _STATUS_OK_CAT.draw(rng, service, n)
         p5 = _p5xx(day, hour, projet, model.projet_saturation)
-        saturated = p5 > _P5XX_BASE * 2
-        is5 = rng.random(n) < p5
-        st_ok = _categorical(rng, service, _STATUS_OK)
-        st_5 = 4 + np.where(
-            saturated,
-            _categorical(rng, np.zeros(n, np.int64), _STATUS_5XX_SATURATED[None, :]),
-            _categorical(rng, np.zeros(n, np.int64), _STATUS_5XX_NORMAL[None, :]),
-        )
-        status = np.where(is5, st_5, st_ok)
-        # Response time: log-normal per service, slower under load; errors have their own shape.
-        load = service_boost * np.where(saturated, 3.0, 1.0)
-        duree = _DUREE_MEDIAN_MS[service] * load * np.exp(0.7 * rng.standard_normal(n))
-        u = rng.random(n)
-        duree = np.select(
-            [status == 1, status == 2, status == 3, status == 4, status == 5, status == 6, status == 7],
-            [40 + 60 * u, 10 + 30 * u, 15 + 40 * u, 200 + 1800 * u, 30 + 2970 * u, 5 + 75 * u,
-             30000 + 30000 * u],
-            duree,
-        )  # fmt: skip
-        yield pl.DataFrame(
-            {
-                "sec": sec.astype(np.int32),
-                "login": model.logins.logins(user),
-                "profil": profil.astype(np.uint32),
-                "etab": etab.astype(np.uint32),
-                "projet": projet.astype(np.uint32),
-                "service": service.astype(np.uint32),
-                "url": url.astype(np.uint32),
-                "statut_http": np.asarray(STATUTS, np.int16)[status],
-                "duree_ms": np.round(duree).astype(np.int32),
-            }
-        )
+        overload = 0
+        if p5 is None:
+            err = np.flatnonzero(rng.random(n) < _P5XX_BASE)
+        else:
+            err = np.flatnonzero(rng.random(n) < p5)
+            overload = 1
+        status[err] = 4 + _STATUS_5XX_CAT.draw(rng, overload, err.size)
+        # Response time: log-normal per service, slower during the crisis and under overload.
+        duree = _DUREE_MEDIAN_MS[service] * np.exp(0.7 * rng.standard_normal(n)) * slow
+        if p5 is not None:
+            duree *= np.where(p5 > 0.05, 3.0, 1.0)
+        other = np.flatnonzero(status != 0)
+        st = status[other]
+        duree[other] = _DUREE_OTHER[st, 0] + _DUREE_OTHER[st, 1] * rng.random(other.size)
+        yield {
+            "sec": sec,
+            "user": user,
+            "profil": profil.astype(np.uint32),
+            "etab": etab.astype(np.uint32),
+            "projet": projet.astype(np.uint32),
+            "url": url.astype(np.uint32),
+            "service": service.astype(np.uint32),
+            "statut_http": np.asarray(STATUTS, np.int16)[status],
+            "duree_ms": np.round(duree).astype(np.int32),
+        }
 
 
 # --- output ------------------------------------------------------------------------------
@@ -583,20 +657,42 @@ _HMS = pl.Series(
     [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)],
     dtype=pl.String,
 )
+_PROFIL_S = pl.Series(PROFILS, dtype=pl.String)
+_SERVICE_S = pl.Series(SERVICES, dtype=pl.String)
+_URL_S = pl.Series(_URL_LIST, dtype=pl.String)
+LOG_COLUMNS = (
+    "horodatage", "login", "profil", "uai", "projet_ent", "service", "url", "statut_http",
+    "duree_ms",
+)  # fmt: skip
 
 
-def _utc_offset_seconds(day: dt.date, sec: pl.Expr) -> pl.Expr:
-    if day < _DST_DAY:
-        return pl.lit(3600, pl.Int64)
-    if day == _DST_DAY:
-        return pl.when(sec < 7200).then(pl.lit(3600, pl.Int64)).otherwise(pl.lit(7200, pl.Int64))
-    return pl.lit(7200, pl.Int64)
+def _to_output(model: _Model, day: dt.date, block: dict[str, Any], fmt: str) -> pl.DataFrame:
+    """Integer block → output rows: text timestamps with offset, or tz-aware datetimes (Parquet).
 
-
-def _to_output(model: _Model, day: dt.date, df: pl.DataFrame, fmt: str) -> pl.DataFrame:
-    """Typed block → output columns (strings for text formats, tz-aware datetime in Parquet)."""
+    Runs in the writer thread: polars releases the GIL, so it overlaps the next block's draws.
+    """
+    stem, num = model.logins.parts(block["user"])
+    df = pl.DataFrame(
+        {
+            "sec": block["sec"],
+            "stem": stem,
+            "num": num,
+            "profil": block["profil"],
+            "etab": block["etab"],
+            "projet": block["projet"],
+            "service": block["service"],
+            "url": block["url"],
+            "statut_http": block["statut_http"],
+            "duree_ms": block["duree_ms"],
+        }
+    )
     sec = pl.col("sec")
-    offset = _utc_offset_seconds(day, sec)
+    if day < _DST_DAY:
+        offset = pl.lit(3600)
+    elif day == _DST_DAY:
+        offset = pl.when(sec < 7200).then(pl.lit(3600)).otherwise(pl.lit(7200))
+    else:
+        offset = pl.lit(7200)
     if fmt == "parquet":
         midnight = (day - dt.date(1970, 1, 1)).days * 86400
         horodatage = (
@@ -606,36 +702,30 @@ def _to_output(model: _Model, day: dt.date, df: pl.DataFrame, fmt: str) -> pl.Da
         )
     else:
         text_offset = pl.when(offset == 3600).then(pl.lit("+01:00")).otherwise(pl.lit("+02:00"))
-        horodatage = pl.concat_str(
-            [pl.lit(day.isoformat() + "T"), pl.lit(_HMS).gather(sec), text_offset]
-        )
-
-    def enum(col: str, cats: list[str]) -> pl.Expr:
-        e = pl.col(col).cat.to(pl.Enum(cats))
-        return e.cast(pl.String) if fmt == "parquet" else e
-
+        horodatage = pl.concat_str([pl.lit(f"{day.isoformat()}T"), pl.lit(_HMS).gather(sec), text_offset])
     return df.select(
         horodatage.alias("horodatage"),
-        pl.col("login"),
-        enum("profil", list(PROFILS)).alias("profil"),
-        pl.lit(model.uai).gather(pl.col("etab")).alias("uai"),
-        enum("projet", model.projets).alias("projet_ent"),
-        enum("service", list(SERVICES)).alias("service"),
-        enum("url", list(_URL_LIST)).alias("url"),
+        (pl.lit(model.logins.stems).gather("stem") + pl.lit(model.logins.numbers).gather("num"))
+        .alias("login"),
+        pl.lit(_PROFIL_S).gather("profil").alias("profil"),
+        pl.lit(model.uai).gather("etab").alias("uai"),
+        pl.lit(pl.Series(model.projets, dtype=pl.String)).gather("projet").alias("projet_ent"),
+        pl.lit(_SERVICE_S).gather("service").alias("service"),
+        pl.lit(_URL_S).gather("url").alias("url"),
         pl.col("statut_http"),
         pl.col("duree_ms"),
-    )
+    )  # fmt: skip
 
 
 _PARQUET_SCHEMA = pa.schema(
     [
         ("horodatage", pa.timestamp("ms", tz=TIMEZONE)),
-        ("login", pa.string()),
-        ("profil", pa.string()),
-        ("uai", pa.string()),
-        ("projet_ent", pa.string()),
-        ("service", pa.string()),
-        ("url", pa.string()),
+        ("login", pa.large_string()),
+        ("profil", pa.large_string()),
+        ("uai", pa.large_string()),
+        ("projet_ent", pa.large_string()),
+        ("service", pa.large_string()),
+        ("url", pa.large_string()),
         ("statut_http", pa.int16()),
         ("duree_ms", pa.int32()),
     ]
@@ -643,64 +733,75 @@ _PARQUET_SCHEMA = pa.schema(
 
 
 class _MonthWriter:
-    """Streams one month's blocks into one file; every format appends block by block."""
+    """One month's file: ``encode`` turns a batch into bytes or an Arrow table (CPU-bound, run in
+    the encoder thread), ``sink`` appends it (compression and disk, run in the sink thread)."""
 
-    def __init__(self, path: Path, fmt: str) -> None:
+    def __init__(self, path: Path, fmt: str, model: _Model) -> None:
         self.fmt = fmt
+        self.model = model
         self.rows = 0
         self._fh: BinaryIO | None = None
         self._pq: pq.ParquetWriter | None = None
         self._z: Any = None
         if fmt == "parquet":
             self._pq = pq.ParquetWriter(
-                path, _PARQUET_SCHEMA, compression="zstd", compression_level=3
+                path, _PARQUET_SCHEMA, compression="zstd", compression_level=1
             )
         else:
             self._fh = path.open("wb")
             if fmt == "csv.gz":
-                self._z = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)  # gzip, mtime 0, no name
+                # wbits 31: a gzip member whose header has mtime 0 and no file name.
+                self._z = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
 
-    def _raw(self, data: bytes) -> None:
-        assert self._fh is not None
-        self._fh.write(self._z.compress(data) if self._z is not None else data)
-
-    def write(self, df: pl.DataFrame) -> None:
+    def encode(self, batch: list[tuple[dt.date, dict[str, Any]]]) -> pa.Table | bytes:
+        frames = [_to_output(self.model, day, block, self.fmt) for day, block in batch]
         if self.fmt == "parquet":
-            assert self._pq is not None
-            self._pq.write_table(df.to_arrow().cast(_PARQUET_SCHEMA), row_group_size=df.height)
-        else:
-            buf = io.BytesIO()
+            df = pl.concat(frames, rechunk=False) if len(frames) > 1 else frames[0]
+            return df.to_arrow().cast(_PARQUET_SCHEMA)
+        buf = io.BytesIO()
+        for df in frames:
             if self.fmt == "jsonl":
                 df.write_ndjson(buf)
             else:
                 df.write_csv(buf, separator=CSV_SEPARATOR, include_header=self.rows == 0)
-            self._raw(buf.getvalue())
-        self.rows += df.height
+            self.rows += df.height
+        return buf.getvalue()
 
-    def close(self, header: pl.DataFrame) -> None:
-        if self.fmt == "parquet":
+    def sink(self, payload: pa.Table | bytes) -> None:
+        if isinstance(payload, pa.Table):
             assert self._pq is not None
+            self._pq.write_table(payload, row_group_size=max(payload.num_rows, 1))
+            self.rows += payload.num_rows
+            return
+        assert self._fh is not None
+        self._fh.write(self._z.compress(payload) if self._z is not None else payload)
+
+    def close(self) -> None:
+        if self._pq is not None:
             if self.rows == 0:
-                self._pq.write_table(header.to_arrow().cast(_PARQUET_SCHEMA))
+                self._pq.write_table(_PARQUET_SCHEMA.empty_table())
             self._pq.close()
             return
-        if self.rows == 0 and self.fmt != "jsonl":
-            buf = io.BytesIO()
-            header.write_csv(buf, separator=CSV_SEPARATOR)
-            self._raw(buf.getvalue())
         assert self._fh is not None
+        if self.rows == 0 and self.fmt != "jsonl":
+            self.sink((CSV_SEPARATOR.join(LOG_COLUMNS) + "\n").encode())
         if self._z is not None:
             self._fh.write(self._z.flush())
         self._fh.close()
 
 
-class _Pipeline:
-    """One background thread encodes and writes while the main thread generates (2 blocks max)."""
+class _Stage:
+    """A worker thread running jobs in submission order, with a one-job queue.
 
-    def __init__(self) -> None:
+    Stages are chained (generation → encoding → compression and disk) so the two cores work
+    at once; the small queues bound how many batches exist at the same time. An error in a job
+    is re-raised by the next ``submit`` or by ``close``; later jobs are skipped.
+    """
+
+    def __init__(self, name: str) -> None:
         self._q: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="ent-writer", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
@@ -708,7 +809,7 @@ class _Pipeline:
             if self._error is None:
                 try:
                     job()
-                except BaseException as exc:  # re-raised in the main thread
+                except BaseException as exc:  # handed over to the submitting thread
                     self._error = exc
 
     def submit(self, job: Callable[[], None]) -> None:
@@ -724,7 +825,7 @@ class _Pipeline:
 
 
 def log_file_name(month: int, fmt: str) -> str:
-    """Relative path of a month's log file (``ent/logs/ent_evenements_2020-03_SYNTHETIQUE.csv.gz``)."""
+    """Relative path of a month's log file, e.g. ``ent/logs/ent_evenements_2020-03_...csv.gz``."""
     return f"{LOG_DIR}/ent_evenements_2020-{month:02d}_{SYNTHETIC_TAG}.{fmt}"
 
 
@@ -735,58 +836,62 @@ def _write_logs(
     model: _Model, out_dir: Path, seed: int, n_events: int, fmt: str
 ) -> list[FileRecord]:
     per_day = _allocate(n_events, _day_totals(model))
-    empty = _to_output(
-        model,
-        START,
-        pl.DataFrame(
-            schema={
-                "sec": pl.Int32, "login": pl.String, "profil": pl.UInt32, "etab": pl.UInt32,
-                "projet": pl.UInt32, "service": pl.UInt32, "url": pl.UInt32,
-                "statut_http": pl.Int16, "duree_ms": pl.Int32,
-            }  # fmt: skip
-        ),
-        fmt,
-    )
-    records: list[FileRecord] = []
-    for month in range(START.month, END.month + 1):
-        dest = out_dir / log_file_name(month, fmt)
-        day_idx = [i for i, d in enumerate(model.days) if d.month == month]
-        with atomic_path(dest) as tmp:
-            writer = _MonthWriter(tmp, fmt)
-            pipe = _Pipeline()
-            pending: list[pl.DataFrame] = []
-            pending_rows = 0
-            try:
-                for i in day_idx:
-                    day = model.days[i]
+    months = list(range(START.month, END.month + 1))
+    dests = [out_dir / log_file_name(m, fmt) for m in months]
+    writers: list[_MonthWriter] = []
+    with contextlib.ExitStack() as files:
+        encoder, sinker = _Stage("ent-encodage"), _Stage("ent-ecriture")
+        stages_open = True
+
+        def send(writer: _MonthWriter, batch: list[tuple[dt.date, dict[str, Any]]]) -> None:
+            def encode() -> None:
+                payload = writer.encode(batch)
+                sinker.submit(lambda: writer.sink(payload))
+
+            encoder.submit(encode)
+
+        try:
+            for month, dest in zip(months, dests, strict=True):
+                writer = _MonthWriter(files.enter_context(atomic_path(dest)), fmt, model)
+                writers.append(writer)
+                batch: list[tuple[dt.date, dict[str, Any]]] = []
+                batch_rows = 0
+                for i, day in enumerate(model.days):
+                    if day.month != month:
+                        continue
                     for block in _generate_day(model, i, int(per_day[i]), seed):
-                        pending.append(_to_output(model, day, block, fmt))
-                        pending_rows += block.height
-                        if pending_rows >= _BATCH_ROWS:
-                            batch = pl.concat(pending) if len(pending) > 1 else pending[0]
-                            pipe.submit(lambda b=batch: writer.write(b))
-                            pending, pending_rows = [], 0
-                if pending:
-                    batch = pl.concat(pending) if len(pending) > 1 else pending[0]
-                    pipe.submit(lambda b=batch: writer.write(b))
-            finally:
-                pipe.close()
-            writer.close(empty)
-        records.append(
-            FileRecord(
-                path=relative(dest, out_dir),
-                family="ent",
-                description=(
-                    f"Journaux bruts d'événements des ENT, {_MOIS[month - 1]} 2020 "
-                    "(une ligne par requête, identifiants de connexion bruts à pseudonymiser)"
-                ),
-                format=fmt,
-                rows=writer.rows,
-                bytes=dest.stat().st_size,
-                sha256=sha256_file(dest),
-            )
+                        batch.append((day, block))
+                        batch_rows += block["sec"].shape[0]
+                        if batch_rows >= _BATCH_ROWS:
+                            send(writer, batch)
+                            batch, batch_rows = [], 0
+                if batch:
+                    send(writer, batch)
+                encoder.submit(lambda w=writer: sinker.submit(w.close))
+            stages_open = False
+            encoder.close()
+            sinker.close()
+        finally:
+            if stages_open:  # an error: stop the threads before the temporary files go
+                with contextlib.suppress(BaseException):
+                    encoder.close()
+                with contextlib.suppress(BaseException):
+                    sinker.close()
+    return [
+        FileRecord(
+            path=relative(dest, out_dir),
+            family="ent",
+            description=(
+                f"Journaux bruts d'événements des ENT, {_MOIS[month - 1]} 2020 (une ligne "
+                "par requête ; identifiants de connexion bruts, à pseudonymiser)"
+            ),
+            format=fmt,
+            rows=writer.rows,
+            bytes=dest.stat().st_size,
+            sha256=sha256_file(dest),
         )
-    return records
+        for month, dest, writer in zip(months, dests, writers, strict=True)
+    ]
 
 
 # --- monthly audience table ---------------------------------------------------------------

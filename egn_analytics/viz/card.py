@@ -268,17 +268,10 @@ def _export_image(card: ChartCard, path: str | Path, fmt: str, *, width: int, sc
 
 
 def _write_document(dest: Path, data: bytes) -> Path:
-    """Write atomically, readable by others like any document (mkstemp would leave 0600)."""
+    """Write atomically (``atomic_path`` leaves the file readable by others, mode 0644)."""
     with atomic_path(dest) as tmp:
         tmp.write_bytes(data)
-        _chmod_like_new_file(tmp)
     return dest
-
-
-def _chmod_like_new_file(path: Path) -> None:
-    # Fixed 0644 rather than the umask: reading the umask means setting it, which is not
-    # thread-safe in a threaded web server.
-    path.chmod(0o644)
 
 
 def csv_bytes(df: pl.DataFrame) -> bytes:
@@ -309,7 +302,6 @@ def export_data(card: ChartCard, path: str | Path) -> Path:
             card.data.write_excel(tmp, worksheet="donnees")
         else:
             tmp.write_bytes(csv_bytes(card.data))
-        _chmod_like_new_file(tmp)
     return dest
 
 

@@ -10,7 +10,7 @@ touch global Plotly state (the template is set on the figure itself).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import Literal
+from typing import Any, Literal
 
 import plotly.graph_objects as go
 import polars as pl
@@ -32,7 +32,7 @@ def bar_chart(
     *,
     orientation: Literal["v", "h"] = "v",
     highlight: Collection[object] | None = None,
-    value_format: Callable[[float | None], str] = fmt_number,
+    value_format: Callable[[Any], str] = fmt_number,
     value_label: str | None = None,
     x_title: str | None = None,
     y_title: str | None = None,

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from numbers import Real
+from typing import SupportsFloat, TypeAlias
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
@@ -50,6 +50,9 @@ D3_DECIMAL = ",.1f"
 
 _BYTE_UNITS = ("o", "ko", "Mo", "Go", "To")
 
+#: What the number formatters accept: int, float, Decimal, numpy scalars.
+Numeric: TypeAlias = SupportsFloat
+
 
 def is_missing(value: object) -> bool:
     """True for ``None`` and float NaN (the two ways a missing value reaches a formatter)."""
@@ -58,7 +61,7 @@ def is_missing(value: object) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def _quantize(value: Real | Decimal, decimals: int) -> Decimal:
+def _quantize(value: Numeric, decimals: int) -> Decimal:
     """Round half up at ``decimals`` digits, from the value's shortest decimal repr."""
     exponent = Decimal(1).scaleb(-decimals)
     return Decimal(str(value)).quantize(exponent, rounding=ROUND_HALF_UP)
@@ -69,7 +72,7 @@ def _pattern(decimals: int) -> str:
     return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
 
 
-def fmt_number(value: Real | Decimal | None, decimals: int = 0) -> str:
+def fmt_number(value: Numeric | None, decimals: int = 0) -> str:
     """``1234567 → "1 234 567"`` (U+202F groups); ``decimals`` fixed fraction digits."""
     if is_missing(value):
         return MISSING
@@ -80,7 +83,7 @@ def fmt_number(value: Real | Decimal | None, decimals: int = 0) -> str:
     return format_decimal(rounded, format=_pattern(decimals), locale=LOCALE)
 
 
-def fmt_pct(value: Real | Decimal | None, decimals: int = 1) -> str:
+def fmt_pct(value: Numeric | None, decimals: int = 1) -> str:
     """A proportion as a French percentage: ``0.942 → "94,2 %"`` (U+202F before ``%``).
 
     The input is a proportion (0-1), never a value already multiplied by 100: indicator tables
@@ -92,7 +95,7 @@ def fmt_pct(value: Real | Decimal | None, decimals: int = 1) -> str:
     return fmt_number(Decimal(str(value)) * 100, decimals) + NNBSP + "%"
 
 
-def fmt_bytes(value: int | None, decimals: int = 1) -> str:
+def fmt_bytes(value: Numeric | None, decimals: int = 1) -> str:
     """A size on disk in SI units, as the French say them: ``12_345_678 → "12,3 Mo"``.
 
     Decimal multiples (1 ko = 1 000 octets) match what file managers show in France and the
@@ -107,7 +110,7 @@ def fmt_bytes(value: int | None, decimals: int = 1) -> str:
         size /= 1000
         unit += 1
     if unit == 0:
-        return fmt_number(int(value)) + NNBSP + _BYTE_UNITS[0]
+        return fmt_number(int(size)) + NNBSP + _BYTE_UNITS[0]
     # A value that rounds up to 1000 (999 960 o → "1 000,0 ko") moves to the next unit.
     if _quantize(size, decimals) >= 1000 and unit < len(_BYTE_UNITS) - 1:
         size /= 1000
@@ -139,6 +142,7 @@ __all__ = [
     "NBSP",
     "NNBSP",
     "PLOTLY_SEPARATORS",
+    "Numeric",
     "fmt_bytes",
     "fmt_date",
     "fmt_month",

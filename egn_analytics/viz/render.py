@@ -165,6 +165,8 @@ class WarmRenderer:
         if loop is None or thread is None:
             return
         if k is not None:
+            # Best effort: a dead or stuck Chromium cannot be closed politely; its process
+            # group is ended by choreographer anyway when the loop stops.
             with contextlib.suppress(Exception):
                 asyncio.run_coroutine_threadsafe(k.close(), loop).result(timeout=15)
         _stop_loop(loop, thread)

@@ -7,17 +7,9 @@ named ``dashboards`` here would shadow the real one.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-
-# The repository root first on sys.path, so that ``dashboards`` is the regular package of
-# this checkout. Needed while the venv's editable install predates dashboards/__init__.py:
-# its import hook still declares ``dashboards`` a namespace package, which Dash/Flask cannot
-# locate (``pip install -e . --no-deps`` fixes the venv; ``pythonpath = ["."]`` in pytest's
-# config would make this line unnecessary).
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import pytest
 from dash import Dash

@@ -31,8 +31,10 @@ from egn_analytics.viz import (
 from egn_analytics.viz.render import WarmRenderer, find_browser, renderer
 from egn_analytics.viz.theme import BLEU_FRANCE, GREY_MUTED_BAR, TEMPLATE_NAME, build_template
 
+# Skipped on a developer machine without Chromium; under CI (CI set) a missing Chromium fails.
 needs_chromium = pytest.mark.skipif(
-    find_browser() is None, reason="no Chromium (apt-get install chromium, or BROWSER_PATH)"
+    find_browser() is None and not os.environ.get("CI"),
+    reason="no Chromium (apt-get install chromium, or BROWSER_PATH)",
 )
 
 
@@ -263,7 +265,9 @@ def test_library_never_imports_dash_or_kaleido() -> None:
         "bad = [m for m in ('dash', 'kaleido') if m in sys.modules];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
