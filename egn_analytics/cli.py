@@ -7,6 +7,7 @@ the CLI is what statisticians script against.
 from __future__ import annotations
 
 import importlib
+import os
 import resource
 import sys
 import time
@@ -90,8 +91,10 @@ def serve(
     # The library never imports dash: the dashboards package is loaded by name, here only.
     dashboards = importlib.import_module("dashboards.app")
     dash_app = dashboards.create_app()
-    typer.echo(f"EGN Analytics : http://{host}:{port}/")
-    dash_app.run(host=host, port=port, debug=debug)
+    typer.echo(f"EGN Analytics : http://{host}:{port}/  (Ctrl+C pour arrêter)")
+    if debug:
+        os.environ["EGN_DEBUG"] = "1"
+    dashboards.run(dash_app, host=host, port=port)
 
 
 def main() -> None:  # pragma: no cover - console entry point

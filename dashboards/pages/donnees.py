@@ -1,5 +1,9 @@
 """Page « Données »: the embedded sources, from the raw folder's ``manifest.json``.
 
+Read from the top down, it answers a leader first and a statistician last: key figures, one
+line per dataset (« Sources embarquées »), the size chart, then the per-file detail, paginated
+so that 142 files do not make a page ten thousand pixels long.
+
 State lives in the URL: the family filter writes ``?famille=…`` and Dash's router calls
 :func:`layout` again with it, so a filtered view can be bookmarked or sent by mail and the
 browser's back button works. Callbacks only translate an event into a call to
@@ -8,8 +12,12 @@ browser's back button works. Callbacks only translate an event into a call to
 
 from __future__ import annotations
 
+from itertools import groupby
+from typing import Any
+
 import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
+from dash.dash_table.DataTable import DataTable
 from dash.development.base_component import Component
 
 from dashboards import catalogue, data_access, ids
@@ -34,14 +42,28 @@ PNG_UNAVAILABLE = (
     "(sous Debian : apt-get install chromium). Les données restent téléchargeables en CSV."
 )
 
-_COLUMNS = (
+#: Rows per page of the detail table: a screen's worth, so the page stays short.
+DETAIL_PAGE_SIZE = 15
+
+#: Columns of « Sources embarquées »: (key of :func:`catalogue.dataset_rows`, header, class).
+_DATASET_COLUMNS = (
     ("famille", "Famille", ""),
-    ("fichier", "Fichier", "egn-table__path"),
-    ("description", "Description", ""),
-    ("format", "Format", ""),
+    ("jeu", "Jeu de données", ""),
+    ("fichiers", "Fichiers", "egn-num"),
+    ("formats", "Formats", "egn-table__formats"),
     ("lignes", "Lignes", "egn-num"),
     ("taille", "Taille", "egn-num"),
 )
+#: Columns of the detail table: (key of :func:`catalogue.display_rows`, header).
+_COLUMNS = (
+    ("famille", "Famille"),
+    ("fichier", "Fichier"),
+    ("description", "Description"),
+    ("format", "Format"),
+    ("lignes", "Lignes"),
+    ("taille", "Taille"),
+)
+_NUMERIC = ("lignes", "taille")
 
 
 def layout(famille: str | None = None, **_query: str) -> html.Div:
@@ -59,65 +81,176 @@ def layout(famille: str | None = None, **_query: str) -> html.Div:
     content: list[Component] = [
         dcc.Location(id=ids.DONNEES_URL, refresh="callback-nav"),
         html.P(
-            "Les fichiers bruts que lit EGN Analytics, tels que les décrit le manifeste du "
-            "dossier de données. Filtrez par famille de sources ; le filtre est conservé "
-            "dans l'adresse de la page.",
+            "Les données que lit EGN Analytics, telles que les décrit le manifeste du dossier "
+            "de données : les chiffres clés, une ligne par jeu de données, puis le détail "
+            "fichier par fichier.",
             className="egn-lead",
         ),
     ]
     if manifest.synthetic:
         content.append(synthetic_notice(manifest.notice))
     content += [
-        html.Div(
-            [
-                html.Div(
-                    [
-                        html.Label("Famille de sources", htmlFor=ids.DONNEES_FAMILY),
-                        dcc.Dropdown(
-                            id=ids.DONNEES_FAMILY,
-                            options=catalogue.family_options(manifest.files),
-                            value=family,
-                            placeholder="Toutes les familles",
-                            clearable=True,
-                            searchable=False,
-                            labels={
-                                "clear_selection": "Effacer la sélection",
-                                "no_options_found": "Aucune famille",
-                                "search": "Rechercher",
-                                "clear_search": "Effacer la recherche",
-                                "select_all": "Tout sélectionner",
-                                "deselect_all": "Tout désélectionner",
-                                "selected_count": "{num} sélectionnées",
-                            },
-                            className="egn-dropdown",
-                        ),
-                    ],
-                    className="egn-field",
-                ),
-                html.Div(
-                    [
-                        html.Button(
-                            "Télécharger le catalogue (CSV)",
-                            id=ids.DONNEES_DOWNLOAD_BUTTON,
-                            className="egn-btn",
-                            type="button",
-                        ),
-                        dcc.Download(id=ids.DONNEES_DOWNLOAD),
-                    ],
-                    className="egn-field egn-field--action",
-                ),
-            ],
-            className="egn-filters",
+        key_figures(catalogue.key_figures(manifest.files)),
+        _section(
+            "donnees-jeux-titre",
+            "Sources embarquées",
+            "Une ligne par jeu de données : les formats d'une même enquête, les fichiers "
+            "mensuels d'un journal et les documents d'un même dossier sont regroupés. Les "
+            "lignes sont les enregistrements de données, comptés une fois quel que soit le "
+            "format ; « n.d. » pour les textes libres.",
+            [datasets_table(catalogue.dataset_rows(manifest.files))],
         ),
-        html.P(catalogue.summary(shown), id=ids.DONNEES_SUMMARY, className="egn-summary"),
-        catalogue_table(catalogue.display_rows(shown)),
         chart_card(catalogue.sizes_card(manifest, family), ids.DONNEES_SIZES_CARD),
+        _section(
+            "donnees-detail-titre",
+            "Détail des fichiers",
+            "Un fichier par ligne, pour retrouver un chemin, un format ou une taille. Cliquez "
+            "sur un en-tête de colonne pour trier ; le filtre par famille est conservé dans "
+            "l'adresse de la page.",
+            [
+                _filters(manifest.files, family),
+                html.P(catalogue.summary(shown), id=ids.DONNEES_SUMMARY, className="egn-summary"),
+                detail_table(catalogue.display_rows(shown)),
+            ],
+            id=ids.DONNEES_DETAIL,
+        ),
     ]
     return _page(content)
 
 
 def _page(content: list[Component]) -> html.Div:
     return html.Div([html.H1("Données embarquées"), *content], className="egn-page")
+
+
+def _section(
+    heading_id: str, title: str, intro: str, children: list[Component], **props: Any
+) -> html.Section:
+    """A titled part of the page (the heading names it for screen readers)."""
+    extra: dict[str, Any] = {"aria-labelledby": heading_id, **props}
+    return html.Section(
+        [
+            html.H2(title, id=heading_id, className="egn-section__title"),
+            html.P(intro, className="egn-section__intro"),
+            *children,
+        ],
+        className="egn-section",
+        **extra,
+    )
+
+
+def _filters(files: Any, family: str | None) -> html.Div:
+    """Family filter (its value goes to the URL) and the catalogue download."""
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Label("Famille de sources", htmlFor=ids.DONNEES_FAMILY),
+                    dcc.Dropdown(
+                        id=ids.DONNEES_FAMILY,
+                        options=catalogue.family_options(files),
+                        value=family,
+                        placeholder="Toutes les familles",
+                        clearable=True,
+                        searchable=False,
+                        labels={
+                            "clear_selection": "Effacer la sélection",
+                            "no_options_found": "Aucune famille",
+                            "search": "Rechercher",
+                            "clear_search": "Effacer la recherche",
+                            "select_all": "Tout sélectionner",
+                            "deselect_all": "Tout désélectionner",
+                            "selected_count": "{num} sélectionnées",
+                        },
+                        className="egn-dropdown",
+                    ),
+                ],
+                className="egn-field",
+            ),
+            html.Div(
+                [
+                    html.Button(
+                        "Télécharger le catalogue (CSV)",
+                        id=ids.DONNEES_DOWNLOAD_BUTTON,
+                        className="egn-btn",
+                        type="button",
+                    ),
+                    dcc.Download(id=ids.DONNEES_DOWNLOAD),
+                ],
+                className="egn-field egn-field--action",
+            ),
+        ],
+        className="egn-filters",
+    )
+
+
+def key_figures(figures: list[catalogue.KeyFigure]) -> html.Section:
+    """Tiles « label / value / detail », the first thing a reader sees under the title."""
+    return html.Section(
+        [
+            html.H2("Chiffres clés", className="egn-visually-hidden"),
+            html.Ul(
+                [
+                    html.Li(
+                        [
+                            html.P(figure.label, className="egn-kpi__label"),
+                            html.P(figure.value, className="egn-kpi__value"),
+                            html.P(figure.detail, className="egn-kpi__detail"),
+                        ],
+                        className="egn-kpi",
+                    )
+                    for figure in figures
+                ],
+                className="egn-kpis",
+            ),
+        ],
+        id=ids.DONNEES_KEY_FIGURES,
+        **{"aria-label": "Chiffres clés"},  # type: ignore[arg-type]
+    )
+
+
+def datasets_table(rows: list[dict[str, str]]) -> html.Div:
+    """« Sources embarquées »: plain HTML table, one body per family (its name spans the rows).
+
+    Plain HTML rather than a DataTable: about twenty lines need neither paging nor sorting,
+    and a real table reads well with a screen reader and prints.
+    """
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(label, scope="col", className=cls or None)
+                for _, label, cls in _DATASET_COLUMNS
+            ]
+        )
+    )
+    bodies = []
+    for family, group in groupby(rows, key=lambda row: row["famille"]):
+        members = list(group)
+        lines = []
+        for i, row in enumerate(members):
+            cells: list[Component] = []
+            if i == 0:
+                cells.append(
+                    html.Th(
+                        family, scope="rowgroup", rowSpan=len(members), className="egn-table__group"
+                    )
+                )
+            cells += [
+                html.Td(row[key], className=cls or None) for key, _, cls in _DATASET_COLUMNS[1:]
+            ]
+            lines.append(html.Tr(cells))
+        bodies.append(html.Tbody(lines))
+    return html.Div(
+        html.Table(
+            [head, *bodies],
+            id=ids.DONNEES_DATASETS,
+            className="egn-table egn-table--grouped",
+            **{"aria-labelledby": "donnees-jeux-titre"},  # type: ignore[arg-type]
+        ),
+        className="egn-table-wrapper",
+        tabIndex="0",
+        role="region",
+        **{"aria-label": "Sources embarquées"},  # type: ignore[arg-type]
+    )
 
 
 def missing_data(raw: object) -> list[Component]:
@@ -165,29 +298,63 @@ def broken_manifest(raw: object, exc: Exception) -> list[Component]:
     ]
 
 
-def catalogue_table(rows: list[dict[str, str]]) -> html.Div:
-    """Plain HTML table (readable by screen readers, printable), values already formatted."""
-    head = html.Thead(
-        html.Tr(
-            [
-                html.Th(label, scope="col", className="egn-num" if "egn-num" in cls else None)
-                for _, label, cls in _COLUMNS
-            ]
-        )
-    )
-    body = html.Tbody(
-        [html.Tr([html.Td(row[key], className=cls) for key, _, cls in _COLUMNS]) for row in rows]
-    )
-    return html.Div(
-        html.Table(
-            [html.Caption("Fichiers de données embarqués"), head, body],
-            id=ids.DONNEES_TABLE,
-            className="egn-table",
-        ),
-        className="egn-table-wrapper",
-        tabIndex="0",
-        role="region",
-        **{"aria-label": "Catalogue des fichiers"},  # type: ignore[arg-type]
+def detail_table(rows: list[dict[str, str]]) -> DataTable:
+    """Per-file detail: paged, sorted by the server on raw values (see :func:`sort_detail`).
+
+    Values arrive formatted in French; sorting them in the browser would put « 9,7 ko » after
+    « 12,3 Mo », hence ``sort_action="custom"``.
+    """
+    data: list[Any] = list(rows)  # DataTable's stubs want dict[str | float | int, ...]
+    return DataTable(
+        id=ids.DONNEES_TABLE,
+        columns=[{"name": label, "id": key} for key, label in _COLUMNS],
+        data=data,
+        page_action="native",
+        page_size=DETAIL_PAGE_SIZE,
+        page_current=0,
+        sort_action="custom",
+        sort_mode="single",
+        sort_by=[],
+        cell_selectable=False,
+        style_as_list_view=True,
+        style_table={"overflowX": "auto"},
+        style_cell={
+            "fontFamily": "var(--egn-font)",
+            "fontSize": "0.9375rem",
+            "color": "var(--egn-text)",
+            "textAlign": "left",
+            "padding": "0.5rem 0.75rem",
+            "whiteSpace": "normal",
+            "height": "auto",
+            "verticalAlign": "top",
+            "borderBottom": "1px solid var(--egn-border)",
+        },
+        style_header={
+            "backgroundColor": "var(--egn-grey-bg)",
+            "fontWeight": "700",
+            "borderBottom": "2px solid var(--egn-text)",
+            "whiteSpace": "nowrap",
+        },
+        style_cell_conditional=[
+            *(
+                {
+                    "if": {"column_id": key},
+                    "textAlign": "right",
+                    "whiteSpace": "nowrap",
+                    "fontVariantNumeric": "tabular-nums",
+                }
+                for key in _NUMERIC
+            ),
+            {
+                "if": {"column_id": "fichier"},
+                "fontFamily": '"DejaVu Sans Mono", "Courier New", monospace',
+                "fontSize": "0.8125rem",
+                "wordBreak": "break-all",
+                "width": "32%",
+            },
+            {"if": {"column_id": "famille"}, "width": "12%"},
+        ],
+        style_data_conditional=[{"if": {"row_index": "odd"}, "backgroundColor": "#fbfbfb"}],
     )
 
 
@@ -202,6 +369,23 @@ def catalogue_table(rows: list[dict[str, str]]) -> html.Div:
 def update_query(famille: str | None) -> str:
     """Filter → URL; the router then re-renders :func:`layout` from the new query."""
     return catalogue.family_query(famille)
+
+
+@callback(
+    Output(ids.DONNEES_TABLE, "data"),
+    Output(ids.DONNEES_TABLE, "page_current"),
+    Input(ids.DONNEES_TABLE, "sort_by"),
+    State(ids.DONNEES_FAMILY, "value"),
+    prevent_initial_call=True,
+)
+def sort_detail(
+    sort_by: list[dict[str, str]] | None, famille: str | None
+) -> tuple[list[dict[str, str]], int]:
+    """Header click → rows sorted on raw values, back to the first page (where the top is)."""
+    manifest = data_access.load_manifest(data_access.raw_dir())
+    family = catalogue.parse_family(famille, manifest.files)
+    rows = catalogue.display_rows(catalogue.filter_catalogue(manifest.files, family), sort_by)
+    return rows, 0
 
 
 @callback(

@@ -18,10 +18,15 @@ Model (shared by the logs and the audience table, so both tell the same story):
   comes from the académie's zone calendar, and the level encodes the crisis (x3 from 16 March,
   holidays inside the closure, déconfinement from 11 May, summer from 4 July).
 * activity within a pool is heavy-tailed: the user of rank ``r`` among the ``A`` active accounts
-  is drawn as ``r = floor(A * U**ALPHA)`` so a few users produce most events.
-* events of a day are split over (hour, profile, day type) by a multinomial draw and produced in
-  hour blocks of at most ``_MAX_CHUNK_ROWS`` rows, already in time order; a writer thread encodes
-  and compresses one block while the next is generated.
+  is drawn as ``r = floor(A * U**ALPHA)`` so a few users make most visits.
+* events come in visits (a login page, then a main service with detours, requests tens of
+  seconds apart), so each day has far fewer distinct users than events. Visits of a day are
+  split over (profile, day type, hour) by a multinomial draw; visit lengths are exchangeable and
+  sum exactly to the day's share of ``n_events`` (the total is exact).
+* a day is produced in hour blocks of about ``_MAX_CHUNK_ROWS`` events, already in time order.
+  Three threads work at once: numpy draws the next block, an encoder turns the previous one
+  into text or Arrow (polars, GIL released), a sink compresses and writes; one-slot queues
+  between them bound the memory whatever ``n_events``.
 
 Determinism: every day draws from its own generator ``rng_for(seed, "ent.jour.<date>")``; block
 boundaries depend only on counts, never on the output format; gzip streams carry mtime 0 and no
@@ -81,16 +86,17 @@ SUMMER_START = dt.date(2020, 7, 4)
 #: Calibration of the national audience table: ENT visits from the closure (16 March) to the end
 #: of the school year (3 July), lycées having stayed mostly closed; published: « plus de 550
 #: millions ». The 2013 measure (≈ 13 million visits a month) cannot hold in January 2020 as
-#: well: with the x3 jump it would give ≈ 140 million visits over that period.
+#: well: with the x3 jump it would give ≈ 100 million visits over that period.
 AUDIENCE_WINDOW = (CLOSURE_START, dt.date(2020, 7, 3))
 AUDIENCE_WINDOW_VISITS = 580e6
 #: Pupils in France in 2019-2020, used to bring the établissement sample to national scale.
 NATIONAL_PUPILS = 12_400_000
 
 _MAX_CHUNK_ROWS = 500_000  # rows generated at once (bounded memory)
-_BATCH_ROWS = 500_000  # small days are grouped into write batches / parquet row groups
-_ALPHA = 2.2  # heavy tail of user activity (share of the top 1 % of users ≈ 12 %)
+_BATCH_ROWS = 600_000  # small days are grouped into write batches / parquet row groups
+_ALPHA = 3.0  # heavy tail of user activity (the top 1 % of accounts make ≈ 20 % of visits)
 _DST_DAY = dt.date(2020, 3, 29)  # 02:00 local → 03:00, +01:00 → +02:00
+
 
 # --- tables of the model ------------------------------------------------------------------
 def _grid(text: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -164,13 +170,15 @@ _H_CRISIS_SCHOOL = _grid(
     """,
     (4, 24),
 )
-#: Crisis off days keep the pre-crisis shape with later evenings and nights.
-_LATE = np.array([2.4] * 6 + [1.0] * 12 + [1.2] * 4 + [2.4] * 2)
+#: Crisis days: homework spills over the evening (18 h - 22 h) and the night (22 h - 6 h);
+#: off days keep the pre-crisis shape with these later hours.
+_LATE = np.array([2.4] * 6 + [1.0] * 12 + [1.25] * 4 + [2.4] * 2)
+_EVENING = np.array([1.0] * 18 + [1.25] * 4 + [1.0] * 2)
 #: [hour class (0 pre and summer, 1 crisis), day type (0 school, 1 off), profile, hour]
 _HOURS = np.stack(
     [
         np.stack([_norm_rows(_H_PRE_SCHOOL), _norm_rows(_H_PRE_OFF)]),
-        np.stack([_norm_rows(_H_CRISIS_SCHOOL), _norm_rows(_H_PRE_OFF * _LATE)]),
+        np.stack([_norm_rows(_H_CRISIS_SCHOOL * _EVENING), _norm_rows(_H_PRE_OFF * _LATE)]),
     ]
 )
 
@@ -260,11 +268,31 @@ class _Categorical:
 _URL_GIVEN_PROFILE = [
     _Categorical(_SERVICE_MIX[c][:, _URL_SERVICE] * _URL_SHARE[None, :]) for c in (0, 1)
 ]
+_URL_GIVEN_SERVICE = _Categorical(
+    np.where(_URL_SERVICE[None, :] == np.arange(len(_URLS))[:, None], _URL_SHARE[None, :], 0.0)
+)
+#: Main service of a visit (what the audience measure counts): the mix, with few visits that
+#: stop at the portal. [service-mix class, profile, service]
+_MAIN_MIX = _norm_rows(_SERVICE_MIX * np.array([0.3, 1, 1, 1, 1, 1, 1, 1]))
+_MAIN_SERVICE = [_Categorical(_MAIN_MIX[c]) for c in (0, 1)]
+#: Share of a visit's pages in its main service (the others are detours drawn from the mix).
+_STICKINESS = 0.7
+#: Login page of a project's first request (some ENTs go through a CAS, others not).
+_LOGIN_URL = np.array([_URL_LIST.index("/auth/login"), _URL_LIST.index("/cas/login")])
+#: Mean requests per visit and mean seconds between two requests, per regime class.
+_VISIT_EVENTS = (5.0, 6.5, 4.0)
+_GAP_SECONDS = (25.0, 35.0, 25.0)
 _STATUS_OK_CAT = _Categorical(_STATUS_OK)
 _STATUS_5XX_CAT = _Categorical(_STATUS_5XX)
 
+
 # --- logins ------------------------------------------------------------------------------
-_FIRST_NAMES = (
+def _words(text: str) -> list[str]:
+    """A word list written as running text (reads better than 300 quoted literals)."""
+    return text.split()
+
+
+_FIRST_NAMES = _words(
     "lea emma jade louise chloe manon ines camille sarah lina hugo lucas louis nathan gabriel "
     "arthur jules tom theo adam raphael noah mathis enzo ethan nolan maxime paul clement thomas "
     "nicolas julien sebastien christophe stephane laurent olivier david pierre jean philippe "
@@ -275,8 +303,8 @@ _FIRST_NAMES = (
     "anais margaux clara juliette alice zoe rose ambre lola eva mael lena axel leo liam sacha "
     "timeo evan baptiste quentin kevin anthony benjamin florian damien cedric morgane pauline "
     "justine oceane marine yohan dylan killian gaelle wendy"
-).split()
-_SURNAMES = (
+)
+_SURNAMES = _words(
     "martin bernard thomas petit robert richard durand dubois moreau laurent simon michel "
     "lefebvre leroy roux david bertrand morel fournier girard bonnet dupont lambert fontaine "
     "rousseau vincent muller lefevre faure andre mercier blanc guerin boyer garnier chevalier "
@@ -294,7 +322,7 @@ _SURNAMES = (
     "etienne grondin poulain tessier chevallier collin chauvin dasilva bouchet gay lemaitre "
     "benard marechal humbert reynaud antoine hoarau perret barthelemy cordier pichon lejeune "
     "gilbert lamy delaunay pasquier carlier laporte"
-).split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,19 +427,22 @@ def _interp_date(day: dt.date, points: list[tuple[dt.date, float]]) -> float:
     return float(np.interp(day.toordinal(), xs, [v for _, v in points]))
 
 
+#: The days between the announcement (12 March, evening) and the closure: everyone prepares.
+_EVE_OF_CLOSURE = {
+    dt.date(2020, 3, 12): (1.1, 1.15, 1.3, 1.2),
+    dt.date(2020, 3, 13): (1.6, 1.8, 2.2, 1.8),
+    dt.date(2020, 3, 14): (2.2, 2.4, 3.4, 1.6),
+    dt.date(2020, 3, 15): (2.2, 2.4, 3.4, 1.6),
+}
+
+
 def _level(day: dt.date) -> np.ndarray:
     """School-day level per profile relative to a pre-crisis school day (national)."""
-    if day < dt.date(2020, 3, 12):
-        return np.ones(4)
-    if day == dt.date(2020, 3, 12):  # announcement in the evening
-        return np.array([1.1, 1.15, 1.3, 1.2])
-    if day == dt.date(2020, 3, 13):
-        return np.array([1.6, 1.8, 2.2, 1.8])
-    if day < CLOSURE_START:  # weekend of 14-15 March: everyone prepares
-        return np.array([2.2, 2.4, 3.4, 1.6])
-    if day <= CLOSURE_END:  # slow fatigue through the closure
+    if day in _EVE_OF_CLOSURE:
+        return np.array(_EVE_OF_CLOSURE[day])
+    if CLOSURE_START <= day <= CLOSURE_END:  # slow fatigue through the closure
         return _CLOSURE_LEVEL * _interp_date(day, [(CLOSURE_START, 1.0), (CLOSURE_END, 0.88)])
-    if day < SUMMER_START:  # déconfinement: gradual return towards normal
+    if CLOSURE_END < day < SUMMER_START:  # déconfinement: gradual return towards normal
         f = _interp_date(
             day,
             [
@@ -570,68 +601,98 @@ def _sample_sorted(rng: np.random.Generator, weights: np.ndarray, n: int) -> np.
 
 
 def _generate_day(model: _Model, i: int, n_day: int, seed: int) -> Iterator[dict[str, Any]]:
-    """Events of day ``i`` in time order, in blocks of whole hours (integer codes only)."""
+    """Events of day ``i`` in time order, in blocks of whole hours (integer codes only).
+
+    Events come in visits: a user logs in (first request on the login page), then browses a
+    main service with detours; requests are a few tens of seconds apart. Visits are spread over
+    (profile, day type, hour) groups by a multinomial draw; visit lengths are exchangeable and
+    sum exactly to ``n_day``.
+    """
     if n_day <= 0:
         return
     day = model.days[i]
     rng = rng_for(seed, f"ent.jour.{day.isoformat()}")
     regime = _regime(day)
+    crisis = 1 if regime == 1 else 0
     w, off = _day_weights(model, i)
     n_e = model.n_etab
     # 8 groups = (day type, profile); a cell's weight counts in the group of its day type.
     wg = np.stack([np.where(off, 0.0, w), np.where(off, w, 0.0)]).reshape(8, n_e)
-    hours = _HOURS[1 if regime == 1 else 0].copy()  # (2 day types, 4 profiles, 24)
+    hours = _HOURS[crisis].copy()  # (2 day types, 4 profiles, 24)
     if regime == 2:
         hours[0] = hours[1]  # summer: every day is an off day
     if day == _DST_DAY:
         hours[..., 2] = 0.0  # 02:00-03:00 local time does not exist that night
         hours = _norm_rows(hours)
     q = wg.sum(axis=1)[:, None] * hours.reshape(8, 24)  # (group, hour)
-    counts = rng.multinomial(n_day, (q / q.sum()).ravel()).reshape(8, 24)
+    mean_len = _VISIT_EVENTS[regime]
+    n_visits = int(min(n_day, max(1, round(n_day / mean_len))))
+    visits = rng.multinomial(n_visits, (q / q.sum()).ravel()).reshape(8, 24)
+    extra = rng.standard_exponential(n_visits)
+    lengths = 1 + rng.multinomial(n_day - n_visits, extra / extra.sum())
     active = np.maximum(1.0, np.round(model.cell_size * _ACTIVE[regime][model.cell_profil]))
-    url_cat = _URL_GIVEN_PROFILE[1 if regime == 1 else 0]
-    slow = 1.3 if regime == 1 else 1.0
+    gap = _GAP_SECONDS[regime]
+    slow = 1.3 if crisis else 1.0
+    taken = 0
 
-    for h0, h1 in _hour_blocks(counts.sum(axis=0), _MAX_CHUNK_ROWS):
-        per_group = counts[:, h0:h1]
-        n_g = per_group.sum(axis=1)
-        n = int(n_g.sum())
-        if n == 0:
+    for h0, h1 in _hour_blocks(visits.sum(axis=0) * mean_len, _MAX_CHUNK_ROWS):
+        per_group = visits[:, h0:h1]
+        v_g = per_group.sum(axis=1)
+        nv = int(v_g.sum())
+        if nv == 0:
             continue
-        # Cells, group by group (sorted), then an hour in the block and a second in the hour.
-        cell = np.concatenate(
-            [
-                (g % 4) * n_e + _sample_sorted(rng, wg[g], int(n_g[g]))
-                for g in range(8)
-                if n_g[g] > 0
-            ]
+        # Visits: cell (sorted within its group), hour, user, main service, length.
+        cell_v = np.concatenate(
+            [(g % 4) * n_e + _sample_sorted(rng, wg[g], int(v_g[g])) for g in range(8) if v_g[g]]
         )
-        group = np.repeat(np.arange(8), n_g)
-        hour = h0 + _Categorical(per_group).draw(rng, group, n)
-        sec_in_hour = rng.integers(0, 3600, n, dtype=np.uint16)
+        group = np.repeat(np.arange(8), v_g)
+        hour_v = h0 + _Categorical(per_group).draw(rng, group, nv)
+        profil_v = cell_v // n_e
+        rank = (active[cell_v] * rng.random(nv) ** _ALPHA).astype(np.int64)
+        user_v = model.user_offset[cell_v] + np.minimum(rank, model.cell_size[cell_v] - 1)
+        main_v = _MAIN_SERVICE[crisis].draw(rng, profil_v, nv)
+        length = lengths[taken : taken + nv]
+        taken += nv
+        # Requests of each visit: offsets from the first one, the visit kept inside its hour.
+        n = int(length.sum())
+        visit = np.repeat(np.arange(nv), length)
+        first = np.cumsum(length) - length
+        pos = np.arange(n) - first[visit]
+        gaps = np.minimum(rng.exponential(gap, n), 600.0)
+        gaps[first] = 0.0
+        offset = np.cumsum(gaps)
+        offset -= offset[first][visit]
+        span = offset[first + length - 1]
+        squeeze = np.minimum(1.0, 3000.0 / np.maximum(span, 1.0))
+        offset *= squeeze[visit]
+        start = rng.random(nv) * (3600.0 - span * squeeze)
+        sec_in_hour = (start[visit] + offset).astype(np.uint16)
         # Time order with two stable O(n) radix passes instead of a comparison sort.
         order = np.argsort(sec_in_hour, kind="stable")
-        order = order[np.argsort(hour.astype(np.uint8)[order], kind="stable")]
-        cell, hour = cell[order], hour[order]
+        order = order[np.argsort(hour_v.astype(np.uint8)[visit[order]], kind="stable")]
+        visit, pos = visit[order], pos[order]
+        hour = hour_v[visit]
         sec = (hour * 3600 + sec_in_hour[order]).astype(np.int32)
 
+        cell = cell_v[visit]
         etab = cell % n_e
-        profil = cell // n_e
+        profil = profil_v[visit]
         projet = model.etab_projet[etab]
-        # Heavy-tailed choice of the user among the cell's active accounts.
-        rank = (active[cell] * rng.random(n) ** _ALPHA).astype(np.int64)
-        user = model.user_offset[cell] + np.minimum(rank, model.cell_size[cell] - 1)
-        url = url_cat.draw(rng, profil, n)
+        # Page: mostly the visit's main service, sometimes a detour; the first is the login.
+        url = np.where(
+            rng.random(n) < _STICKINESS,
+            _URL_GIVEN_SERVICE.draw(rng, main_v[visit], n),
+            _URL_GIVEN_PROFILE[crisis].draw(rng, profil, n),
+        )
+        url = np.where(pos == 0, _LOGIN_URL[projet % 2], url)
         service = _URL_SERVICE[url]
         status = _STATUS_OK_CAT.draw(rng, service, n)
         p5 = _p5xx(day, hour, projet, model.projet_saturation)
-        overload = 0
         if p5 is None:
             err = np.flatnonzero(rng.random(n) < _P5XX_BASE)
         else:
             err = np.flatnonzero(rng.random(n) < p5)
-            overload = 1
-        status[err] = 4 + _STATUS_5XX_CAT.draw(rng, overload, err.size)
+        status[err] = 4 + _STATUS_5XX_CAT.draw(rng, 0 if p5 is None else 1, err.size)
         # Response time: log-normal per service, slower during the crisis and under overload.
         duree = _DUREE_MEDIAN_MS[service] * np.exp(0.7 * rng.standard_normal(n)) * slow
         if p5 is not None:
@@ -641,7 +702,7 @@ def _generate_day(model: _Model, i: int, n_day: int, seed: int) -> Iterator[dict
         duree[other] = _DUREE_OTHER[st, 0] + _DUREE_OTHER[st, 1] * rng.random(other.size)
         yield {
             "sec": sec,
-            "user": user,
+            "user": user_v[visit],
             "profil": profil.astype(np.uint32),
             "etab": etab.astype(np.uint32),
             "projet": projet.astype(np.uint32),
@@ -702,7 +763,9 @@ def _to_output(model: _Model, day: dt.date, block: dict[str, Any], fmt: str) -> 
         )
     else:
         text_offset = pl.when(offset == 3600).then(pl.lit("+01:00")).otherwise(pl.lit("+02:00"))
-        horodatage = pl.concat_str([pl.lit(f"{day.isoformat()}T"), pl.lit(_HMS).gather(sec), text_offset])
+        horodatage = pl.concat_str(
+            [pl.lit(f"{day.isoformat()}T"), pl.lit(_HMS).gather(sec), text_offset]
+        )
     return df.select(
         horodatage.alias("horodatage"),
         (pl.lit(model.logins.stems).gather("stem") + pl.lit(model.logins.numbers).gather("num"))
@@ -850,6 +913,9 @@ def _write_logs(
 
             encoder.submit(encode)
 
+        def finish(writer: _MonthWriter) -> None:
+            encoder.submit(lambda: sinker.submit(writer.close))
+
         try:
             for month, dest in zip(months, dests, strict=True):
                 writer = _MonthWriter(files.enter_context(atomic_path(dest)), fmt, model)
@@ -860,17 +926,18 @@ def _write_logs(
                     if day.month != month:
                         continue
                     for block in _generate_day(model, i, int(per_day[i]), seed):
-                        batch.append((day, block))
-                        batch_rows += block["sec"].shape[0]
-                        if batch_rows >= _BATCH_ROWS:
+                        rows = block["sec"].shape[0]
+                        if batch and batch_rows + rows > _BATCH_ROWS:
                             send(writer, batch)
                             batch, batch_rows = [], 0
+                        batch.append((day, block))
+                        batch_rows += rows
                 if batch:
                     send(writer, batch)
-                encoder.submit(lambda w=writer: sinker.submit(w.close))
-            stages_open = False
+                finish(writer)
             encoder.close()
             sinker.close()
+            stages_open = False
         finally:
             if stages_open:  # an error: stop the threads before the temporary files go
                 with contextlib.suppress(BaseException):
@@ -938,28 +1005,28 @@ def _audience(model: _Model) -> pl.DataFrame:
         sel = months == m
         v_m = visits[sel]  # (days, 4 * P)
         # Service mix per profile, day by day (it changes with the regime).
-        mix_days = _SERVICE_MIX[crisis[sel].astype(np.int64)]  # (days, 4, 8)
+        mix_days = _MAIN_MIX[crisis[sel].astype(np.int64)]  # (days, 4, 8)
         prof = np.repeat(np.arange(4), n_p)
         v_s = (v_m[:, :, None] * mix_days[:, prof, :]).sum(axis=0)  # (4P, 8)
         ppv = _PAGES_PER_VISIT[None, :] * np.where(crisis[sel].mean() > 0.5, 1.25, 1.0)
         w_act = v_m.sum(axis=0)
         act_m = np.where(w_act > 0, (active[sel] * v_m).sum(axis=0) / np.maximum(w_act, 1e-12), 0)
         uniq = _unique_visitors(v_s, (act_m * pool_scale)[:, None])
+        n_rows = 4 * n_p * len(SERVICES)
         frames.append(
             pl.DataFrame(
                 {
-                    "mois": [f"2020-{m:02d}"] * (4 * n_p * 8),
-                    "projet_ent": np.repeat(np.tile(np.array(model.projets, dtype=object), 4), 8),
-                    "profil": np.repeat(np.array(PROFILS, dtype=object)[prof], 8),
-                    "service": np.tile(np.array(SERVICES, dtype=object), 4 * n_p),
+                    "mois": [f"2020-{m:02d}"] * n_rows,
+                    "projet_ent": [p for p in model.projets for _ in SERVICES] * 4,
+                    "profil": [p for p in PROFILS for _ in range(n_p * len(SERVICES))],
+                    "service": list(SERVICES) * (4 * n_p),
                     "visites": np.round(v_s).astype(np.int64).ravel(),
                     "visiteurs_uniques": np.round(uniq).astype(np.int64).ravel(),
                     "pages": np.round(v_s * ppv).astype(np.int64).ravel(),
-                },
-                schema_overrides={"mois": pl.String, "projet_ent": pl.String, "profil": pl.String,
-                                  "service": pl.String},
+                    "donnees": [SYNTHETIC_TAG] * n_rows,
+                }
             )
-        )  # fmt: skip
+        )
     prof_order = {p: i for i, p in enumerate(PROFILS)}
     serv_order = {s: i for i, s in enumerate(SERVICES)}
     return (
@@ -993,8 +1060,21 @@ def _write_audience(model: _Model, out_dir: Path) -> FileRecord:
     )
 
 
-def _readme_text(horodatage: str, sep: str, fmt: str, n_events: int) -> str:
+def _readme_text(fmt: str, n_events: int) -> str:
+    """French notice of the ENT folder (what the files are, columns, pseudonymisation)."""
     total = f"{n_events:,}".replace(",", " ")
+    if fmt == "parquet":
+        horodatage = "horodatage : date et heure, type horodatage avec fuseau Europe/Paris"
+        layout = "Parquet"
+    else:
+        horodatage = (
+            "horodatage : date et heure locales ISO 8601 avec décalage UTC\n"
+            "  (2020-03-16T08:01:07+01:00 ; +02:00 après le passage à l'heure d'été du 29 mars)"
+        )
+        layout = (
+            "JSON, une ligne par objet" if fmt == "jsonl" else f"séparateur « {CSV_SEPARATOR} »"
+        )
+    lo, hi = AUDIENCE_WINDOW
     return "\n".join(
         [
             SYNTHETIC_MARK,
@@ -1009,11 +1089,17 @@ def _readme_text(horodatage: str, sep: str, fmt: str, n_events: int) -> str:
             "",
             "Fichiers",
             "",
-            f"logs/ent_evenements_2020-MM_{SYNTHETIC_TAG}.{fmt} : un fichier par mois{sep},",
-            f"  une ligne par requête, triées par horodatage ; {total} événements au total.",
+            f"logs/ent_evenements_2020-MM_{SYNTHETIC_TAG}.{fmt} : un fichier par mois",
+            f"  ({layout}, UTF-8), une ligne par requête HTTP, triées par horodatage ;",
+            f"  {total} événements au total. Une visite commence par la page de connexion",
+            "  puis enchaîne quelques pages à quelques dizaines de secondes d'intervalle.",
             f"audience_mensuelle_ent_2020_{SYNTHETIC_TAG}.csv : mesure d'audience mensuelle",
             "  « telle que publiée » par les fournisseurs (séparateur « ; »), à l'échelle",
-            "  nationale, indépendante du nombre d'événements des journaux.",
+            "  nationale et indépendante du nombre d'événements des journaux. Les visites sont",
+            f"  calées sur {AUDIENCE_WINDOW_VISITS / 1e6:.0f} millions du {lo:%d/%m} au "
+            f"{hi:%d/%m/%Y} ; les autres mois",
+            "  en découlent par le même modèle que les journaux (la mesure de 2013, environ",
+            "  13 millions de visites par mois, n'est pas reprise pour janvier 2020).",
             "",
             "Colonnes des journaux",
             "",
@@ -1033,7 +1119,7 @@ def _readme_text(horodatage: str, sep: str, fmt: str, n_events: int) -> str:
             "Colonnes de la mesure d'audience",
             "",
             "mois (2020-01 à 2020-07), projet_ent, profil, service, visites, visiteurs_uniques,",
-            "pages",
+            f"pages, donnees (toujours {SYNTHETIC_TAG})",
             "",
         ]
     )
@@ -1058,14 +1144,7 @@ def write_ent(
     records = _write_logs(model, out_dir, seed, n_events, fmt)
     records.append(_write_audience(model, out_dir))
     readme = out_dir / README_FILE
-    horodatage = (
-        "horodatage : date et heure (fuseau Europe/Paris), type horodatage avec fuseau"
-        if fmt == "parquet"
-        else "horodatage : date et heure locales ISO 8601 avec décalage UTC "
-        "(2020-03-16T08:01:07+01:00 ; +02:00 après le passage à l'heure d'été du 29 mars 2020)"
-    )
-    sep = "" if fmt in ("parquet", "jsonl") else f" (séparateur « {CSV_SEPARATOR} », UTF-8)"
-    write_text_atomic(readme, _readme_text(horodatage, sep, fmt, n_events))
+    write_text_atomic(readme, _readme_text(fmt, n_events))
     records.append(
         FileRecord(
             path=relative(readme, out_dir),

@@ -91,6 +91,206 @@ MANIFEST: dict[str, Any] = {
 }
 
 
+#: Survey populations of the DEPP 2020 surveys: (path slug, label, respondents).
+_SURVEYS = (
+    ("chefs_etablissement", "Directeurs d'école et chefs d'établissement", 8730),
+    ("eleves_2d", "Élèves de collège et de lycée", 24125),
+    ("enseignants_1d", "Professeurs des écoles", 6551),
+    ("enseignants_2d", "Professeurs de collège et de lycée", 8858),
+    ("parents_2d", "Parents d'élèves de collège et de lycée", 21084),
+)
+#: Rows of the monthly ENT logs, January to July 2020 (2 000 000 in all, as generated).
+_ENT_MONTHS = (196131, 128331, 454830, 392399, 427537, 346412, 54360)
+_MONTH_NAMES = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet")
+
+
+def _file(
+    path: str, family: str, description: str, fmt: str, rows: int | None, size: int
+) -> dict[str, Any]:
+    return {
+        "path": path,
+        "family": family,
+        "description": description,
+        "format": fmt,
+        "rows": rows,
+        "bytes": size,
+        "sha256": "0" * 64,
+    }
+
+
+def _full_manifest() -> dict[str, Any]:
+    """A manifest shaped like the embedded dataset's (142 files, the generator's paths).
+
+    Sizes are round numbers, row counts those of the generator at scale 1: enough to check the
+    grouping and the page's length without the 80 Mo of real files, which CI does not have.
+    """
+    survey = "Enquête DEPP 2020 — {} : {}"
+    files = [
+        _file(
+            "calendrier/fr-en-calendrier-scolaire_2019-2020.csv",
+            "calendrier",
+            "Calendrier scolaire 2019-2020 (faits publics, format de l'export open data)",
+            "csv",
+            162,
+            16_000,
+        ),
+        _file(
+            "cned/ma_classe_a_la_maison_quotidien_2020_SYNTHETIQUE.csv",
+            "cned",
+            "CNED « Ma classe à la maison » : inscriptions quotidiennes, mars à juillet 2020",
+            "csv",
+            124,
+            7_000,
+        ),
+    ]
+    for slug, label, respondents in _SURVEYS:
+        stem = f"enquetes/depp_continuite_2020_{slug}_SYNTHETIQUE"
+        files += [
+            _file(
+                f"{stem}.csv",
+                "enquetes",
+                survey.format(label, "microdonnées (CSV)"),
+                "csv",
+                respondents,
+                1_000_000,
+            ),
+            _file(
+                f"{stem}.sav",
+                "enquetes",
+                survey.format(label, "microdonnées SPSS"),
+                "sav",
+                respondents,
+                2_000_000,
+            ),
+            _file(
+                f"{stem}_dictionnaire.csv",
+                "enquetes",
+                survey.format(label, "dictionnaire des variables"),
+                "csv",
+                25,
+                2_000,
+            ),
+        ]
+    files += [
+        _file(
+            "ent/LISEZMOI_SYNTHETIQUE.txt",
+            "ent",
+            "Notice des journaux ENT synthétiques",
+            "txt",
+            None,
+            2_000,
+        ),
+        _file(
+            "ent/audience_mensuelle_ent_2020_SYNTHETIQUE.csv",
+            "ent",
+            "Mesure d'audience mensuelle des ENT",
+            "csv",
+            9660,
+            700_000,
+        ),
+    ]
+    for month, (name, rows) in enumerate(zip(_MONTH_NAMES, _ENT_MONTHS, strict=True), start=1):
+        files.append(
+            _file(
+                f"ent/logs/ent_evenements_2020-{month:02d}_SYNTHETIQUE.csv.gz",
+                "ent",
+                f"Journaux bruts d'événements des ENT, {name} 2020 (une ligne par requête)",
+                "csv.gz",
+                rows,
+                4_000_000,
+            )
+        )
+    files += [
+        _file(
+            "etablissements/fr-en-annuaire-education_SYNTHETIQUE.csv",
+            "etablissements",
+            "Annuaire des écoles, collèges et lycées",
+            "csv",
+            56400,
+            12_000_000,
+        ),
+        _file(
+            "textes/LISEZMOI_SYNTHETIQUE.txt",
+            "textes",
+            "Avertissement : données synthétiques",
+            "txt",
+            None,
+            2_000,
+        ),
+    ]
+    for stem, label, rows in (
+        ("commentaires", "Commentaires des propositions de la plateforme", 2380),
+        ("propositions", "Propositions déposées sur la plateforme", 670),
+        ("questionnaire", "Réponses au questionnaire en ligne", 26839),
+        ("soutiens", "Soutiens (votes) des participants aux propositions", 3214),
+    ):
+        files.append(
+            _file(
+                f"textes/consultation/{stem}_SYNTHETIQUE.csv", "textes", label, "csv", rows, 500_000
+            )
+        )
+    for i in range(65):
+        ext = "md" if i % 2 == 0 else "txt"
+        files.append(
+            _file(
+                f"textes/retex/documents/RETEX-{10 * i + 3:04d}_SYNTHETIQUE.{ext}",
+                "textes",
+                "RETEX au format document (copie d'une ligne du CSV)",
+                ext,
+                None,
+                1_000,
+            )
+        )
+    files.append(
+        _file(
+            "textes/retex/retex_SYNTHETIQUE.csv",
+            "textes",
+            "Retours d'expérience (RETEX) des académies, synthétiques",
+            "csv",
+            1300,
+            1_700_000,
+        )
+    )
+    for i in range(1, 22):
+        files += [
+            _file(
+                f"textes/syntheses/contribution_{i:02d}_partenaire-{i}_SYNTHETIQUE.txt",
+                "textes",
+                "Document de synthèse (partenaire)",
+                "txt",
+                None,
+                5_000,
+            ),
+            _file(
+                f"textes/syntheses/retour_region_academique_region-{i:02d}_SYNTHETIQUE.txt",
+                "textes",
+                "Document de synthèse (région académique)",
+                "txt",
+                None,
+                5_000,
+            ),
+        ]
+    files += [
+        _file(
+            "textes/syntheses/index_SYNTHETIQUE.csv",
+            "textes",
+            "Index des documents de synthèse",
+            "csv",
+            42,
+            10_000,
+        ),
+        _file(
+            "textes/verite_terrain_SYNTHETIQUE.csv",
+            "textes",
+            "Vérité terrain des thèmes et propositions (évaluation seulement)",
+            "csv",
+            8471,
+            200_000,
+        ),
+    ]
+    return MANIFEST | {"files": sorted(files, key=lambda f: f["path"])}
+
+
 def _write_manifest(data_dir: Path, payload: dict[str, Any] | str) -> Path:
     raw = data_dir / "raw"
     raw.mkdir(parents=True, exist_ok=True)
@@ -107,6 +307,12 @@ def manifest() -> dict[str, Any]:
 
 
 @pytest.fixture
+def full_manifest() -> dict[str, Any]:
+    """A manifest shaped like the embedded dataset's: 142 files, the generator's paths."""
+    return _full_manifest()
+
+
+@pytest.fixture
 def write_manifest() -> Callable[[Path, dict[str, Any] | str], Path]:
     """``write_manifest(data_dir, payload)`` writes ``data_dir/raw/manifest.json``."""
     return _write_manifest
@@ -117,6 +323,14 @@ def data_dir(tmp_path: Path) -> Path:
     """A data folder whose raw/manifest.json is :data:`MANIFEST`."""
     folder = tmp_path / "data"
     _write_manifest(folder, MANIFEST)
+    return folder
+
+
+@pytest.fixture
+def full_data_dir(tmp_path: Path) -> Path:
+    """A data folder whose manifest is :func:`_full_manifest` (the embedded dataset's shape)."""
+    folder = tmp_path / "complet"
+    _write_manifest(folder, _full_manifest())
     return folder
 
 

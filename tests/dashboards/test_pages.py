@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import base64
 import importlib
+import json
 import os
 import re
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import dash
+import polars as pl
 import pytest
 from dash import Dash, dcc, html, no_update
+from dash.dash_table.DataTable import DataTable
 from dash.development.base_component import Component
 
 from dashboards import catalogue, data_access, ids
 from dashboards.components.navbar import nav_pages
 from dashboards.components.shell import app_shell
-from egn_analytics.viz import RenderUnavailableError
+from egn_analytics.viz import RenderUnavailableError, fmt_number
 
 AppFactory = Callable[[Path], Dash]
 WriteManifest = Callable[[Path, dict[str, Any] | str], Path]
@@ -61,10 +65,39 @@ def text_of(tree: Any) -> str:
     return "".join(parts)  # as the browser shows it: adjacent elements, no added space
 
 
+DETAIL_KEYS = ("famille", "fichier", "description", "format", "lignes", "taille")
+N = "\u202f"  # narrow no-break space: thousands separator, before units and after counts
+
+
 def table_rows(tree: Any) -> list[list[str]]:
+    """Rows of the per-file detail (a DataTable: all rows are in ``data``, pages or not)."""
     table = by_id(tree, ids.DONNEES_TABLE)
-    body = next(c for c in walk(table) if isinstance(c, html.Tbody))
-    return [[cell.children for cell in row.children] for row in body.children]
+    assert isinstance(table, DataTable)
+    return [[row[key] for key in DETAIL_KEYS] for row in table.data]
+
+
+def dataset_table(tree: Any) -> list[list[str]]:
+    """Rows of « Sources embarquées », the family (spanning its rows) repeated on each."""
+    table = by_id(tree, ids.DONNEES_DATASETS)
+    rows: list[list[str]] = []
+    for body in (c for c in walk(table) if isinstance(c, html.Tbody)):
+        family = ""
+        for line in body.children:
+            cells = [cell.children for cell in line.children]
+            if isinstance(line.children[0], html.Th):
+                family = cells.pop(0)
+            rows.append([family, *cells])
+    return rows
+
+
+def frame(payload: dict[str, Any]) -> pl.DataFrame:
+    """The ``files`` of a manifest as the data door gives them."""
+    return pl.DataFrame(payload["files"], schema=data_access.MANIFEST_SCHEMA)
+
+
+def entry(path: str, family: str, fmt: str, rows: int | None, size: int, text: str = "") -> dict:
+    return {"path": path, "family": family, "description": text, "format": fmt, "rows": rows,
+            "bytes": size, "sha256": ""}  # fmt: skip
 
 
 def decode_download(payload: dict[str, Any]) -> bytes:
@@ -238,6 +271,115 @@ def test_layout_has_filter_download_and_card(page: ModuleType) -> None:
     assert summary == "7\u202ffichiers, 1\u202f307\u202f387 lignes, 60,5\u202fMo"
 
 
+def test_layout_reads_top_down(page: ModuleType) -> None:
+    """Key figures, then datasets, then the chart, then the paged per-file detail."""
+    tree = page.layout()
+    order = [
+        c.id
+        for c in walk(tree)
+        if getattr(c, "id", None)
+        in {
+            ids.DONNEES_KEY_FIGURES,
+            ids.DONNEES_DATASETS,
+            ids.DONNEES_SIZES_CARD,
+            ids.DONNEES_DETAIL,
+        }
+    ]
+    assert order == [
+        ids.DONNEES_KEY_FIGURES,
+        ids.DONNEES_DATASETS,
+        ids.DONNEES_SIZES_CARD,
+        ids.DONNEES_DETAIL,
+    ]
+    headings = [c.children for c in walk(tree) if isinstance(c, html.H2)]
+    assert headings[:4] == [
+        "Chiffres clés",
+        "Sources embarquées",
+        "Taille des fichiers embarqués, par famille de sources",
+        "Détail des fichiers",
+    ]
+    detail = by_id(tree, ids.DONNEES_DETAIL)
+    # the filter, the summary line and the download belong to the detail
+    for inner in (ids.DONNEES_FAMILY, ids.DONNEES_SUMMARY, ids.DONNEES_DOWNLOAD_BUTTON):
+        by_id(detail, inner)
+    table = by_id(detail, ids.DONNEES_TABLE)
+    assert isinstance(table, DataTable)
+    assert table.page_action == "native"
+    assert table.page_size == page.DETAIL_PAGE_SIZE == 15
+    assert table.sort_action == "custom"
+    assert [c["name"] for c in table.columns] == [
+        "Famille",
+        "Fichier",
+        "Description",
+        "Format",
+        "Lignes",
+        "Taille",
+    ]
+
+
+def test_layout_key_figures(page: ModuleType) -> None:
+    tiles = by_id(page.layout(), ids.DONNEES_KEY_FIGURES)
+    items = [c for c in walk(tiles) if isinstance(c, html.Li)]
+    assert [[p.children for p in item.children] for item in items] == [
+        ["Fichiers embarqués", "7", f"7{N}jeux de données, 6{N}familles de sources"],
+        ["Taille totale", f"60,5{N}Mo", f"dont 45,9{N}Mo pour «\u00a0Journaux ENT\u00a0»"],
+        ["Établissements", f"59{N}000", "écoles, collèges et lycées de l'annuaire"],
+        ["Répondants aux enquêtes DEPP", f"4{N}200", f"dans 1{N}enquête"],
+        # no « Événements ENT »: this manifest has no monthly log series
+        ["Documents texte", "1", f"dont 1{N}dans textes/"],
+    ]
+
+
+def test_layout_dataset_table(page: ModuleType) -> None:
+    tree = page.layout()
+    assert dataset_table(tree) == [
+        ["Établissements", "Annuaire des établissements (synthétique)", "1", "CSV",
+         f"59{N}000", f"12,3{N}Mo"],
+        ["Enquêtes DEPP", "Enquête DEPP enseignants (synthétique)", "1", "SPSS (.sav)",
+         f"4{N}200", f"2,1{N}Mo"],
+        ["Journaux ENT", "Établissements raccordés aux ENT", "1", "Parquet", f"8{N}000",
+         f"300,0{N}ko"],
+        ["Journaux ENT", "Journaux de connexion aux ENT", "1", "CSV compressé (.csv.gz)",
+         f"1{N}234{N}567", f"45,6{N}Mo"],
+        ["CNED", "Inscriptions « Ma classe à la maison »", "1", "CSV", f"1{N}500", f"95,0{N}ko"],
+        ["Textes (RETEX, consultation)", f"Retours d'expérience (RETEX) (1{N}document)", "1",
+         "Markdown (.md)", "n.d.", f"5,4{N}ko"],
+        ["Calendrier scolaire", "Calendrier scolaire 2019-2020", "1", "CSV", "120", f"4,0{N}ko"],
+    ]  # fmt: skip
+    table = by_id(tree, ids.DONNEES_DATASETS)
+    heads = [c for c in walk(table) if isinstance(c, html.Th) and c.scope == "rowgroup"]
+    assert [(h.children, h.rowSpan) for h in heads][2] == ("Journaux ENT", 2)
+    assert [c.children for c in walk(table) if isinstance(c, html.Th) and c.scope == "col"] == [
+        "Famille",
+        "Jeu de données",
+        "Fichiers",
+        "Formats",
+        "Lignes",
+        "Taille",
+    ]
+
+
+def test_layout_with_the_full_manifest(make_app: AppFactory, full_data_dir: Path) -> None:
+    """142 files: about twenty dataset lines, and the detail holds them all, paged."""
+    make_app(full_data_dir)
+    page = importlib.import_module("dashboards.pages.donnees")
+    tree = page.layout()
+    assert len(dataset_table(tree)) == 20
+    assert len(table_rows(tree)) == 142
+    tiles = [c for c in walk(by_id(tree, ids.DONNEES_KEY_FIGURES)) if isinstance(c, html.Li)]
+    assert [item.children[0].children for item in tiles] == [
+        "Fichiers embarqués",
+        "Taille totale",
+        "Établissements",
+        "Répondants aux enquêtes DEPP",
+        "Événements ENT",
+        "Documents texte",
+    ]
+    filtered = page.layout(famille="ent")
+    assert len(table_rows(filtered)) == 9
+    assert len(dataset_table(filtered)) == 20  # the overview does not follow the filter
+
+
 def test_layout_filtered_by_query(page: ModuleType) -> None:
     tree = page.layout(famille="ent")
     rows = table_rows(tree)
@@ -289,6 +431,19 @@ def test_app_serves_page_without_manifest(make_app: AppFactory, empty_data_dir: 
 def test_update_query(page: ModuleType) -> None:
     assert page.update_query("ent") == "?famille=ent"
     assert page.update_query(None) == ""
+
+
+def test_sort_detail(page: ModuleType) -> None:
+    rows, page_current = page.sort_detail([{"column_id": "taille", "direction": "desc"}], None)
+    assert page_current == 0  # back to the first page, where the biggest file now is
+    assert [r["taille"] for r in rows[:3]] == [f"45,6{N}Mo", f"12,3{N}Mo", f"2,1{N}Mo"]
+    rows, _ = page.sort_detail([{"column_id": "lignes", "direction": "asc"}], "ent")
+    assert [r["fichier"] for r in rows] == [
+        "ent/etablissements_ent_SYNTHETIQUE.parquet",
+        "ent/journaux_ent_2020_SYNTHETIQUE.csv.gz",
+    ]
+    rows, _ = page.sort_detail([], None)
+    assert rows == catalogue.display_rows(data_access.source_catalogue(data_access.raw_dir()))
 
 
 def test_download_catalogue(page: ModuleType, manifest: dict[str, Any]) -> None:
@@ -391,3 +546,254 @@ def test_sizes_by_family_keeps_unknown_rows_null(data_dir: Path) -> None:
     textes = sizes.filter(sizes["famille"] == "textes").row(0, named=True)
     assert textes["lignes"] is None
     assert sizes["famille"].to_list() == list(catalogue.FAMILY_LABELS)
+
+
+# --------------------------------------------------------------------------- datasets -----
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (
+            "enquetes/depp_x_SYNTHETIQUE.csv",
+            catalogue.FileKey("enquetes/depp_x", "depp_x", "donnees"),
+        ),
+        (
+            "enquetes/depp_x_SYNTHETIQUE.sav",
+            catalogue.FileKey("enquetes/depp_x", "depp_x", "donnees"),
+        ),
+        (
+            "enquetes/depp_x_SYNTHETIQUE_dictionnaire.csv",
+            catalogue.FileKey("enquetes/depp_x", "depp_x", "dictionnaire"),
+        ),
+        (
+            "ent/logs/ent_evenements_2020-03_SYNTHETIQUE.csv.gz",
+            catalogue.FileKey(
+                "ent/logs/ent_evenements", "ent_evenements_2020-03", "donnees", date(2020, 3, 1)
+            ),
+        ),
+        (
+            "textes/syntheses/contribution_01_fnpe_SYNTHETIQUE.txt",
+            catalogue.FileKey("textes/syntheses/", "contribution_01_fnpe", "document"),
+        ),
+        (
+            "textes/retex/documents/RETEX-0003_SYNTHETIQUE.md",
+            catalogue.FileKey("textes/retex/documents/", "RETEX-0003", "document"),
+        ),
+        (
+            "textes/syntheses/index_SYNTHETIQUE.csv",
+            catalogue.FileKey("textes/syntheses/", "index", "index"),
+        ),
+        ("ent/LISEZMOI_SYNTHETIQUE.txt", catalogue.FileKey("ent/LISEZMOI", "LISEZMOI", "notice")),
+        # a school year is not a month
+        (
+            "calendrier/fr-en-calendrier-scolaire_2019-2020.csv",
+            catalogue.FileKey(
+                "calendrier/fr-en-calendrier-scolaire_2019-2020",
+                "fr-en-calendrier-scolaire_2019-2020",
+                "donnees",
+            ),
+        ),
+        ("sans_dossier.parquet", catalogue.FileKey("sans_dossier", "sans_dossier", "donnees")),
+    ],
+)
+def test_dataset_of(path: str, expected: catalogue.FileKey) -> None:
+    assert catalogue.dataset_of(path) == expected
+
+
+def test_datasets_group_formats_months_and_documents() -> None:
+    """A handmade manifest with every case: exact lines, raw numbers."""
+    survey = "Enquête DEPP 2020 — Parents : {}"
+    files = frame(
+        {
+            "files": [
+                entry("enquetes/depp_parents_SYNTHETIQUE.csv", "enquetes", "csv", 100, 1_000,
+                      survey.format("microdonnées (CSV)")),
+                entry("enquetes/depp_parents_SYNTHETIQUE.sav", "enquetes", "sav", 100, 3_000,
+                      survey.format("microdonnées SPSS")),
+                entry("enquetes/depp_parents_SYNTHETIQUE_dictionnaire.csv", "enquetes", "csv", 12,
+                      200, survey.format("dictionnaire des variables")),
+                entry("ent/logs/ev_2020-02.csv.gz", "ent", "csv.gz", 20, 2_000,
+                      "Journaux d'événements, février 2020"),
+                entry("ent/logs/ev_2020-01.csv.gz", "ent", "csv.gz", 10, 1_000,
+                      "Journaux d'événements, janvier 2020"),
+                entry("ent/logs/ev_2020-03.csv.gz", "ent", "csv.gz", 30, 3_000,
+                      "Journaux d'événements, mars 2020"),
+                entry("ent/LISEZMOI.txt", "ent", "txt", None, 500, "Notice des journaux"),
+                entry("textes/notes/b.md", "textes", "md", None, 300, "Note (académie)"),
+                entry("textes/notes/a.txt", "textes", "txt", None, 200, "Note (partenaire)"),
+                entry("textes/notes/index.csv", "textes", "csv", 2, 50, "Index des notes"),
+                entry("autre/x.json", "autre", "json", 5, 10, ""),
+            ]
+        }
+    )  # fmt: skip
+    table = catalogue.datasets(files)
+    assert dict(table.schema) == catalogue.DATASET_SCHEMA
+    assert table.rows() == [
+        ("enquetes", "Enquêtes DEPP", "enquetes/depp_parents", "table",
+         "Enquête DEPP 2020 — Parents", 3, "CSV, SPSS (.sav), dictionnaire", 100, 4_200),
+        ("ent", "Journaux ENT", "ent/logs/ev", "serie",
+         f"Journaux d'événements (3{N}fichiers mensuels, janvier à mars 2020)", 3,
+         "CSV compressé (.csv.gz)", 60, 6_000),
+        ("ent", "Journaux ENT", "ent/LISEZMOI", "notice", "Notice des journaux", 1,
+         "Texte (.txt)", None, 500),
+        ("textes", "Textes (RETEX, consultation)", "textes/notes/", "collection",
+         f"Note (2{N}documents)", 3, "Texte (.txt), Markdown (.md), index", None, 550),
+        ("autre", "autre", "autre/x", "table", "autre/x", 1, "JSON", 5, 10),
+    ]  # fmt: skip
+
+
+def test_datasets_never_mix_families() -> None:
+    files = frame(
+        {
+            "files": [
+                entry("commun/x.csv", "cned", "csv", 1, 10, "CNED"),
+                entry("commun/x.sav", "ent", "sav", 1, 10, "ENT"),
+            ]
+        }
+    )
+    assert catalogue.datasets(files).select("famille", "jeu").rows() == [
+        ("ent", "commun/x"),
+        ("cned", "commun/x"),
+    ]
+
+
+def test_period_label() -> None:
+    assert catalogue.period_label([]) == ""
+    assert catalogue.period_label([date(2020, 3, 1)]) == "mars 2020"
+    assert catalogue.period_label([date(2020, 7, 1), date(2020, 1, 1)]) == "janvier à juillet 2020"
+    assert catalogue.period_label([date(2019, 12, 1), date(2020, 2, 1)]) == (
+        "décembre 2019 à février 2020"
+    )
+
+
+def test_datasets_of_the_full_manifest(full_manifest: dict[str, Any]) -> None:
+    """The embedded dataset's 142 files make 20 lines a leader can read."""
+    files = frame(full_manifest)
+    rows = [
+        [r["famille"], r["jeu"], r["fichiers"], r["formats"], r["lignes"]]
+        for r in catalogue.dataset_rows(files)
+    ]
+    depp = "CSV, SPSS (.sav), dictionnaire"
+    textes = "Textes (RETEX, consultation)"
+    assert rows == [
+        ["Établissements", "Annuaire des écoles, collèges et lycées", "1", "CSV", f"56{N}400"],
+        ["Enquêtes DEPP", "Enquête DEPP 2020 — Directeurs d'école et chefs d'établissement", "3",
+         depp, f"8{N}730"],
+        ["Enquêtes DEPP", "Enquête DEPP 2020 — Élèves de collège et de lycée", "3", depp,
+         f"24{N}125"],
+        ["Enquêtes DEPP", "Enquête DEPP 2020 — Professeurs des écoles", "3", depp, f"6{N}551"],
+        ["Enquêtes DEPP", "Enquête DEPP 2020 — Professeurs de collège et de lycée", "3", depp,
+         f"8{N}858"],
+        ["Enquêtes DEPP", "Enquête DEPP 2020 — Parents d'élèves de collège et de lycée", "3", depp,
+         f"21{N}084"],
+        ["Journaux ENT", "Mesure d'audience mensuelle des ENT", "1", "CSV", f"9{N}660"],
+        ["Journaux ENT",
+         f"Journaux bruts d'événements des ENT (7{N}fichiers mensuels, janvier à juillet 2020)",
+         "7", "CSV compressé (.csv.gz)", f"2{N}000{N}000"],
+        ["Journaux ENT", "Notice des journaux ENT synthétiques", "1", "Texte (.txt)", "n.d."],
+        ["CNED", "CNED « Ma classe à la maison » : inscriptions quotidiennes, mars à juillet 2020",
+         "1", "CSV", "124"],
+        [textes, "Commentaires des propositions de la plateforme", "1", "CSV", f"2{N}380"],
+        [textes, "Propositions déposées sur la plateforme", "1", "CSV", "670"],
+        [textes, "Réponses au questionnaire en ligne", "1", "CSV", f"26{N}839"],
+        [textes, "Soutiens (votes) des participants aux propositions", "1", "CSV", f"3{N}214"],
+        [textes, f"Retours d'expérience (RETEX) au format document (65{N}documents)", "65",
+         "Texte (.txt), Markdown (.md)", "n.d."],
+        [textes, "Retours d'expérience (RETEX) des académies, synthétiques", "1", "CSV",
+         f"1{N}300"],
+        [textes,
+         f"Documents de synthèse des partenaires et des régions académiques (42{N}documents)",
+         "43", "Texte (.txt), index", "n.d."],
+        [textes, "Vérité terrain des thèmes et propositions (évaluation seulement)", "1", "CSV",
+         f"8{N}471"],
+        [textes, "Avertissement : données synthétiques", "1", "Texte (.txt)", "n.d."],
+        ["Calendrier scolaire",
+         "Calendrier scolaire 2019-2020 (faits publics, format de l'export open data)", "1", "CSV",
+         "162"],
+    ]  # fmt: skip
+    table = catalogue.datasets(files)
+    assert table.get_column("fichiers").sum() == files.height == 142
+    assert table.get_column("octets").sum() == files.get_column("bytes").sum()
+    ent = table.filter(pl.col("nature") == "serie").row(0, named=True)
+    assert (ent["lignes"], ent["octets"]) == (2_000_000, 28_000_000)
+
+
+def test_key_figures_of_the_full_manifest(full_manifest: dict[str, Any]) -> None:
+    figures = catalogue.key_figures(frame(full_manifest))
+    assert [(f.label, f.value, f.detail) for f in figures] == [
+        ("Fichiers embarqués", "142", f"20{N}jeux de données, 6{N}familles de sources"),
+        ("Taille totale", f"59,9{N}Mo", f"dont 28,7{N}Mo pour «\u00a0Journaux ENT\u00a0»"),
+        ("Établissements", f"56{N}400", "écoles, collèges et lycées de l'annuaire"),
+        ("Répondants aux enquêtes DEPP", f"69{N}348", f"dans 5{N}enquêtes"),
+        ("Événements ENT", f"2{N}000{N}000", "journaux bruts, janvier à juillet 2020"),
+        ("Documents texte", "107", f"dont 65{N}RETEX et 42{N}synthèses"),
+    ]
+
+
+def test_key_figures_of_an_empty_manifest(manifest: dict[str, Any]) -> None:
+    figures = catalogue.key_figures(frame(manifest | {"files": []}))
+    assert [(f.label, f.value, f.detail) for f in figures] == [
+        ("Fichiers embarqués", "0", f"0{N}jeu de données, 0{N}famille de sources"),
+        ("Taille totale", f"0{N}o", "sur disque"),
+    ]
+    assert catalogue.dataset_rows(frame(manifest | {"files": []})) == []
+
+
+def test_sorted_detail(manifest: dict[str, Any]) -> None:
+    files = frame(manifest)
+    display = catalogue.sorted_catalogue(files).get_column("path").to_list()
+
+    def paths(sort_by: catalogue.SortBy | None) -> list[str]:
+        return catalogue.sorted_detail(files, sort_by).get_column("path").to_list()
+
+    assert paths(None) == paths([]) == display
+    assert paths([{"column_id": "inconnue", "direction": "asc"}]) == display
+    by_size = paths([{"column_id": "taille", "direction": "desc"}])
+    assert by_size[:2] == [
+        "ent/journaux_ent_2020_SYNTHETIQUE.csv.gz",
+        "etablissements/fr-en-annuaire-education_SYNTHETIQUE.csv",
+    ]
+    assert by_size[-1] == "calendrier/vacances_2019_2020.csv"
+    # « n.d. » is not a small number: last whichever way
+    assert paths([{"column_id": "lignes", "direction": "asc"}])[-1] == "textes/retex_SYNTHETIQUE.md"
+    assert (
+        paths([{"column_id": "lignes", "direction": "desc"}])[-1] == "textes/retex_SYNTHETIQUE.md"
+    )
+    assert paths([{"column_id": "famille", "direction": "desc"}])[0] == (
+        "calendrier/vacances_2019_2020.csv"
+    )
+    # the detail rows follow the sort, formatted
+    rows = catalogue.display_rows(files, [{"column_id": "lignes", "direction": "desc"}])
+    assert rows[0]["lignes"] == f"1{N}234{N}567"
+
+
+#: The embedded dataset as generated on a developer's machine (absent under CI).
+REAL_RAW = Path(os.environ.get("EGN_TEST_FULL_RAW", "/tmp/fullraw"))
+
+
+@pytest.mark.skipif(
+    not (REAL_RAW / "manifest.json").exists(), reason=f"no generated dataset in {REAL_RAW}"
+)
+def test_datasets_of_the_real_manifest() -> None:
+    """The grouping holds on the generator's real output, whatever its scale."""
+    payload = json.loads((REAL_RAW / "manifest.json").read_text(encoding="utf-8"))
+    files = data_access.load_manifest(REAL_RAW).files
+    table = catalogue.datasets(files)
+    assert table.height <= 25
+    assert table.get_column("fichiers").sum() == files.height
+    series = table.filter(pl.col("nature") == "serie")
+    assert series.height == 1
+    assert series.item(0, "lignes") == payload["ent_events"]
+    surveys = table.filter(pl.col("famille") == "enquetes")
+    assert set(surveys.get_column("formats")) == {"CSV, SPSS (.sav), dictionnaire"}
+    figures = {f.label: f.value for f in catalogue.key_figures(files)}
+    assert figures["Événements ENT"] == fmt_number(payload["ent_events"])
+    assert set(figures) == {
+        "Fichiers embarqués",
+        "Taille totale",
+        "Établissements",
+        "Répondants aux enquêtes DEPP",
+        "Événements ENT",
+        "Documents texte",
+    }
