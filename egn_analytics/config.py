@@ -44,7 +44,7 @@ class Settings:
         return self.data_dir / "cache"
 
 
-def _pyproject_defaults() -> dict[str, object]:
+def _pyproject_defaults() -> dict[str, str | int | float]:
     """Read ``[tool.egn]`` from pyproject.toml when running from a source checkout."""
     path = REPO_DIR / "pyproject.toml"
     if not path.is_file():
@@ -60,8 +60,8 @@ def get_settings() -> Settings:
     data_dir = Path(os.environ.get("EGN_DATA_DIR", REPO_DIR / "data")).expanduser().resolve()
     return Settings(
         data_dir=data_dir,
-        seed=int(os.environ.get("EGN_SEED", defaults.get("default_seed", 2020))),  # type: ignore[arg-type]
-        scale=float(os.environ.get("EGN_SCALE", defaults.get("default_scale", 1.0))),  # type: ignore[arg-type]
-        secret_min_respondents=int(defaults.get("secret_min_respondents", 30)),  # type: ignore[arg-type]
-        secret_max_cv=float(defaults.get("secret_max_cv", 0.20)),  # type: ignore[arg-type]
+        seed=int(os.environ.get("EGN_SEED", defaults.get("default_seed", 2020))),
+        scale=float(os.environ.get("EGN_SCALE", defaults.get("default_scale", 1.0))),
+        secret_min_respondents=int(defaults.get("secret_min_respondents", 30)),
+        secret_max_cv=float(defaults.get("secret_max_cv", 0.20)),
     )

@@ -36,9 +36,9 @@ print(SYNTHETIC_NOTICE)
 reference.academies()
 
 # %%
-reference.departements().group_by("region_academique").agg(
-    pl.len().alias("departements")
-).sort("departements", descending=True).head()
+reference.departements().group_by("region_academique").agg(pl.len().alias("departements")).sort(
+    "departements", descending=True
+).head()
 
 # %% [markdown]
 # ## Jours de classe pendant la fermeture : les vacances de printemps diffèrent par zone
@@ -64,7 +64,6 @@ manifest = generate(out, seed=2020, scale=0.05, ent_events=20_000, families=("en
 eleves = next(f for f in manifest.files if f.path.endswith("eleves_2d_SYNTHETIQUE.csv"))
 df = pl.read_csv(out / eleves.path, separator=";", decimal_comma=True, infer_schema_length=None)
 df.group_by("type_etab").agg(
-    ((pl.col("temps_travail") == 1) * pl.col("poids")).sum() / pl.col("poids").filter(
-        pl.col("temps_travail").is_not_null()
-    ).sum()
+    ((pl.col("temps_travail") == 1) * pl.col("poids")).sum()
+    / pl.col("poids").filter(pl.col("temps_travail").is_not_null()).sum()
 ).sort("type_etab")

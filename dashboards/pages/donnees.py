@@ -16,6 +16,7 @@ from itertools import groupby
 from typing import Any
 
 import dash
+import polars as pl
 from dash import Input, Output, State, callback, dcc, html, no_update
 from dash.dash_table.DataTable import DataTable
 from dash.development.base_component import Component
@@ -138,7 +139,7 @@ def _section(
     )
 
 
-def _filters(files: Any, family: str | None) -> html.Div:
+def _filters(files: pl.DataFrame, family: str | None) -> html.Div:
     """Family filter (its value goes to the URL) and the catalogue download."""
     return html.Div(
         [

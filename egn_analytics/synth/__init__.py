@@ -11,6 +11,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from egn_analytics import SYNTHETIC_NOTICE
 from egn_analytics.io import write_text_atomic
@@ -106,9 +107,10 @@ def generate(
         records.append(write_calendar(out))
     if set(families) != set(FAMILIES) and (out / MANIFEST).is_file():
         # A partial run (``--only``) keeps the records of the families it did not rewrite.
+        previous: list[dict[str, Any]] = read_manifest(out)["files"]
         kept = [
-            FileRecord(**f)  # type: ignore[arg-type]
-            for f in read_manifest(out)["files"]  # type: ignore[union-attr]
+            FileRecord(**f)
+            for f in previous
             if f["family"] not in families and (out / f["path"]).is_file()
         ]
         records += kept
@@ -123,7 +125,7 @@ def generate(
     return manifest
 
 
-def read_manifest(raw_dir: str | Path) -> dict[str, object]:
+def read_manifest(raw_dir: str | Path) -> dict[str, Any]:
     """The manifest of a generated folder; ``FileNotFoundError`` names the expected path."""
     path = Path(raw_dir) / MANIFEST
     if not path.is_file():

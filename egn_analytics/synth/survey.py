@@ -715,10 +715,10 @@ def write_surveys(
         with atomic_path(cb_path) as tmp:
             cb.write_csv(tmp, separator=";", include_bom=True)
         sav_path = base / f"{stem}.sav"
-        value_labels = {
-            r["variable"]: dict(
-                (int(k), v) for k, v in (kv.split(" = ", 1) for kv in r["modalites"].split(" | "))
-            )
+        value_labels: dict[str, dict[int | float, str]] = {
+            str(r["variable"]): {
+                int(k): v for k, v in (kv.split(" = ", 1) for kv in r["modalites"].split(" | "))
+            }
             for r in cb.iter_rows(named=True)
             if r["modalites"]
         }
