@@ -40,8 +40,13 @@ def _fail(message: str) -> None:
 @app.command()
 def synth(
     out: Annotated[Path | None, typer.Option(help="Dossier de sortie (défaut : data/raw).")] = None,
-    scale: Annotated[float, typer.Option(help="Échelle (1 = taille nationale / publiée).")] = 1.0,
-    seed: Annotated[int, typer.Option(help="Graine du générateur.")] = 2020,
+    scale: Annotated[
+        float | None,
+        typer.Option(help="Échelle (1 = taille nationale / publiée ; défaut : EGN_SCALE)."),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Graine du générateur (défaut : EGN_SEED, sinon 2020).")
+    ] = None,
     ent_events: Annotated[
         int | None, typer.Option(help="Nombre d'événements ENT (défaut : 2 000 000 × échelle).")
     ] = None,
@@ -61,7 +66,10 @@ def synth(
     """Écrire le jeu de données synthétique embarqué (fichiers bruts + manifest.json)."""
     from egn_analytics.synth import MANIFEST, generate
 
-    target = out or get_settings().raw_dir
+    settings = get_settings()
+    seed = settings.seed if seed is None else seed
+    scale = settings.scale if scale is None else scale
+    target = out or settings.raw_dir
     if if_missing and (target / MANIFEST).is_file():
         typer.echo(f"données déjà présentes dans {target} (manifest.json) : rien à faire")
         return
@@ -70,15 +78,24 @@ def synth(
         kwargs = {"families": tuple(only)} if only else {}
         manifest = generate(target, seed=seed, scale=scale, ent_events=ent_events,
                             ent_format=ent_format, **kwargs)  # fmt: skip
-    except (ValueError, OSError) as exc:
-        _fail(str(exc))
+    except Exception as exc:  # one clear line for users; EGN_DEBUG=1 shows the traceback
+        if os.environ.get("EGN_DEBUG"):
+            raise
+        message = str(exc) if isinstance(exc, ValueError | OSError) else repr(exc)
+        _fail(message)
         return
     total = sum(f.bytes for f in manifest.files)
     typer.echo(
         f"{len(manifest.files)} fichiers synthétiques écrits dans {target} "
-        f"({total / 1e6:,.1f} Mo) en {time.perf_counter() - start:,.1f} s ; "
-        f"mémoire max {_peak_rss_mib():,.0f} Mio".replace(",", " ")
+        f"({fmt_fr(total / 1e6, 1)} Mo) en {fmt_fr(time.perf_counter() - start, 1)} s ; "
+        f"mémoire max {fmt_fr(_peak_rss_mib(), 0)} Mio"
     )
+
+
+def fmt_fr(value: float, decimals: int) -> str:
+    """French number for console lines (« 1 234,5 »), without importing the viz stack."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
 
 
 @app.command()

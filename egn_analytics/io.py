@@ -28,7 +28,15 @@ def atomic_path(dest: str | os.PathLike[str]) -> Iterator[Path]:
         # mkstemp creates 0600 files; published files are world-readable like any new file.
         # (A fixed mode: reading the umask means setting it, which is not thread-safe.)
         tmp.chmod(0o644)
+        # Data on disk before the rename, and the rename on disk after: survives a power loss.
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())
         os.replace(tmp, dest)
+        dir_fd = os.open(dest.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -110,3 +110,29 @@ def test_library_never_imports_dash() -> None:
     finally:
         sys.path.pop(0)
     assert violations() == []
+
+
+def test_only_refuses_to_mix_seeds(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "mix"
+    generate(out, seed=2020, scale=0.02, ent_events=1_000, families=("etablissements",))
+    with pytest.raises(ValueError, match="graine 7"):
+        generate(out, seed=7, scale=0.02, families=("enquetes",))
+
+
+def test_seed_and_scale_come_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from egn_analytics import config
+
+    monkeypatch.setenv("EGN_SEED", "77")
+    monkeypatch.setenv("EGN_SCALE", "0.01")
+    config.get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(
+            app, ["synth", "--out", str(tmp_path), "--only", "etablissements"]
+        )
+    finally:
+        config.get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    manifest = read_manifest(tmp_path)
+    assert (manifest["seed"], manifest["scale"]) == (77, 0.01)

@@ -8,6 +8,7 @@ notice that the data are synthetic. Same seed and options → byte-identical fil
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,7 +81,7 @@ def generate(
     from egn_analytics.synth.survey import write_surveys
     from egn_analytics.synth.texts import write_texts
 
-    if scale <= 0:
+    if not math.isfinite(scale) or scale <= 0:
         raise ValueError(f"l'échelle doit être positive (reçu {scale})")
     if ent_format not in {"csv.gz", "csv", "parquet", "jsonl"}:
         raise ValueError(f"format ENT inconnu : {ent_format!r} (csv.gz, csv, parquet, jsonl)")
@@ -89,8 +90,20 @@ def generate(
         raise ValueError(f"famille(s) inconnue(s) : {', '.join(sorted(unknown))}")
     start = time.perf_counter()
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     n_events = int(ent_events if ent_events is not None else round(DEFAULT_ENT_EVENTS * scale))
+    partial = set(families) != set(FAMILIES) and (out / MANIFEST).is_file()
+    if partial:
+        # A partial run joins files of an earlier run: same seed and scale, or the survey
+        # samples would not match the directory file they were drawn from.
+        prev = read_manifest(out)
+        if (prev["seed"], prev["scale"]) != (seed, scale):
+            raise ValueError(
+                f"--only : graine {seed} / échelle {scale:g} différentes du manifeste existant "
+                f"({prev['seed']} / {prev['scale']:g}) ; régénérez tout le dossier"
+            )
+        if "ent" not in families:
+            n_events, ent_format = int(prev["ent_events"]), str(prev["ent_format"])
+    out.mkdir(parents=True, exist_ok=True)
     etab = make_etablissements(seed, scale)
     records: list[FileRecord] = []
     if "etablissements" in families:
@@ -105,7 +118,7 @@ def generate(
         records += write_texts(out, seed, scale)
     if "calendrier" in families:
         records.append(write_calendar(out))
-    if set(families) != set(FAMILIES) and (out / MANIFEST).is_file():
+    if partial:
         # A partial run (``--only``) keeps the records of the families it did not rewrite.
         previous: list[dict[str, Any]] = read_manifest(out)["files"]
         kept = [

@@ -266,11 +266,19 @@ def make_etablissements(seed: int, scale: float = 1.0) -> pl.DataFrame:
         )
         .alias("nom"),
         # About 12 communes per 100 schools, at least 5 per département.
-        (pl.col("u_commune") % (pl.len().over("code_departement") // 8 + 5)).alias("commune_no"),
+        # DROM codes have 2 digits left for the commune (97411), others 3 (01005).
+        (
+            pl.col("u_commune")
+            % pl.min_horizontal(
+                pl.len().over("code_departement") // 8 + 5,
+                pl.when(pl.col("code_departement").str.len_chars() == 3).then(98).otherwise(998),
+            )
+        ).alias("commune_no"),
     )
     roots = pl.Series(_COMMUNE_ROOTS)
     sufs = pl.Series(_COMMUNE_SUFFIXES)
-    dep_hash = pl.col("code_departement").hash(seed) % 997
+    # Not ``Expr.hash``: its values may change between Polars versions (determinism promise).
+    dep_hash = (pl.col("dep_idx") * 7919 + seed) % 997
     df = df.with_columns(
         pl.concat_str(
             [
@@ -319,6 +327,11 @@ def make_etablissements(seed: int, scale: float = 1.0) -> pl.DataFrame:
             + (pl.int_range(pl.len()).over("code_departement") + 1).cast(pl.String).str.zfill(4)
         ).alias("uai7")
     )
+    if df.group_by("code_departement").len()["len"].max() > 9_999:  # type: ignore[operator]
+        raise ValueError(
+            "échelle trop grande : plus de 9 999 établissements dans un département "
+            "(le numéro d'UAI n'a que 4 chiffres)"
+        )
     df = df.with_columns((pl.col("uai7") + uai_check_letter(pl.col("uai7"))).alias("uai"))
     return df.select(
         "uai", "nom", "type", "secteur", "code_departement", "departement", "code_academie",

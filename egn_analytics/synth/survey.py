@@ -7,9 +7,14 @@ What a DEPP statistician receives, and so what we generate, per population:
   people within each sampled établissement; non-response at the second stage (≈ 25 % response
   for pupils, parents and teachers, ≈ 72 % for school heads);
 * design columns: ``strate``, ``uai`` (PSU), ``poids`` = (N_h / n_h) × (M_i / r_i) — the
-  inverse inclusion probability corrected for non-response within the établissement — and
-  ``fpc`` = N_h (établissements in the stratum), plus ``nb_unites_etab`` = M_i for a two-stage
-  fpc; so ``svydesign(ids=~uai, strata=~strate, weights=~poids, fpc=~fpc)`` works as in R;
+  inverse inclusion probability corrected for non-response within the établissement (school
+  heads, one per établissement: ``poids`` = N_h / r_h) — and ``fpc`` = N_h (établissements in
+  the stratum), plus ``nb_unites_etab`` = M_i for a two-stage fpc. In R, the recommended
+  design is ``svydesign(ids=~uai, strata=~strate, weights=~poids)`` (PSUs treated as drawn
+  with replacement: slightly conservative). Adding ``fpc=~fpc`` alone *underestimates* the
+  variance, since the second stage is then ignored (strata sampled exhaustively contribute
+  nothing); the full two-stage form ``ids=~uai+id, fpc=~fpc+nb_unites_etab`` needs
+  ``options(survey.lonely.psu="adjust")`` because many établissements have one respondent;
 * answers coded as integers with value labels (1 = Oui, 2 = Non…), some item non-response, in a
   ``;`` CSV with decimal commas and in an SPSS ``.sav`` carrying variable and value labels, plus
   a codebook CSV.
@@ -399,7 +404,8 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
     """Smallest value v such that the weighted share of ``values < v`` reaches ``q``.
 
     Placed halfway between two consecutive sorted values, so ``values < v`` selects exactly
-    the units whose cumulated weight first reaches ``q`` (robust to float ties).
+    the units whose cumulated weight first reaches ``q`` (scores are continuous draws, so
+    ties have probability zero; with ties the share may overshoot by the tied weight).
     """
     order = np.argsort(values, kind="stable")
     v = values[order]
@@ -440,6 +446,38 @@ def solve_thresholds(
     return sum((deltas[j] * masks[j] for j in range(len(constraints))), start=np.zeros_like(score))
 
 
+#: Respondent id prefixes, distinct across files (teacher files are stacked for « all teachers »).
+_ID_PREFIX = {
+    "eleves_2d": "EL2",
+    "parents_2d": "PA2",
+    "enseignants_1d": "EN1",
+    "enseignants_2d": "EN2",
+    "chefs_etablissement": "CHE",
+}
+_TYPE_STRATUM = {"Ecole": "ECO", "Collège": "COL", "Lycée": "LGT", "Lycée professionnel": "LP"}
+
+
+def _merge_singletons(frame: pl.DataFrame, within: str) -> pl.DataFrame:
+    """Move the établissements of one-PSU strata into the largest stratum of ``within``."""
+    largest = (
+        frame.group_by(within, "strate")
+        .len()
+        .sort("len", "strate", descending=True)
+        .group_by(within, maintain_order=True)
+        .agg(pl.first("strate").alias("largest"))
+    )
+    return (
+        frame.join(largest, on=within)
+        .with_columns(
+            pl.when(pl.len().over("strate") < 2)
+            .then(pl.col("largest"))
+            .otherwise(pl.col("strate"))
+            .alias("strate")
+        )
+        .drop("largest")
+    )
+
+
 def _sample(
     frame: pl.DataFrame, pop: Population, scale: float, rng: np.random.Generator
 ) -> pl.DataFrame:
@@ -453,32 +491,18 @@ def _sample(
         pl.concat_str(
             [
                 pl.col("code_region_academique"),
-                pl.col("type").str.slice(0, 3),
-                pl.col("secteur").str.slice(0, 3),
+                pl.col("type").replace_strict(_TYPE_STRATUM, return_dtype=pl.String),
+                pl.col("secteur").replace_strict({"Public": "PU", "Privé": "PR"}),
                 ep_part,
             ],
             separator="-",
         ).alias("strate"),
         (pl.col(pop.unit_col) if pop.unit_col else pl.lit(1)).cast(pl.Int64).alias("M"),
     )
-    # Collapse strata with fewer than 2 établissements into their region's largest stratum,
-    # so that every stratum has at least two PSUs and its variance can be estimated.
-    sizes = (
-        frame.group_by("code_region_academique", "strate")
-        .len()
-        .sort("len", "strate", descending=True)
-    )
-    largest = sizes.group_by("code_region_academique").agg(pl.first("strate").alias("largest"))
-    frame = (
-        frame.join(largest, on="code_region_academique")
-        .with_columns(
-            pl.when(pl.len().over("strate") < 2)
-            .then(pl.col("largest"))
-            .otherwise(pl.col("strate"))
-            .alias("strate")
-        )
-        .drop("largest")
-    )
+    # Every stratum needs at least two PSUs for its variance: singletons join their region's
+    # largest stratum, and (a region with a single établissement) then the national largest.
+    frame = _merge_singletons(frame, "code_region_academique")
+    frame = _merge_singletons(frame.with_columns(_all=pl.lit("FR")), "_all").drop("_all")
     oversample = pl.col("ep").replace_strict(
         {"REP+": 3.0, "REP": 1.5}, default=1.0, return_dtype=pl.Float64
     )
@@ -488,13 +512,15 @@ def _sample(
         .sort("strate")
     )
     n_total = max(2 * strata.height, round(pop.n_psu * scale))
+    alloc = (pl.col("size") / pl.col("size").sum() * n_total).round(0).cast(pl.Int64)
     strata = strata.with_columns(
-        (pl.col("size") / pl.col("size").sum() * n_total)
-        .round(0)
-        .cast(pl.Int64)
-        .clip(2, pl.col("N_h"))
-        .alias("n_h")
+        pl.min_horizontal(pl.max_horizontal(alloc, pl.lit(2)), pl.col("N_h")).alias("n_h")
     )
+    bad = strata.filter((pl.col("N_h") < 2) | (pl.col("n_h") > pl.col("N_h")))
+    if not bad.is_empty():
+        raise ValueError(
+            f"plan de sondage invalide (N_h < 2 ou n_h > N_h) : {', '.join(bad['strate'])}"
+        )
     frame = frame.join(strata.select("strate", "N_h", "n_h"), on="strate").sort("uai")
     frame = frame.with_columns(pl.Series("key", rng.random(frame.height)))
     psu = frame.filter(pl.col("key").rank("ordinal").over("strate") <= pl.col("n_h"))
@@ -584,7 +610,7 @@ def _categorical_item(
                 cons.append((mask, 1.0 - t.value))
             elif lv == set(range(k + 1, k_levels + 1)):
                 cons.append((mask, t.value))
-        if not any(m.all() for m, _ in cons):
+        if not cons or not np.logical_or.reduce([m for m, _ in cons]).all():
             # A baseline on the whole sample pins the cut where no target says otherwise.
             cons.insert(0, (np.ones(len(score), dtype=bool), float(1.0 - cum[k - 1])))
         theta = solve_thresholds(score, w, cons)
@@ -635,33 +661,26 @@ def make_survey(etab: pl.DataFrame, pop: Population, seed: int, scale: float = 1
     assert pop.covariates is not None
     people = pop.covariates(people, rng)
     people = _answers(people, pop, rng)
-    prefix = pop.key.split("_")[0][:3].upper()
     people = people.with_columns(
-        (pl.lit(prefix) + (pl.int_range(pl.len()) + 1).cast(pl.String).str.zfill(6)).alias("id")
+        (
+            pl.lit(_ID_PREFIX[pop.key]) + (pl.int_range(pl.len()) + 1).cast(pl.String).str.zfill(6)
+        ).alias("id")
     )
     design = [c for c in DESIGN_LABELS if c in people.columns]
     return people.select(*design, *[i.name for i in pop.items])
 
 
-def codebook(pop: Population, columns: list[str]) -> pl.DataFrame:
+def codebook(pop: Population, schema: pl.Schema) -> pl.DataFrame:
     """Variable labels and value labels of a survey file (one row per variable)."""
-    labels = {
-        **{k: v for k, v in DESIGN_LABELS.items()},
-        **{i.name: (i.label, i.values) for i in pop.items},
-    }
+    labels = {**DESIGN_LABELS, **{i.name: (i.label, i.values) for i in pop.items}}
+    if pop.covariates is _adult_covariates:
+        labels["sexe"] = ("Sexe", SEXE_ADULTE)
     rows = []
-    for c in columns:
+    for c, dtype in schema.items():
         label, values = labels[c]
-        rows.append(
-            {
-                "variable": c,
-                "libelle": label,
-                "type": "numérique" if values is None else "catégorielle",
-                "modalites": None
-                if values is None
-                else " | ".join(f"{k} = {v}" for k, v in values.items()),
-            }
-        )
+        kind = "texte" if dtype == pl.String else "numérique" if values is None else "catégorielle"
+        modalites = None if values is None else " | ".join(f"{k} = {v}" for k, v in values.items())
+        rows.append({"variable": c, "libelle": label, "type": kind, "modalites": modalites})
     return pl.DataFrame(
         rows,
         schema={
@@ -707,7 +726,7 @@ def write_surveys(
     for pop in POPULATIONS:
         df = make_survey(etab, pop, seed, scale)
         stem = f"depp_continuite_2020_{pop.key}_{SYNTHETIC_TAG}"
-        cb = codebook(pop, df.columns)
+        cb = codebook(pop, df.schema)
         csv_path = base / f"{stem}.csv"
         with atomic_path(csv_path) as tmp:
             _to_french_csv(df).write_csv(tmp, separator=";", null_value="")

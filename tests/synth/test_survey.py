@@ -19,6 +19,7 @@ from egn_analytics.synth.survey import (
     POPULATIONS,
     calibration_targets,
     domain_expr,
+    make_survey,
     solve_thresholds,
     weighted_quantile,
     write_surveys,
@@ -96,17 +97,49 @@ def test_every_target_of_the_table_is_met(national: dict[str, pl.DataFrame]) -> 
         assert abs(est - t["cible"]) <= tol, (t, est)
 
 
+def _check_design(df: pl.DataFrame, key: str) -> None:
+    assert df["poids"].min() > 0
+    assert df["id"].n_unique() == df.height
+    per_stratum = df.group_by("strate").agg(
+        pl.col("uai").n_unique().alias("n"), pl.col("fpc").n_unique().alias("k"), pl.first("fpc")
+    )
+    assert per_stratum["n"].min() >= 2, key  # variance estimable in every stratum
+    assert per_stratum["k"].max() == 1  # fpc constant within a stratum
+    assert (per_stratum["n"] <= per_stratum["fpc"]).all()  # never more PSUs than exist
+    if key != "chefs_etablissement":
+        # poids = N_h / n_h x M_i / r_i exactly, for every respondent.
+        g = df.group_by("strate", "uai").agg(
+            pl.len().alias("r"), pl.first("poids"), pl.first("fpc"), pl.first("nb_unites_etab")
+        )
+        g = g.with_columns(pl.len().over("strate").alias("n_h"))
+        gap = g["poids"] * g["r"] / g["nb_unites_etab"] - g["fpc"] / g["n_h"]
+        assert gap.abs().max() < 1e-4, key
+
+
 def test_design_columns(national: dict[str, pl.DataFrame]) -> None:
     for pop in POPULATIONS:
-        df = national[pop.key]
-        assert df["poids"].min() > 0
-        assert df["id"].n_unique() == df.height
-        per_stratum = df.group_by("strate").agg(pl.col("uai").n_unique(), pl.col("fpc").n_unique())
-        assert per_stratum["uai"].min() >= 2, pop.key  # variance estimable in every stratum
-        assert per_stratum["fpc"].max() == 1  # fpc constant within a stratum
-        # Sampled PSUs never exceed the stratum's population.
-        check = df.group_by("strate").agg(pl.col("uai").n_unique().alias("n"), pl.first("fpc"))
-        assert (check["n"] <= check["fpc"]).all()
+        _check_design(national[pop.key], pop.key)
+
+
+@pytest.mark.parametrize("scale", [0.02, 0.05])
+def test_design_is_valid_at_small_scales(scale: float) -> None:
+    # Small scales leave regions with one établissement of a kind: strata must still hold
+    # at least two PSUs (the DROM lycées at scale 0.02 once produced N_h = 1, n_h = 2).
+    etab = make_etablissements(2020, scale)
+    for pop in POPULATIONS:
+        _check_design(make_survey(etab, pop, 2020, scale), pop.key)
+
+
+def test_strata_separate_lycees_gt_and_lp(national: dict[str, pl.DataFrame]) -> None:
+    strata = national["eleves_2d"].group_by("strate").agg(pl.col("type_etab").n_unique())
+    mixed = strata.filter(pl.col("type_etab") > 1)
+    # Only collapsed strata (tiny regions) may mix types.
+    assert mixed.height <= 5
+
+
+def test_ids_unique_across_teacher_files(national: dict[str, pl.DataFrame]) -> None:
+    ids = pl.concat([national["enseignants_1d"]["id"], national["enseignants_2d"]["id"]])
+    assert ids.n_unique() == ids.len()
 
 
 def test_weights_estimate_population_sizes(national: dict[str, pl.DataFrame]) -> None:
@@ -127,8 +160,10 @@ def test_response_rates_make_weights_matter(national: dict[str, pl.DataFrame]) -
     assert spread["r"].max() > 1.5
 
 
-def test_item_nonresponse_present(national: dict[str, pl.DataFrame]) -> None:
-    assert national["eleves_2d"]["temps_travail"].null_count() > 0
+def test_item_nonresponse_rates(national: dict[str, pl.DataFrame]) -> None:
+    df = national["eleves_2d"]
+    assert 0.005 < df["temps_travail"].null_count() / df.height < 0.02  # declared 1 %
+    assert df["tablette"].null_count() == 0  # declared 0 %
 
 
 def test_sav_has_labels_and_matches_csv(national: dict[str, pl.DataFrame]) -> None:
@@ -138,6 +173,7 @@ def test_sav_has_labels_and_matches_csv(national: dict[str, pl.DataFrame]) -> No
     sav = next(out.glob("enquetes/*eleves_2d*.sav"))
     data, meta = pyreadstat.read_sav(str(sav))
     assert meta.file_label.startswith("SYNTHETIQUE")
+    assert sav.read_bytes()[92:109] == b"15 Jun 2000:00:00"  # no wall clock in the header
     assert meta.column_names_to_labels["poids"].startswith("Poids")
     assert meta.variable_value_labels["ordinateur"] == {
         1.0: "Oui, personnel",
@@ -156,6 +192,12 @@ def test_codebook_lists_every_column(national: dict[str, pl.DataFrame]) -> None:
     assert cb["variable"].to_list() == national["parents_2d"].columns
     row = cb.filter(pl.col("variable") == "activites_profitables").row(0, named=True)
     assert row["modalites"] == "1 = Tout à fait | 2 = Plutôt | 3 = Plutôt pas | 4 = Pas du tout"
+    assert cb.filter(pl.col("variable") == "uai")["type"].item() == "texte"
+    teachers = pl.read_csv(
+        next(out.glob("enquetes/*enseignants_1d*_dictionnaire.csv")), separator=";"
+    )
+    sexe = teachers.filter(pl.col("variable") == "sexe")["modalites"].item()
+    assert sexe == "1 = Femme | 2 = Homme"
 
 
 def test_same_seed_same_bytes_small_scale(tmp_path: Path) -> None:
