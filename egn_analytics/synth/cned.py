@@ -19,9 +19,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from egn_analytics.io import atomic_path, sha256_file
 from egn_analytics.reference import calendar, public_holidays
-from egn_analytics.synth.common import SYNTHETIC_TAG, FileRecord, relative, rng_for
+from egn_analytics.synth.common import SYNTHETIC_TAG, FileRecord, rng_for, write_csv_table
 
 CNED_FILE = f"cned/ma_classe_a_la_maison_quotidien_2020_{SYNTHETIC_TAG}.csv"
 START = dt.date(2020, 3, 2)
@@ -148,19 +147,8 @@ def write_cned(out_dir: Path, seed: int) -> list[FileRecord]:
     out_dir = Path(out_dir)
     dest = out_dir / CNED_FILE
     table = cned_daily(seed)
-    with atomic_path(dest) as tmp:
-        table.write_csv(tmp, separator=";")
-    return [
-        FileRecord(
-            path=relative(dest, out_dir),
-            family="cned",
-            description=(
-                "CNED « Ma classe à la maison » : inscriptions quotidiennes (par niveau), "
-                "utilisateurs cumulés et classes virtuelles par jour, mars à juillet 2020"
-            ),
-            format="csv",
-            rows=table.height,
-            bytes=dest.stat().st_size,
-            sha256=sha256_file(dest),
-        )
-    ]
+    description = (
+        "CNED « Ma classe à la maison » : inscriptions quotidiennes (par niveau), "
+        "utilisateurs cumulés et classes virtuelles par jour, mars à juillet 2020"
+    )
+    return [write_csv_table(table, dest, out_dir, "cned", description)]

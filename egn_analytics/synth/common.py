@@ -13,6 +13,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import polars as pl
+
+from egn_analytics.io import atomic_path, sha256_file
 
 #: Put in file names, folder notices, file labels and a column of small tables.
 SYNTHETIC_TAG = "SYNTHETIQUE"
@@ -46,3 +49,33 @@ class FileRecord:
 def relative(path: Path, root: Path) -> str:
     """POSIX path of ``path`` relative to ``root`` (manifest entries are portable)."""
     return path.relative_to(root).as_posix()
+
+
+def file_record(
+    dest: Path, out_dir: Path, family: str, description: str, fmt: str, rows: int | None
+) -> FileRecord:
+    """Describe a file just written (size and content hash read back from disk)."""
+    return FileRecord(
+        path=relative(dest, out_dir),
+        family=family,
+        description=description,
+        format=fmt,
+        rows=rows,
+        bytes=dest.stat().st_size,
+        sha256=sha256_file(dest),
+    )
+
+
+def write_csv_table(
+    df: pl.DataFrame,
+    dest: Path,
+    out_dir: Path,
+    family: str,
+    description: str,
+    *,
+    include_bom: bool = False,
+) -> FileRecord:
+    """Write ``df`` as a ``;`` CSV atomically and return its record (the common raw format)."""
+    with atomic_path(dest) as tmp:
+        df.write_csv(tmp, separator=";", include_bom=include_bom, null_value="")
+    return file_record(dest, out_dir, family, description, "csv", df.height)

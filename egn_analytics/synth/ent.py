@@ -54,7 +54,14 @@ import pyarrow.parquet as pq
 
 from egn_analytics.io import atomic_path, sha256_file, write_text_atomic
 from egn_analytics.reference import academies, calendar
-from egn_analytics.synth.common import SYNTHETIC_MARK, SYNTHETIC_TAG, FileRecord, relative, rng_for
+from egn_analytics.synth.common import (
+    SYNTHETIC_MARK,
+    SYNTHETIC_TAG,
+    FileRecord,
+    relative,
+    rng_for,
+    write_csv_table,
+)
 
 START = dt.date(2020, 1, 1)
 END = dt.date(2020, 7, 31)
@@ -1044,20 +1051,11 @@ def _audience(model: _Model) -> pl.DataFrame:
 def _write_audience(model: _Model, out_dir: Path) -> FileRecord:
     dest = out_dir / AUDIENCE_FILE
     table = _audience(model)
-    with atomic_path(dest) as tmp:
-        table.write_csv(tmp, separator=";")
-    return FileRecord(
-        path=relative(dest, out_dir),
-        family="ent",
-        description=(
-            "Mesure d'audience mensuelle des ENT (visites, visiteurs uniques, pages) par projet, "
-            "profil et service, à l'échelle nationale"
-        ),
-        format="csv",
-        rows=table.height,
-        bytes=dest.stat().st_size,
-        sha256=sha256_file(dest),
+    description = (
+        "Mesure d'audience mensuelle des ENT (visites, visiteurs uniques, pages) par projet, "
+        "profil et service, à l'échelle nationale"
     )
+    return write_csv_table(table, dest, out_dir, "ent", description)
 
 
 def _readme_text(fmt: str, n_events: int) -> str:

@@ -20,9 +20,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from egn_analytics.io import atomic_path, sha256_file
 from egn_analytics.reference import departements
-from egn_analytics.synth.common import SYNTHETIC_TAG, FileRecord, relative, rng_for
+from egn_analytics.synth.common import SYNTHETIC_TAG, FileRecord, rng_for, write_csv_table
 
 ETAB_FILE = f"etablissements/fr-en-annuaire-education_{SYNTHETIC_TAG}.csv"
 
@@ -388,15 +387,11 @@ def to_directory_export(df: pl.DataFrame) -> pl.DataFrame:
 
 def write_etablissements(df: pl.DataFrame, out_dir: Path) -> FileRecord:
     """Write the directory export (``;``, UTF-8 with BOM) atomically and describe it."""
-    dest = out_dir / ETAB_FILE
-    with atomic_path(dest) as tmp:
-        to_directory_export(df).write_csv(tmp, separator=";", include_bom=True, null_value="")
-    return FileRecord(
-        path=relative(dest, out_dir),
-        family="etablissements",
-        description="Annuaire des écoles, collèges et lycées (format fr-en-annuaire-education)",
-        format="csv",
-        rows=df.height,
-        bytes=dest.stat().st_size,
-        sha256=sha256_file(dest),
+    return write_csv_table(
+        to_directory_export(df),
+        out_dir / ETAB_FILE,
+        out_dir,
+        "etablissements",
+        "Annuaire des écoles, collèges et lycées (format fr-en-annuaire-education)",
+        include_bom=True,
     )

@@ -39,7 +39,7 @@ import numpy as np
 import polars as pl
 
 from egn_analytics.io import atomic_path, sha256_file
-from egn_analytics.synth.common import SYNTHETIC_TAG, FileRecord, relative, rng_for
+from egn_analytics.synth.common import SYNTHETIC_TAG, FileRecord, file_record, rng_for
 
 SURVEY_DIR = "enquetes"
 YES_NO = {1: "Oui", 2: "Non"}
@@ -760,15 +760,7 @@ def write_surveys(
             (sav_path, "sav", df.height, "microdonnées SPSS avec étiquettes"),
             (cb_path, "csv", cb.height, "dictionnaire des variables"),
         ):
-            records.append(
-                FileRecord(
-                    path=relative(path, out_dir),
-                    family="enquetes",
-                    description=f"Enquête DEPP 2020 — {pop.title} : {what}",
-                    format=fmt,
-                    rows=rows,
-                    bytes=path.stat().st_size,
-                    sha256=sha256_file(path),
-                )
+            description = f"Enquête DEPP 2020 — {pop.title} : {what}"
+            records.append(file_record(path, out_dir, "enquetes", description, fmt, rows))
             )
     return records
