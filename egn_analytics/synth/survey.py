@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from egn_analytics.io import atomic_path, sha256_file
+from egn_analytics.io import atomic_path
 from egn_analytics.synth.common import SYNTHETIC_TAG, FileRecord, file_record, rng_for
 
 SURVEY_DIR = "enquetes"
@@ -762,5 +762,4 @@ def write_surveys(
         ):
             description = f"Enquête DEPP 2020 — {pop.title} : {what}"
             records.append(file_record(path, out_dir, "enquetes", description, fmt, rows))
-            )
     return records
