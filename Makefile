@@ -45,7 +45,7 @@ run: $(VENV)/.stamp-install
 	$(BIN)/egn serve --host 127.0.0.1 --port 8050
 
 test: $(VENV)/.stamp-dev chromium
-	$(BIN)/python -m pytest -m "" -q
+	$(BIN)/python -m pytest -m "" -q -n 2
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
 from egn_analytics.reference.calendar import (
     calendar,
+    calendar_coverage,
     count_school_days,
     holiday_days,
     holiday_periods,
@@ -29,6 +30,7 @@ __all__ = [
     "academie_key_expr",
     "academies",
     "calendar",
+    "calendar_coverage",
     "count_school_days",
     "departements",
     "holiday_days",

@@ -1,13 +1,20 @@
 """Territorial and EGN nomenclatures as typed Polars tables, shipped in the package (offline).
 
 Facts come from ``_data/*.csv`` (copies of the team's reference files). Dtypes are declared, never
-inferred: codes stay strings so that ``"08"`` and ``"2A"`` survive. Every getter returns a fresh
-DataFrame (cached underneath, Polars frames are immutable so sharing is safe).
+inferred: codes stay strings so that ``"08"`` and ``"2A"`` survive.
+
+Every public getter returns a *clone* of a table cached by a private builder: a Polars DataFrame
+can be mutated in place (``drop_in_place``, ``insert_column``, ``df[col] = ...``), so handing out
+the cached object would let one caller break every later call. Cloning is cheap (column buffers
+are shared, copy-on-write).
+
+Matching académie labels: :func:`academie_key_expr` is the single folding rule (lower case, NFKD,
+combining marks removed, ``œ``/``æ``/``ß`` spelled out, then only ``[a-z0-9]`` kept); the Python
+helper used by :func:`academie_code` runs the very same expression, so both always agree.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from functools import cache
 from importlib.resources import files
 
@@ -28,16 +35,35 @@ def _read(name: str, schema: dict[str, pl.DataType | type[pl.DataType]]) -> pl.D
 
 
 def _read_last_free(name: str, columns: list[str]) -> pl.DataFrame:
-    """Read a ``;`` file whose LAST field may itself contain ``;`` (free French text).
-
-    The reference files are written by hand, unquoted; splitting each line at the first
-    ``len(columns) - 1`` separators keeps the text intact instead of raising on ragged lines.
-    """
+    """Read a ``;`` file whose LAST field may itself contain ``;`` (free French text)."""
     with (_DATA / name).open("rb") as fh:
         text = fh.read().decode("utf-8-sig")
-    lines = pl.Series("line", text.splitlines()[1:]).filter(pl.Series(text.splitlines()[1:]) != "")
-    parts = lines.str.splitn(";", len(columns)).struct.rename_fields(columns)
-    return parts.struct.unnest()
+    return _parse_last_free(text, columns, name)
+
+
+def _parse_last_free(text: str, columns: list[str], name: str = "<texte>") -> pl.DataFrame:
+    """Split each line of ``text`` at its first ``len(columns) - 1`` separators (all strings).
+
+    The reference files are written by hand, unquoted; splitting this way keeps the free text of
+    the last field intact. A line with too few fields is an error (named by file and line number),
+    never a silent row of nulls; blank lines are skipped.
+    """
+    lines = text.splitlines()
+    if not lines or lines[0].split(";", len(columns) - 1) != columns:
+        head = lines[0] if lines else ""
+        raise ValueError(f"{name}, ligne 1 : en-tête {head!r} attendu {';'.join(columns)!r}")
+    rows: list[list[str]] = []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        fields = line.split(";", len(columns) - 1)
+        if len(fields) < len(columns):
+            raise ValueError(
+                f"{name}, ligne {number} : {len(fields)} champ(s) au lieu de {len(columns)} "
+                f"({';'.join(columns)}) : {line!r}"
+            )
+        rows.append(fields)
+    return pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String), orient="row")
 
 
 @cache
@@ -65,8 +91,7 @@ def _zones() -> pl.DataFrame:
 
 
 @cache
-def regions_academiques() -> pl.DataFrame:
-    """The 18 régions académiques: ``code_region_academique``, ``region_academique``."""
+def _regions_academiques() -> pl.DataFrame:
     return (
         _academies_raw()
         .select("code_region_academique", "region_academique")
@@ -75,9 +100,13 @@ def regions_academiques() -> pl.DataFrame:
     )
 
 
+def regions_academiques() -> pl.DataFrame:
+    """The 18 régions académiques: ``code_region_academique``, ``region_academique``."""
+    return _regions_academiques().clone()
+
+
 @cache
-def academies() -> pl.DataFrame:
-    """The 30 académies (as of 1 January 2020) with their région académique and holiday zone."""
+def _academies() -> pl.DataFrame:
     return (
         _academies_raw()
         .drop("departements")
@@ -87,9 +116,13 @@ def academies() -> pl.DataFrame:
     )
 
 
+def academies() -> pl.DataFrame:
+    """The 30 académies (as of 1 January 2020) with their région académique and holiday zone."""
+    return _academies().clone()
+
+
 @cache
-def departements() -> pl.DataFrame:
-    """The 101 départements with their name, académie, région académique and zone."""
+def _departements() -> pl.DataFrame:
     names = _read(
         "departements_noms.csv", {"code_departement": pl.String, "departement": pl.String}
     )
@@ -102,7 +135,7 @@ def departements() -> pl.DataFrame:
     )
     return (
         deps.join(names, on="code_departement", how="left")
-        .join(academies(), on="code_academie", how="left")
+        .join(_academies(), on="code_academie", how="left")
         .select(
             "code_departement",
             "departement",
@@ -116,22 +149,43 @@ def departements() -> pl.DataFrame:
     )
 
 
+def departements() -> pl.DataFrame:
+    """The 101 départements with their name, académie, région académique and zone."""
+    return _departements().clone()
+
+
+#: Letters that NFKD does not decompose, spelled out (as ``str.casefold`` does for ``ß``).
+_LIGATURES = {"œ": "oe", "æ": "ae", "ß": "ss"}
+
+
+def academie_key_expr(column: str | pl.Expr) -> pl.Expr:
+    """Case-, accent-, dash- and space-insensitive key of an académie label (for joins).
+
+    Rule: lower case, Unicode NFKD, combining marks (``\\p{Mn}``) removed, ``œ``→``oe``,
+    ``æ``→``ae``, ``ß``→``ss``, then every character outside ``[a-z0-9]`` dropped. The same
+    expression builds :func:`academie_aliases` keys and :func:`academie_code` lookups.
+    """
+    expr = pl.col(column) if isinstance(column, str) else column
+    return (
+        expr.cast(pl.String)
+        .str.to_lowercase()
+        .str.normalize("NFKD")
+        .str.replace_all(r"\p{Mn}", "")
+        .str.replace_many(_LIGATURES)
+        .str.replace_all(r"[^a-z0-9]", "")
+    )
+
+
 def _fold(text: str) -> str:
-    """Case-, accent-, dash- and space-insensitive key for matching académie labels."""
-    norm = unicodedata.normalize("NFKD", text)
-    norm = "".join(c for c in norm if not unicodedata.combining(c))
-    return "".join(c for c in norm.casefold() if c.isalnum())
+    """Python entry point to :func:`academie_key_expr` (same rule, by construction)."""
+    key = pl.Series("k", [text], dtype=pl.String).to_frame().select(academie_key_expr("k"))
+    return str(key.item())
 
 
 @cache
-def academie_aliases() -> pl.DataFrame:
-    """Every accepted spelling of an académie (label, old label, old code) → official code.
-
-    Why: older files still carry Caen (05) and Rouen (21), upper-case labels (``ORLEANS-TOURS``)
-    or short forms; loaders join on the ``key`` column (see :func:`academie_key_expr`).
-    """
-    acad = academies().select(pl.col("academie").alias("alias"), "code_academie")
-    codes = academies().select(pl.col("code_academie").alias("alias"), "code_academie")
+def _academie_aliases() -> pl.DataFrame:
+    acad = _academies().select(pl.col("academie").alias("alias"), "code_academie")
+    codes = _academies().select(pl.col("code_academie").alias("alias"), "code_academie")
     extra = _read(
         "academies_alias.csv", {"alias": pl.String, "code_academie": pl.String, "note": pl.String}
     ).drop("note")
@@ -141,51 +195,42 @@ def academie_aliases() -> pl.DataFrame:
     ).select(pl.col("code_ancien").alias("alias"), "code_academie")
     table = pl.concat([acad, codes, extra, old])
     return (
-        table.with_columns(pl.col("alias").map_elements(_fold, return_dtype=pl.String).alias("key"))
-        .unique(subset=["key"], keep="first")
+        table.with_columns(academie_key_expr("alias").alias("key"))
+        .unique(subset=["key"], keep="first", maintain_order=True)
         .sort("key")
     )
 
 
-def academie_key_expr(column: str | pl.Expr) -> pl.Expr:
-    """Vectorised version of the folding used by :func:`academie_aliases` (for joins)."""
-    expr = pl.col(column) if isinstance(column, str) else column
-    return (
-        expr.cast(pl.String)
-        .str.strip_chars()
-        .str.to_lowercase()
-        .str.replace_all(r"[àâä]", "a")
-        .str.replace_all(r"[éèêë]", "e")
-        .str.replace_all(r"[îï]", "i")
-        .str.replace_all(r"[ôö]", "o")
-        .str.replace_all(r"[ùûü]", "u")
-        .str.replace_all("ç", "c")
-        .str.replace_all(r"[^a-z0-9]", "")
-    )
+def academie_aliases() -> pl.DataFrame:
+    """Every accepted spelling of an académie (label, old label, old code) → official code.
+
+    Why: older files still carry Caen (05) and Rouen (21), upper-case labels (``ORLEANS-TOURS``)
+    or short forms; loaders join on the ``key`` column (see :func:`academie_key_expr`).
+    """
+    return _academie_aliases().clone()
 
 
 def academie_code(label_or_code: str) -> str:
     """Official code of an académie from any accepted spelling; ``KeyError`` names the input."""
     key = _fold(label_or_code)
-    hit = academie_aliases().filter(pl.col("key") == key)
+    hit = _academie_aliases().filter(pl.col("key") == key)
     if hit.is_empty():
         raise KeyError(f"académie inconnue : {label_or_code!r}")
     return str(hit.item(0, "code_academie"))
 
 
 @cache
-def themes() -> pl.DataFrame:
-    """The 5 EGN themes: ``theme`` (1-5), ``libelle``, ``libelle_court``."""
+def _themes() -> pl.DataFrame:
     return _read("themes.csv", {"theme": pl.Int8, "libelle": pl.String, "libelle_court": pl.String})
 
 
-@cache
-def propositions() -> pl.DataFrame:
-    """The 40 EGN propositions: ``numero``, ``theme``, ``themes``, ``transverse``, ``axe``, ``libelle``.
+def themes() -> pl.DataFrame:
+    """The 5 EGN themes: ``theme`` (1-5), ``libelle``, ``libelle_court``."""
+    return _themes().clone()
 
-    Propositions 39 and 40 are transverse: ``theme`` is null and ``themes`` lists the themes
-    they span (read from their axe, e.g. « Transverse (thèmes 2, 3 et 4) »).
-    """
+
+@cache
+def _propositions() -> pl.DataFrame:
     raw = _read_last_free("propositions.csv", ["numero", "theme", "axe", "libelle"])
     all_themes = list(range(1, 6))
     spanned = (
@@ -206,8 +251,21 @@ def propositions() -> pl.DataFrame:
     )
 
 
+def propositions() -> pl.DataFrame:
+    """The 40 EGN propositions: ``numero``, ``theme``, ``themes``, ``transverse``, ``axe``, ``libelle``.
+
+    Propositions 39 and 40 are transverse: ``theme`` is null and ``themes`` lists the themes
+    they span (read from their axe, e.g. « Transverse (thèmes 2, 3 et 4) »).
+    """
+    return _propositions().clone()
+
+
 @cache
-def phases_covid() -> pl.DataFrame:
-    """Key dates of the 2020 closure and reopening: ``date`` (Date), ``evenement``."""
+def _phases_covid() -> pl.DataFrame:
     raw = _read_last_free("phases_covid_2020.csv", ["date", "evenement"])
     return raw.with_columns(pl.col("date").str.to_date("%Y-%m-%d"))
+
+
+def phases_covid() -> pl.DataFrame:
+    """Key dates of the 2020 closure and reopening: ``date`` (Date), ``evenement``."""
+    return _phases_covid().clone()

@@ -8,9 +8,7 @@ Rouen still listed under their own names.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -36,9 +34,17 @@ _DESCRIPTIONS = {
 }
 
 
-def _iso(day: dt.date, zone: str) -> str:
-    tz = ZoneInfo(_TZ.get(zone, "Europe/Paris"))
-    return dt.datetime(day.year, day.month, day.day, tzinfo=tz).isoformat()
+_ISO_FORMAT = "%Y-%m-%dT%H:%M:%S%:z"  # 2020-04-04T00:00:00+02:00 (as datetime.isoformat)
+
+
+def _iso(column: str) -> pl.Expr:
+    """Midnight of a Date column in the zone's local time, as an ISO timestamp with offset."""
+    midnight = pl.col(column).cast(pl.Datetime("us"))
+    out = midnight.dt.replace_time_zone("Europe/Paris").dt.to_string(_ISO_FORMAT)
+    for zone, tz in _TZ.items():
+        local = midnight.dt.replace_time_zone(tz).dt.to_string(_ISO_FORMAT)
+        out = pl.when(pl.col("zone") == zone).then(local).otherwise(out)
+    return out
 
 
 def calendar_export() -> pl.DataFrame:
@@ -49,16 +55,14 @@ def calendar_export() -> pl.DataFrame:
          pl.DataFrame({"academie": ["Caen", "Rouen"], "zone": ["Zone B", "Zone B"]})]
     )  # fmt: skip
     rows = holidays_2019_2020().join(acad, on="zone", how="inner").sort("debut", "academie")
-    return pl.DataFrame(
-        {
-            "Description": [_DESCRIPTIONS.get(v, v) for v in rows["vacances"]],
-            "Population": ["-"] * rows.height,
-            "Date de début": [_iso(d, z) for d, z in zip(rows["debut"], rows["zone"], strict=True)],
-            "Date de fin": [_iso(d, z) for d, z in zip(rows["reprise"], rows["zone"], strict=True)],
-            "Académies": rows["academie"].to_list(),
-            "Zones": rows["zone"].to_list(),
-            "annee_scolaire": ["2019-2020"] * rows.height,
-        }
+    return rows.select(
+        pl.col("vacances").replace(_DESCRIPTIONS).alias("Description"),
+        pl.lit("-").alias("Population"),
+        _iso("debut").alias("Date de début"),
+        _iso("reprise").alias("Date de fin"),
+        pl.col("academie").alias("Académies"),
+        pl.col("zone").alias("Zones"),
+        pl.lit("2019-2020").alias("annee_scolaire"),
     )
 
 

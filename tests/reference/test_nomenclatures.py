@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import polars as pl
 import pytest
 
 from egn_analytics import reference as ref
+from egn_analytics.reference import nomenclatures
 
 
 def test_counts_are_exact() -> None:
@@ -100,3 +104,68 @@ def test_phases() -> None:
     assert phases.schema["date"] == pl.Date
     assert "2020-03-16" in phases["date"].cast(pl.String).to_list()
     assert "2020-05-11" in phases["date"].cast(pl.String).to_list()
+
+
+@pytest.mark.parametrize(
+    "getter",
+    [
+        ref.regions_academiques,
+        ref.academies,
+        ref.departements,
+        ref.academie_aliases,
+        ref.themes,
+        ref.propositions,
+        ref.phases_covid,
+    ],
+)
+def test_getters_cannot_be_mutated_through_their_result(getter: Callable[[], pl.DataFrame]) -> None:
+    first = getter()
+    columns = first.columns
+    first.drop_in_place(columns[-1])
+    first.insert_column(0, pl.Series("intrus", [None] * first.height))
+    assert getter().columns == columns
+
+
+def test_departements_drop_in_place_does_not_break_later_calls() -> None:
+    ref.departements().drop_in_place("zone")
+    assert ref.departements()["zone"].null_count() == 0
+    assert ref.academie_code("Caen") == "70"
+
+
+def test_folding_rule_is_shared_by_python_and_polars() -> None:
+    labels = ["Œuvre", "cœur", "ÆSIR", "Ñandú", "Ÿvelines", "Straße", "Orléans-Tours", "La Réunion"]
+    expected = [
+        "oeuvre",
+        "coeur",
+        "aesir",
+        "nandu",
+        "yvelines",
+        "strasse",
+        "orleanstours",
+        "lareunion",
+    ]
+    keys = pl.DataFrame({"a": labels}).select(ref.academie_key_expr("a")).to_series().to_list()
+    assert keys == expected
+    assert [nomenclatures._fold(x) for x in labels] == expected
+
+
+def test_ragged_line_names_file_and_line() -> None:
+    text = "date;evenement\n2020-03-02;a ; b\n\n2020-03-12\n"
+    with pytest.raises(ValueError) as err:
+        nomenclatures._parse_last_free(text, ["date", "evenement"], "phases.csv")
+    assert str(err.value) == (
+        "phases.csv, ligne 4 : 1 champ(s) au lieu de 2 (date;evenement) : '2020-03-12'"
+    )
+    ok = nomenclatures._parse_last_free(text.replace("\n2020-03-12", ""), ["date", "evenement"])
+    assert ok.rows() == [("2020-03-02", "a ; b")]
+
+
+def test_ragged_reference_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "phases_covid_2020.csv").write_text(
+        "date;evenement\n2020-03-16;Fermeture\n2020-03-17\n", encoding="utf-8"
+    )
+    monkeypatch.setattr(nomenclatures, "_DATA", tmp_path)
+    with pytest.raises(ValueError, match=r"^phases_covid_2020\.csv, ligne 3 : 1 champ\(s\)"):
+        nomenclatures._read_last_free("phases_covid_2020.csv", ["date", "evenement"])
+    with pytest.raises(ValueError, match=r"^phases_covid_2020\.csv, ligne 1 : en-tête"):
+        nomenclatures._read_last_free("phases_covid_2020.csv", ["numero", "theme"])
