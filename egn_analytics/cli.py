@@ -12,7 +12,7 @@ import resource
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -96,6 +96,52 @@ def fmt_fr(value: float, decimals: int) -> str:
     """French number for console lines (« 1 234,5 »), without importing the viz stack."""
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\u202f").replace(".", ",")
+
+
+@app.command()
+def ingest(
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="survey, etablissements, ent-logs, ent-audience, cned, corpus, consultation, calendar"
+        ),
+    ],
+    path: Annotated[Path, typer.Argument(help="Fichier ou dossier à lire.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Dossier de sortie (défaut : data/processed).")
+    ] = None,
+    encoding: Annotated[str | None, typer.Option(help="Encodage (détecté sinon).")] = None,
+    separator: Annotated[str | None, typer.Option(help="Séparateur (détecté sinon).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Ignorer le cache.")] = False,
+) -> None:
+    """Lire une source, écrire sa table validée et ses rejets (Parquet), résumer."""
+    from egn_analytics.loaders.registry import ingest as run_ingest
+
+    target = out or get_settings().processed_dir
+    try:
+        summary = run_ingest(
+            kind, path, target, force=force, encoding=encoding, separator=separator
+        )
+    except Exception as exc:  # one clear line for users; EGN_DEBUG=1 shows the traceback
+        if os.environ.get("EGN_DEBUG"):
+            raise
+        _fail(str(exc) if isinstance(exc, ValueError | OSError) else repr(exc))
+        return
+    typer.echo(format_summary(summary, target))
+
+
+def format_summary(summary: dict[str, Any], target: Path) -> str:
+    """One screen: rows read = accepted + rejected, rejected by reason, where it went."""
+    lines = [
+        f"{summary['table']} → {target}{' (cache : entrées inchangées)' if summary.get('cache') else ''}",
+        f"  lignes lues  {fmt_fr(float(summary['lignes_lues']), 0):>14}",
+        f"  acceptées    {fmt_fr(float(summary['acceptees']), 0):>14}",
+        f"  rejetées     {fmt_fr(float(summary['rejetees']), 0):>14}",
+    ]
+    motifs = summary.get("motifs") or {}
+    for reason, count in list(motifs.items())[:10]:
+        lines.append(f"    {fmt_fr(float(count), 0):>10}  {reason}")
+    return "\n".join(lines)
 
 
 @app.command()

@@ -1,0 +1,75 @@
+"""Which loader reads which KIND of input, the cached ``ingest`` and the whole-folder ``build``.
+
+A loader module provides ``TABLE``, ``CODE_VERSION`` and ``load_result(path, **options)``;
+optionally ``inputs(path) -> list[Path]`` (the files whose content makes the cache key; by
+default the file itself, or every file of a folder) and ``ingest(path, out_dir, **options)``
+when it streams its output itself (ENT logs: never the whole history in memory).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from egn_analytics.io import write_text_atomic
+from egn_analytics.loaders._core import LoadError, cache_key, cached, write_result
+
+KINDS: dict[str, str] = {
+    "etablissements": "egn_analytics.loaders.etablissements",
+    "survey": "egn_analytics.loaders.survey",
+    "ent-logs": "egn_analytics.loaders.ent_logs",
+    "ent-audience": "egn_analytics.loaders.ent_audience",
+    "cned": "egn_analytics.loaders.cned",
+    "corpus": "egn_analytics.loaders.corpus",
+    "consultation": "egn_analytics.loaders.consultation",
+    "calendar": "egn_analytics.loaders.calendar",
+}
+QUALITY_REPORT = "qualite.json"
+
+
+def loader(kind: str) -> ModuleType:
+    """The loader module of ``kind``; ``ValueError`` lists the known kinds."""
+    if kind not in KINDS:
+        raise ValueError(f"type de source inconnu : {kind!r} (connus : {', '.join(KINDS)})")
+    return importlib.import_module(KINDS[kind])
+
+
+def input_files(module: ModuleType, path: Path) -> list[Path]:
+    """Files that make up the input (their content hash is the cache key)."""
+    if hasattr(module, "inputs"):
+        return list(module.inputs(path))
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return [path]
+
+
+def ingest(
+    kind: str, path: str | Path, out_dir: str | Path, *, force: bool = False, **options: Any
+) -> dict[str, Any]:
+    """Load ``path`` as ``kind`` into ``out_dir`` (atomic, cached); return the summary."""
+    module = loader(kind)
+    src, out = Path(path), Path(out_dir)
+    if not src.exists():
+        raise LoadError(src, "fichier ou dossier introuvable")
+    start = time.perf_counter()
+    opts = {k: v for k, v in options.items() if v is not None}
+    key = cache_key(input_files(module, src), f"{module.__name__}:{module.CODE_VERSION}", opts)
+    hit = None if force else cached(out, module.TABLE, key)
+    if hit is not None:
+        return {**hit, "cache": True, "secondes": round(time.perf_counter() - start, 3)}
+    if hasattr(module, "ingest"):
+        summary: dict[str, Any] = module.ingest(src, out, cache_key=key, **opts)
+    else:
+        summary = write_result(module.load_result(src, **opts), out, key)
+    return {**summary, "cache": False, "secondes": round(time.perf_counter() - start, 3)}
+
+
+def write_quality_report(out_dir: Path, summaries: list[dict[str, Any]]) -> Path:
+    """The data-quality report of a build (read by the « Données » page)."""
+    dest = out_dir / QUALITY_REPORT
+    write_text_atomic(dest, json.dumps({"tables": summaries}, ensure_ascii=False, indent=2) + "\n")
+    return dest

@@ -1,0 +1,1 @@
+"""Tidy-table schemas, one module per source, declared once with dataframely (Polars terms)."""

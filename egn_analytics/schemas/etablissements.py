@@ -1,0 +1,32 @@
+"""Schema of the établissement reference table every other table joins on."""
+
+from __future__ import annotations
+
+import dataframely as dy
+
+TYPES = ["Ecole", "Collège", "Lycée", "Lycée professionnel"]
+SECTEURS = ["Public", "Privé"]
+EP = ["REP+", "REP", "Hors EP"]
+
+
+class EtablissementSchema(dy.Schema):
+    """One row per établissement (UAI), codes as official strings, numbers typed."""
+
+    uai = dy.String(nullable=False, regex=r"^[0-9]{7}[A-Z]$")
+    nom = dy.String(nullable=True)
+    type = dy.Enum(TYPES, nullable=False)
+    secteur = dy.Enum(SECTEURS, nullable=False)
+    code_departement = dy.String(nullable=False, regex=r"^(\d{2}|2[AB]|97\d)$")
+    code_academie = dy.String(nullable=False, regex=r"^\d{2}$")
+    academie = dy.String(nullable=False)
+    code_region_academique = dy.String(nullable=False, regex=r"^\d{2}$")
+    code_commune = dy.String(nullable=True)
+    commune = dy.String(nullable=True)
+    ep = dy.Enum(EP, nullable=False)
+    ips = dy.Float64(nullable=True, min=0.0, max=250.0)
+    eleves = dy.Int64(nullable=True, min=0)
+    enseignants = dy.Int64(nullable=True, min=0)
+    taux_salles_connectees = dy.Float64(nullable=True, min=0.0, max=1.0)
+    projet_ent = dy.String(nullable=True)
+    latitude = dy.Float64(nullable=True, min=-90.0, max=90.0)
+    longitude = dy.Float64(nullable=True, min=-180.0, max=180.0)
