@@ -1,7 +1,8 @@
 """Which loader reads which KIND of input, the cached ``ingest`` and the whole-folder ``build``.
 
 A loader module provides ``TABLE``, ``CODE_VERSION`` and ``load_result(path, **options)``;
-optionally ``inputs(path) -> list[Path]`` (the files whose content makes the cache key; by
+optionally ``table_name(path) -> str`` (when one kind yields several tables, e.g. one per
+survey), ``inputs(path) -> list[Path]`` (the files whose content makes the cache key; by
 default the file itself, or every file of a folder) and ``ingest(path, out_dir, **options)``
 when it streams its output itself (ENT logs: never the whole history in memory).
 """
@@ -58,7 +59,8 @@ def ingest(
     start = time.perf_counter()
     opts = {k: v for k, v in options.items() if v is not None}
     key = cache_key(input_files(module, src), f"{module.__name__}:{module.CODE_VERSION}", opts)
-    hit = None if force else cached(out, module.TABLE, key)
+    table = module.table_name(src) if hasattr(module, "table_name") else module.TABLE
+    hit = None if force else cached(out, table, key)
     if hit is not None:
         return {**hit, "cache": True, "secondes": round(time.perf_counter() - start, 3)}
     if hasattr(module, "ingest"):
