@@ -7,12 +7,13 @@ PIP := $(BIN)/python -m pip
 CHROMIUM := /usr/bin/chromium
 export BROWSER_PATH := $(CHROMIUM)
 
-.PHONY: run test data lint bench format clean install install-dev chromium help
+.PHONY: run test data build lint bench format clean install install-dev chromium help
 
 help:
 	@echo "make run    installe, construit les données embarquées si besoin, sert http://127.0.0.1:8050"
 	@echo "make test   installe ce qu'il faut aux tests (Chromium compris) et lance toute la suite"
 	@echo "make data   (re)génère les données synthétiques embarquées dans data/raw"
+	@echo "make build  construit les tables validées (data/processed) et le rapport de qualité"
 	@echo "make lint   ruff, mypy et frontière d'import (la bibliothèque n'importe jamais dash)"
 	@echo "make bench  mesures de performance (rapports aux pairs)"
 
@@ -40,8 +41,13 @@ chromium:
 data: $(VENV)/.stamp-install
 	$(BIN)/egn synth
 
+build: $(VENV)/.stamp-install
+	$(BIN)/egn synth --if-missing
+	$(BIN)/egn build
+
 run: $(VENV)/.stamp-install
 	$(BIN)/egn synth --if-missing
+	$(BIN)/egn build || echo "construction incomplète : voir le rapport de qualité sur la page Données"
 	$(BIN)/egn serve --host 127.0.0.1 --port 8050
 
 test: $(VENV)/.stamp-dev chromium

@@ -8,6 +8,10 @@ Two readings of the same manifest: a leader wants a handful of key figures and o
 *dataset* (the seven monthly ENT files are one source, a survey shipped as CSV + SPSS +
 dictionary is one survey); a statistician wants every file. :func:`datasets` groups files by a
 key read from their path (:func:`dataset_of`), :func:`display_rows` keeps the per-file detail.
+
+The last build's data-quality report (``processed/qualite.json``) becomes one line per table
+(:func:`quality_rows`) and the check of its invariant, lines read = accepted + rejected
+(:func:`quality_check`).
 """
 
 from __future__ import annotations
@@ -21,9 +25,9 @@ from urllib.parse import urlencode
 
 import polars as pl
 
-from dashboards.data_access import Manifest
+from dashboards.data_access import Manifest, QualityReport, TableQuality
 from egn_analytics.viz import ChartCard, bar_chart, fmt_bytes, fmt_month, fmt_number
-from egn_analytics.viz.formats import NBSP, NNBSP
+from egn_analytics.viz.formats import MISSING, NBSP, NNBSP, fmt_date, fmt_pct
 
 #: Families of the embedded sources, in display order, with their French labels.
 FAMILY_LABELS: dict[str, str] = {
@@ -620,15 +624,156 @@ def export_filename(stem: str, family: str | None, synthetic: bool, ext: str) ->
     return "_".join(p for p in parts if p) + f".{ext}"
 
 
+# ------------------------------------------------------------------ data-quality report -----
+
+#: Rejection reasons shown per table; the others are counted (« et 2 autres motifs »).
+TOP_MOTIFS = 3
+
+#: « ok »: the invariant holds; « incoherent »: it does not, or the counts are missing (a bug
+#: of the build); « echec »: the source could not be read at all (the report says why).
+QualityStatus = Literal["ok", "incoherent", "echec"]
+
+
+@dataclass(frozen=True, slots=True)
+class QualityRow:
+    """One line of « Qualité des données », every value formatted in French."""
+
+    table: str
+    lues: str
+    acceptees: str
+    rejetees: str
+    part: str  # share of the lines read that were rejected
+    motifs: tuple[str, ...]  # « motif (n) », most frequent first, one per line on the page
+    status: QualityStatus
+
+
+@dataclass(frozen=True, slots=True)
+class QualityCheck:
+    """The invariant's verdict, and what to say about tables the build could not make."""
+
+    consistent: bool
+    message: str
+    failed: str | None  # None when every source could be read
+
+
+def quality_status(table: TableQuality) -> QualityStatus:
+    """Whether ``lignes lues = acceptées + rejetées`` holds for ``table`` (see QualityStatus)."""
+    if table.erreur is not None:
+        return "echec"
+    read, kept, rejected = table.lignes_lues, table.acceptees, table.rejetees
+    if read is None or kept is None or rejected is None or read != kept + rejected:
+        return "incoherent"
+    return "ok"
+
+
+def top_motifs(motifs: Sequence[tuple[str, int]], n: int = TOP_MOTIFS) -> tuple[str, ...]:
+    """« motif (12) » for the ``n`` most frequent reasons (report order breaks ties)."""
+    ranked = sorted(motifs, key=lambda item: -item[1])
+    shown = tuple(f"{reason} ({fmt_number(count)})" for reason, count in ranked[:n])
+    rest = len(ranked) - n
+    if rest > 0:
+        shown += (f"et {_plural(rest, 'autre motif', 'autres motifs')}",)
+    return shown
+
+
+def _share(part: int | None, whole: int | None) -> str:
+    if part is None or not whole:
+        return MISSING
+    return fmt_pct(part / whole, 1)
+
+
+def quality_rows(report: QualityReport) -> list[QualityRow]:
+    """One row per table of the report, in the build's order."""
+    rows = []
+    for table in report.tables:
+        status = quality_status(table)
+        if status == "echec":
+            motifs: tuple[str, ...] = (f"Source illisible{NBSP}: {table.erreur}",)
+        else:
+            motifs = top_motifs(table.motifs) or ("–",)
+        rows.append(
+            QualityRow(
+                table=table.table,
+                lues=fmt_number(table.lignes_lues),
+                acceptees=fmt_number(table.acceptees),
+                rejetees=fmt_number(table.rejetees),
+                part=_share(table.rejetees, table.lignes_lues),
+                motifs=motifs,
+                status=status,
+            )
+        )
+    return rows
+
+
+def quality_check(report: QualityReport) -> QualityCheck:
+    """The sentence under the table: the invariant holds for every table, or which break it."""
+    by_status: dict[QualityStatus, list[TableQuality]] = {"ok": [], "incoherent": [], "echec": []}
+    for table in report.tables:
+        by_status[quality_status(table)].append(table)
+    ok, broken, failed = by_status["ok"], by_status["incoherent"], by_status["echec"]
+
+    failed_text = None
+    if len(failed) == 1:
+        failed_text = (
+            f"La table {failed[0].table} n'a pas pu être construite{NBSP}: sa source est "
+            "illisible (détail dans le tableau)."
+        )
+    elif failed:
+        failed_text = (
+            f"Les tables {_join_fr([t.table for t in failed])} n'ont pas pu être "
+            f"construites{NBSP}: leurs sources sont illisibles (détail dans le tableau)."
+        )
+
+    if broken:
+        names = _join_fr([t.table for t in broken])
+        which = "la table" if len(broken) == 1 else "les tables"
+        message = (
+            f"Anomalie{NBSP}: l'égalité «{NBSP}lignes lues = acceptées + rejetées{NBSP}» n'est "
+            f"pas vérifiée pour {which} {names}. C'est un bogue de la construction des "
+            f"tables{NBSP}: signalez-le en joignant le fichier {report.path.name}."
+        )
+        return QualityCheck(False, message, failed_text)
+    if not ok:
+        message = (
+            f"Aucune table n'a été construite{NBSP}: rien à vérifier."
+            if report.tables
+            else f"Le rapport ne contient aucune table{NBSP}: rien à vérifier."
+        )
+        return QualityCheck(True, message, failed_text)
+    read = sum(t.lignes_lues or 0 for t in ok)
+    kept = sum(t.acceptees or 0 for t in ok)
+    rejected = sum(t.rejetees or 0 for t in ok)
+    scope = "la table construite" if len(ok) == 1 else f"chacune des {fmt_number(len(ok))} tables"
+    message = (
+        f"Contrôle réussi{NBSP}: lignes lues = acceptées + rejetées pour {scope} "
+        f"(au total, {fmt_number(read)} = {fmt_number(kept)} + {fmt_number(rejected)})."
+    )
+    return QualityCheck(True, message, failed_text)
+
+
+def quality_source(report: QualityReport) -> str:
+    """« Rapport qualite.json écrit le 16 mars 2025 à 14 h 05 par egn build 0.1.0. »"""
+    when = report.modified
+    by = " ".join(p for p in (report.genere_par or "egn build", report.version) if p)
+    return (
+        f"Rapport {report.path.name} écrit le {fmt_date(when)} à "
+        f"{when.hour}{NBSP}h{NBSP}{when.minute:02d} par {by}."
+    )
+
+
 __all__ = [
     "DATASET_LABELS",
     "DATASET_SCHEMA",
     "FAMILY_LABELS",
     "FAMILY_PARAM",
     "FORMAT_LABELS",
+    "TOP_MOTIFS",
     "Dataset",
     "FileKey",
     "KeyFigure",
+    "QualityCheck",
+    "QualityRow",
+    "QualityStatus",
     "SortBy",
     "catalogue_export",
     "dataset_of",
@@ -644,10 +789,15 @@ __all__ = [
     "key_figures",
     "parse_family",
     "period_label",
+    "quality_check",
+    "quality_rows",
+    "quality_source",
+    "quality_status",
     "sizes_by_family",
     "sizes_card",
     "sorted_catalogue",
     "sorted_detail",
     "source_line",
     "summary",
+    "top_motifs",
 ]

@@ -7,13 +7,18 @@ caching is decided here rather than in globals that callbacks would mutate.
 Caching: results are cached in memory keyed on the file's path, modification time and size,
 so a regenerated manifest (``make data`` while the app runs) is picked up on the next page
 load without a restart, and an unchanged one is parsed once per process. Getters return
-values that callers must treat as read-only (polars frames are cloned, which is cheap).
+values that callers must treat as read-only (polars frames are cloned, which is cheap; the
+quality report is made of frozen dataclasses and tuples).
+
+Two files are read: the raw folder's ``manifest.json`` (what the sources are) and the processed
+folder's ``qualite.json`` (what the last ``egn build`` kept and rejected).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +32,8 @@ from egn_analytics.config import Settings, get_settings
 #: Key of the data folder in the Flask config of the app built by ``create_app``.
 CONFIG_KEY = "EGN_DATA_DIR"
 MANIFEST_NAME = "manifest.json"
+#: Data-quality report written by ``egn build`` in the processed folder.
+QUALITY_NAME = "qualite.json"
 
 #: Declared schema of the manifest's ``files`` entries (see ``egn_analytics.synth.common``).
 MANIFEST_SCHEMA: dict[str, pl.DataType] = {
@@ -88,6 +95,11 @@ def data_dir() -> Path:
 def raw_dir() -> Path:
     """Raw-files folder of the running app (``<data_dir>/raw``, as decided by the settings)."""
     return Settings(data_dir=data_dir()).raw_dir
+
+
+def processed_dir() -> Path:
+    """Tables folder of the running app (``<data_dir>/processed``, where ``egn build`` writes)."""
+    return Settings(data_dir=data_dir()).processed_dir
 
 
 def manifest_path(raw: Path) -> Path:
@@ -184,16 +196,149 @@ def _opt(value: Any, kind: type) -> Any:
         return None
 
 
+# ---------------------------------------------------------------- data-quality report -----
+
+
+class QualityReportNotFoundError(FileNotFoundError):
+    """No ``qualite.json`` in the processed folder: the tables were never built."""
+
+
+class QualityReportError(ValueError):
+    """``qualite.json`` exists but cannot be read as a quality report."""
+
+
+@dataclass(frozen=True, slots=True)
+class TableQuality:
+    """One table of the last build: what was read, kept and set aside, and why.
+
+    Counts are None when the report does not give them (a source that could not be read at
+    all has ``erreur`` and no counts); ``motifs`` keeps the report's order.
+    """
+
+    table: str
+    lignes_lues: int | None
+    acceptees: int | None
+    rejetees: int | None
+    motifs: tuple[tuple[str, int], ...]
+    sources: tuple[str, ...]
+    erreur: str | None = None
+    cache: bool | None = None
+    secondes: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QualityReport:
+    """The processed folder's ``qualite.json`` (immutable: safe to share between requests)."""
+
+    path: Path
+    modified: datetime  # the file's modification time, local: when the build wrote it
+    tables: tuple[TableQuality, ...]
+    genere_par: str | None
+    version: str | None
+
+
+def quality_report_path(processed: Path) -> Path:
+    """Where ``egn build`` writes its data-quality report."""
+    return Path(processed) / QUALITY_NAME
+
+
+def load_quality_report(processed: Path) -> QualityReport:
+    """Parsed ``processed/qualite.json``.
+
+    Raises :class:`QualityReportNotFoundError` when the tables were never built and
+    :class:`QualityReportError` (a one-line French message) when the file cannot be read.
+    Unknown keys are ignored, so a newer ``egn build`` does not break the page.
+    """
+    path = quality_report_path(processed).resolve()
+    try:
+        stat = path.stat()
+    except FileNotFoundError as exc:
+        raise QualityReportNotFoundError(f"{path} does not exist") from exc
+    return _load_quality_cached(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _load_quality_cached(path: str, mtime_ns: int, _size: int) -> QualityReport:
+    """Parse once per (path, mtime, size); the result is immutable, so no copy is needed."""
+    try:
+        payload = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise QualityReportError(f"le fichier n'est pas un JSON valide ({exc})") from exc
+    if not isinstance(payload, dict) or not isinstance(payload.get("tables"), list):
+        raise QualityReportError("le fichier n'a pas de liste « tables »")
+    tables = tuple(_table_quality(entry, i) for i, entry in enumerate(payload["tables"]))
+    return QualityReport(
+        path=Path(path),
+        modified=datetime.fromtimestamp(mtime_ns / 1e9),
+        tables=tables,
+        genere_par=_text(payload.get("genere_par")),
+        version=_text(payload.get("version")),
+    )
+
+
+def _table_quality(entry: Any, index: int) -> TableQuality:
+    if not isinstance(entry, dict):
+        raise QualityReportError(f"l'entrée tables[{index}] n'est pas un objet")
+    name = _text(entry.get("table")) or _text(entry.get("type")) or f"table n° {index + 1}"
+    motifs = entry.get("motifs")
+    sources = entry.get("sources")
+    secondes = entry.get("secondes")
+    cache = entry.get("cache")
+    return TableQuality(
+        table=name,
+        lignes_lues=_count(entry.get("lignes_lues")),
+        acceptees=_count(entry.get("acceptees")),
+        rejetees=_count(entry.get("rejetees")),
+        motifs=tuple(
+            (str(reason), n)
+            for reason, value in (motifs.items() if isinstance(motifs, dict) else ())
+            if (n := _count(value)) is not None
+        ),
+        sources=tuple(str(s) for s in sources) if isinstance(sources, list) else (),
+        erreur=_text(entry.get("erreur")),
+        cache=cache if isinstance(cache, bool) else None,
+        secondes=float(secondes)
+        if isinstance(secondes, int | float) and not isinstance(secondes, bool)
+        else None,
+    )
+
+
+def _count(value: Any) -> int | None:
+    """A row count as written by the build (an integer, possibly as ``12.0``), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _text(value: Any) -> str | None:
+    """A non-blank string, else None."""
+    if value is None:
+        return None
+    return str(value).strip() or None
+
+
 __all__ = [
     "CONFIG_KEY",
     "MANIFEST_SCHEMA",
+    "QUALITY_NAME",
     "Manifest",
     "ManifestError",
     "ManifestNotFoundError",
+    "QualityReport",
+    "QualityReportError",
+    "QualityReportNotFoundError",
+    "TableQuality",
     "configure",
     "data_dir",
     "load_manifest",
+    "load_quality_report",
     "manifest_path",
+    "processed_dir",
+    "quality_report_path",
     "raw_dir",
     "source_catalogue",
     "synthetic_notice",

@@ -27,6 +27,10 @@ DONNEES_DOWNLOAD_BUTTON = "donnees-catalogue-bouton"
 DONNEES_DOWNLOAD = "donnees-catalogue-telechargement"
 DONNEES_MISSING = "donnees-manquantes"
 DONNEES_SIZES_CARD = "donnees-tailles"
+DONNEES_QUALITY = "donnees-qualite"
+DONNEES_QUALITY_TABLE = "donnees-qualite-table"
+DONNEES_QUALITY_CHECK = "donnees-qualite-controle"
+DONNEES_QUALITY_MISSING = "donnees-qualite-absente"
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,6 +130,36 @@ def ingest(
     typer.echo(format_summary(summary, target))
 
 
+@app.command()
+def build(
+    raw: Annotated[
+        Path | None, typer.Option(help="Dossier des fichiers bruts (défaut : data/raw).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Dossier des tables (défaut : data/processed).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Ignorer le cache.")] = False,
+) -> None:
+    """Construire toutes les tables à partir du dossier brut, et le rapport de qualité."""
+    from egn_analytics.loaders.registry import build as run_build
+
+    settings = get_settings()
+    target = out or settings.processed_dir
+    try:
+        summaries = run_build(raw or settings.raw_dir, target, force=force)
+    except Exception as exc:
+        if os.environ.get("EGN_DEBUG"):
+            raise
+        _fail(str(exc) if isinstance(exc, ValueError | OSError) else repr(exc))
+        return
+    failed = [s for s in summaries if "erreur" in s]
+    for s in summaries:
+        typer.echo(f"erreur : {s['erreur']}" if "erreur" in s else format_summary(s, target))
+    typer.echo(f"rapport de qualité : {target / 'qualite.json'}")
+    if failed:
+        raise typer.Exit(code=1)
+
+
 def format_summary(summary: dict[str, Any], target: Path) -> str:
     """One screen: rows read = accepted + rejected, rejected by reason, where it went."""
     lines = [

@@ -1,8 +1,9 @@
 """Page « Données »: the embedded sources, from the raw folder's ``manifest.json``.
 
 Read from the top down, it answers a leader first and a statistician last: key figures, one
-line per dataset (« Sources embarquées »), the size chart, then the per-file detail, paginated
-so that 142 files do not make a page ten thousand pixels long.
+line per dataset (« Sources embarquées »), what the last build kept and rejected (« Qualité des
+données », from ``processed/qualite.json``), the size chart, then the per-file detail,
+paginated so that 142 files do not make a page ten thousand pixels long.
 
 State lives in the URL: the family filter writes ``?famille=…`` and Dash's router calls
 :func:`layout` again with it, so a filtered view can be bookmarked or sent by mail and the
@@ -25,6 +26,7 @@ from dashboards import catalogue, data_access, ids
 from dashboards.components.chart_card import chart_card
 from dashboards.components.notices import alert, synthetic_notice
 from egn_analytics.viz import RenderUnavailableError, csv_bytes, png_bytes
+from egn_analytics.viz.formats import NBSP
 
 dash.register_page(
     __name__,
@@ -41,6 +43,17 @@ MAKE_DATA_TITLE = "Aucune donnée n'est disponible"
 PNG_UNAVAILABLE = (
     "L'image n'a pas pu être produite : l'export PNG a besoin de Chromium "
     "(sous Debian : apt-get install chromium). Les données restent téléchargeables en CSV."
+)
+
+QUALITY_TITLE = "Qualité des données (dernière construction)"
+#: Columns of « Qualité des données »: (field of :class:`catalogue.QualityRow`, header, class).
+_QUALITY_COLUMNS = (
+    ("table", "Table", ""),
+    ("lues", "Lignes lues", "egn-num"),
+    ("acceptees", "Acceptées", "egn-num"),
+    ("rejetees", "Rejetées", "egn-num"),
+    ("part", "Part rejetée", "egn-num"),
+    ("motifs", "Principaux motifs", ""),
 )
 
 #: Rows per page of the detail table: a screen's worth, so the page stays short.
@@ -101,6 +114,7 @@ def layout(famille: str | None = None, **_query: str) -> html.Div:
             "format ; « n.d. » pour les textes libres.",
             [datasets_table(catalogue.dataset_rows(manifest.files))],
         ),
+        quality_section(),
         chart_card(catalogue.sizes_card(manifest, family), ids.DONNEES_SIZES_CARD),
         _section(
             "donnees-detail-titre",
@@ -251,6 +265,133 @@ def datasets_table(rows: list[dict[str, str]]) -> html.Div:
         tabIndex="0",
         role="region",
         **{"aria-label": "Sources embarquées"},  # type: ignore[arg-type]
+    )
+
+
+def quality_section() -> html.Section:
+    """« Qualité des données »: the last build's report, or how to build the tables."""
+    processed = data_access.processed_dir()
+    children: list[Component]
+    try:
+        report = data_access.load_quality_report(processed)
+    except data_access.QualityReportNotFoundError:
+        children = [not_built()]
+    except data_access.QualityReportError as exc:
+        children = [broken_quality_report(data_access.quality_report_path(processed), exc)]
+    else:
+        children = quality_content(report)
+    return _section(
+        "donnees-qualite-titre",
+        QUALITY_TITLE,
+        "Ce que la dernière construction des tables a lu dans chaque source, ce qu'elle a "
+        "accepté et ce qu'elle a rejeté, avec les motifs de rejet les plus fréquents. Les "
+        f"lignes rejetées ne sont pas corrigées{NBSP}: elles sont mises de côté avec leur motif.",
+        children,
+        id=ids.DONNEES_QUALITY,
+    )
+
+
+def not_built() -> html.P:
+    """The tables were never built: one sentence saying how to build them."""
+    return html.P(
+        [
+            f"Les tables n'ont pas encore été construites{NBSP}: lancez ",
+            html.Code("make build"),
+            " (ou ",
+            html.Code("egn build"),
+            ").",
+        ],
+        id=ids.DONNEES_QUALITY_MISSING,
+        className="egn-quality__missing",
+    )
+
+
+def broken_quality_report(path: object, exc: Exception) -> html.Div:
+    """The report exists but cannot be read: which file, why, and how to rewrite it."""
+    return alert(
+        "Le rapport de qualité est illisible",
+        [
+            html.P(["Le fichier ", html.Code(str(path)), " n'a pas pu être lu."]),
+            html.P([f"Détail{NBSP}: ", html.Code(str(exc))]),
+            html.P(
+                [
+                    "Reconstruisez les tables avec ",
+                    html.Code("make build"),
+                    " (ou ",
+                    html.Code("egn build"),
+                    "), puis rechargez la page.",
+                ]
+            ),
+        ],
+        kind="error",
+        id=ids.DONNEES_QUALITY_MISSING,
+    )
+
+
+def quality_content(report: data_access.QualityReport) -> list[Component]:
+    """The table, the invariant's verdict (red when broken), sources that failed, the source."""
+    check = catalogue.quality_check(report)
+    verdict: dict[str, Any] = {} if check.consistent else {"role": "alert"}
+    content: list[Component] = [
+        quality_table(catalogue.quality_rows(report)),
+        html.P(
+            check.message,
+            id=ids.DONNEES_QUALITY_CHECK,
+            className="egn-quality__check "
+            + ("egn-quality__check--ok" if check.consistent else "egn-quality__check--bad"),
+            **verdict,
+        ),
+    ]
+    if check.failed:
+        content.append(html.P(check.failed, className="egn-quality__failed"))
+    content.append(html.P(catalogue.quality_source(report), className="egn-quality__source"))
+    return content
+
+
+def _quality_cell(row: catalogue.QualityRow, key: str, cls: str) -> Component:
+    if key == "table":
+        flag = {"incoherent": " (incohérente)", "echec": " (non construite)"}.get(row.status)
+        label: list[Component | str] = [row.table]
+        if flag:
+            label.append(html.Span(flag, className="egn-quality__flag"))
+        return html.Th(label, scope="row")
+    if key == "motifs":
+        if len(row.motifs) == 1:
+            return html.Td(row.motifs[0])
+        return html.Td(html.Ul([html.Li(m) for m in row.motifs], className="egn-table__list"))
+    return html.Td(getattr(row, key), className=cls or None)
+
+
+def quality_table(rows: list[catalogue.QualityRow]) -> html.Div:
+    """One line per built table; a line breaking the invariant is flagged (text and red)."""
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(label, scope="col", className=cls or None)
+                for _, label, cls in _QUALITY_COLUMNS
+            ]
+        )
+    )
+    body = html.Tbody(
+        [
+            html.Tr(
+                [_quality_cell(row, key, cls) for key, _, cls in _QUALITY_COLUMNS],
+                className=None if row.status == "ok" else f"egn-quality--{row.status}",
+            )
+            for row in rows
+        ]
+    )
+    return html.Div(
+        html.Table(
+            [head, body],
+            id=ids.DONNEES_QUALITY_TABLE,
+            className="egn-table",
+            **{"aria-labelledby": "donnees-qualite-titre"},  # type: ignore[arg-type]
+        ),
+        className="egn-table-wrapper",
+        tabIndex="0",
+        role="region",
+        **{"aria-label": QUALITY_TITLE},  # type: ignore[arg-type]
     )
 
 

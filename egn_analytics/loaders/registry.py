@@ -72,6 +72,57 @@ def ingest(
 
 def write_quality_report(out_dir: Path, summaries: list[dict[str, Any]]) -> Path:
     """The data-quality report of a build (read by the « Données » page)."""
+    from egn_analytics import __version__
+
     dest = out_dir / QUALITY_REPORT
-    write_text_atomic(dest, json.dumps({"tables": summaries}, ensure_ascii=False, indent=2) + "\n")
+    report = {"tables": summaries, "genere_par": "egn build", "version": __version__}
+    write_text_atomic(dest, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     return dest
+
+
+def build_plan(raw_dir: Path) -> list[tuple[str, Path]]:
+    """(kind, input) pairs for a folder laid out like the embedded dataset (``egn synth``).
+
+    A user's own folder can follow the same layout; anything else goes through ``egn ingest``.
+    """
+    plan: list[tuple[str, Path]] = []
+
+    def add(kind: str, pattern: str) -> None:
+        plan.extend((kind, p) for p in sorted(raw_dir.glob(pattern)))
+
+    add("etablissements", "etablissements/*.csv")
+    plan.extend(
+        ("survey", p)
+        for p in sorted(raw_dir.glob("enquetes/*.csv"))
+        if not p.stem.endswith("_dictionnaire")
+    )
+    if (raw_dir / "ent" / "logs").is_dir():
+        plan.append(("ent-logs", raw_dir / "ent" / "logs"))
+    add("ent-audience", "ent/audience*.csv")
+    add("cned", "cned/*.csv")
+    if (raw_dir / "textes").is_dir():
+        plan.append(("corpus", raw_dir / "textes"))
+    if (raw_dir / "textes" / "consultation").is_dir():
+        plan.append(("consultation", raw_dir / "textes" / "consultation"))
+    add("calendar", "calendrier/*.csv")
+    return plan
+
+
+def build(raw_dir: str | Path, out_dir: str | Path, *, force: bool = False) -> list[dict[str, Any]]:
+    """Ingest every source of ``raw_dir`` into ``out_dir`` and write the quality report.
+
+    A source that cannot be read at all is reported (``erreur``) and the build goes on, so one
+    broken file does not hide the quality of the others; the report says which failed.
+    """
+    raw, out = Path(raw_dir), Path(out_dir)
+    plan = build_plan(raw)
+    if not plan:
+        raise LoadError(raw, "aucune source reconnue (disposition attendue : celle de `egn synth`)")
+    summaries: list[dict[str, Any]] = []
+    for kind, path in plan:
+        try:
+            summaries.append({"type": kind, **ingest(kind, path, out, force=force)})
+        except LoadError as exc:
+            summaries.append({"type": kind, "table": path.name, "erreur": str(exc)})
+    write_quality_report(out, summaries)
+    return summaries

@@ -1,4 +1,4 @@
-"""Fixtures for the dashboard tests: a tiny handmade manifest and an app factory.
+"""Fixtures for the dashboard tests: a tiny handmade manifest, quality report and app factory.
 
 No ``__init__.py`` in this folder on purpose: with pytest's default import mode a package
 named ``dashboards`` here would shadow the real one.
@@ -88,6 +88,58 @@ MANIFEST: dict[str, Any] = {
             "sha256": "0" * 64,
         },
     ],
+}
+
+
+#: A handmade ``processed/qualite.json`` as ``egn build`` writes it (with keys the page ignores).
+QUALITY: dict[str, Any] = {
+    "tables": [
+        {
+            "type": "etablissements",
+            "table": "etablissements",
+            "lignes_lues": 56400,
+            "acceptees": 56398,
+            "rejetees": 2,
+            "motifs": {"académie inconnue": 1, "clé en double (uai)": 1},
+            "sources": ["fr-en-annuaire-education_SYNTHETIQUE.csv"],
+            "cle_cache": "0123abcd",
+            "cache": False,
+            "secondes": 0.41,
+        },
+        {
+            "type": "survey",
+            "table": "enquete_parents_2d",
+            "lignes_lues": 21084,
+            "acceptees": 20000,
+            "rejetees": 1084,
+            "motifs": {
+                "âge hors bornes": 10,
+                "code postal invalide": 1000,
+                "réponse manquante": 50,
+                "doublon": 24,
+            },
+            "sources": ["depp_continuite_2020_parents_2d_SYNTHETIQUE.csv"],
+            "cle_cache": "4567ef01",
+            "cache": False,
+            "secondes": 1.2,
+        },
+        {
+            "type": "ent-logs",
+            "table": "ent_evenements",
+            "lignes_lues": 2000000,
+            "acceptees": 2000000,
+            "rejetees": 0,
+            "motifs": {},
+            "sources": [f"ent_evenements_2020-{m:02d}_SYNTHETIQUE.csv.gz" for m in range(1, 8)],
+            "cle_cache": "89ab2345",
+            "cache": True,
+            "secondes": 0.01,
+            "partitions": 7,
+        },
+    ],
+    "genere_par": "egn build",
+    "version": "0.1.0",
+    "duree_totale": 1.62,
 }
 
 
@@ -298,6 +350,34 @@ def _write_manifest(data_dir: Path, payload: dict[str, Any] | str) -> Path:
     text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _write_quality(data_dir: Path, payload: dict[str, Any] | str) -> Path:
+    processed = data_dir / "processed"
+    processed.mkdir(parents=True, exist_ok=True)
+    path = processed / "qualite.json"
+    text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def quality() -> dict[str, Any]:
+    """A fresh deep copy of :data:`QUALITY` (tests may change it)."""
+    return json.loads(json.dumps(QUALITY))
+
+
+@pytest.fixture
+def write_quality() -> Callable[[Path, dict[str, Any] | str], Path]:
+    """``write_quality(data_dir, payload)`` writes ``data_dir/processed/qualite.json``."""
+    return _write_quality
+
+
+@pytest.fixture
+def built_data_dir(data_dir: Path) -> Path:
+    """:func:`data_dir` after ``egn build``: its processed/qualite.json is :data:`QUALITY`."""
+    _write_quality(data_dir, QUALITY)
+    return data_dir
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """The app in a real headless Chromium (Debian's), served from a thread on a free local port.
 
 Checks what only a browser can: the page renders, the plotly graph draws, the filter updates
-the URL and the table, and no request leaves localhost (no CDN, no telemetry).
+the URL and the table, the data-quality section shows the last build (and flags a broken
+invariant in red), and no request leaves localhost (no CDN, no telemetry).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -24,6 +26,12 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 DETAIL_ROWS = "#donnees-table tr:has(td.dash-cell)"
 #: Sort button of the detail's « Taille » column (the sixth).
 SORT_SIZE = "#donnees-table th.column-5 .column-header--sort"
+#: Rows of the « Qualité des données » table.
+QUALITY_ROWS = "#donnees-qualite-table tbody tr"
+QUALITY_TITLE = "Qualité des données (dernière construction)"
+#: --egn-error and --egn-warning-bg of style.css, as the browser computes them.
+RED = "rgb(206, 5, 0)"
+RED_BG = "rgb(255, 233, 230)"
 
 pytestmark = [
     pytest.mark.browser,
@@ -61,8 +69,15 @@ def full_server(make_app: Callable[[Path], Dash], full_data_dir: Path) -> Iterat
     yield from _serve(make_app(full_data_dir))
 
 
-def test_donnees_page_in_chromium(server: str, tmp_path: Path) -> None:
+def test_donnees_page_in_chromium(
+    server: str,
+    tmp_path: Path,
+    data_dir: Path,
+    quality: dict[str, Any],
+    write_quality: Callable[[Path, dict[str, Any] | str], Path],
+) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
+    write_quality(data_dir, quality)  # as after `egn build` (the page reads it on each load)
     requests: list[str] = []
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -89,6 +104,25 @@ def test_donnees_page_in_chromium(server: str, tmp_path: Path) -> None:
             sync_api.expect(graph).to_be_visible()
             assert page.locator("#donnees-tailles-graphique .bars path").count() == 6
 
+            # the last build's quality, between the sources summary and the chart
+            section = page.locator("#donnees-qualite")
+            sync_api.expect(page.get_by_role("heading", name=QUALITY_TITLE)).to_be_visible()
+            quality_rows = page.locator(QUALITY_ROWS)
+            sync_api.expect(quality_rows).to_have_count(3)
+            second = quality_rows.nth(1).inner_text()
+            assert "enquete_parents_2d" in second and "5,1\u202f%" in second
+            assert "code postal invalide (1\u202f000)" in second
+            check = page.locator("#donnees-qualite-controle")
+            sync_api.expect(check).to_contain_text("lignes lues = acceptées + rejetées")
+            sync_api.expect(check).to_contain_text("Contrôle réussi")
+            assert check.evaluate("e => getComputedStyle(e).color") != RED
+            tops = [
+                page.locator(sel).bounding_box()["y"]  # type: ignore[index]
+                for sel in ("#donnees-jeux", "#donnees-qualite", "#donnees-tailles")
+            ]
+            assert tops == sorted(tops), tops
+            sync_api.expect(section.locator("#donnees-qualite-absente")).to_have_count(0)
+
             # the filter goes to the URL, the router re-renders the page from it
             page.click("#donnees-famille")
             page.get_by_role("option", name="Journaux ENT").click()
@@ -102,6 +136,25 @@ def test_donnees_page_in_chromium(server: str, tmp_path: Path) -> None:
             sync_api.expect(rows).to_have_count(2)
             sync_api.expect(banner).to_be_visible()
             assert "Journaux ENT" in page.locator("#donnees-famille").inner_text()
+
+            # a build whose counts do not add up (a bug) is flagged in red, in words too
+            quality["tables"][1]["acceptees"] -= 1
+            report = write_quality(data_dir, quality)
+            stat = report.stat()
+            os.utime(report, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+            page.reload()
+            page.wait_for_selector(QUALITY_ROWS)
+            broken = page.locator(QUALITY_ROWS).nth(1)
+            sync_api.expect(broken).to_contain_text("(incohérente)")
+            assert broken.evaluate("e => getComputedStyle(e.cells[1]).color") == RED
+            assert broken.evaluate("e => getComputedStyle(e).backgroundColor") == RED_BG
+            check = page.locator("#donnees-qualite-controle")
+            sync_api.expect(check).to_contain_text("Anomalie")
+            assert check.evaluate("e => getComputedStyle(e).color") == RED
+            assert (
+                page.locator(QUALITY_ROWS).first.evaluate("e => getComputedStyle(e.cells[1]).color")
+                != RED
+            )
 
             screenshot = tmp_path / "donnees.png"
             page.screenshot(path=str(screenshot), full_page=True)
@@ -137,6 +190,11 @@ def test_full_catalogue_is_short_and_summarised(full_server: str) -> None:
             assert "7\u202ffichiers mensuels" in summary.inner_text()
             assert "CSV, SPSS (.sav), dictionnaire" in summary.inner_text()
             sync_api.expect(page.get_by_role("heading", name="Détail des fichiers")).to_be_visible()
+            # no `egn build` yet in this folder: the quality section says how to run it
+            not_built = page.locator("#donnees-qualite-absente")
+            sync_api.expect(not_built).to_be_visible()
+            sync_api.expect(not_built).to_contain_text("make build")
+            sync_api.expect(page.locator(QUALITY_ROWS)).to_have_count(0)
 
             rows = page.locator(DETAIL_ROWS)
             sync_api.expect(rows).to_have_count(15)  # one page, not 142 rows

@@ -8,7 +8,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -19,6 +19,7 @@ import pytest
 from dash import Dash, dcc, html, no_update
 from dash.dash_table.DataTable import DataTable
 from dash.development.base_component import Component
+from plotly.utils import PlotlyJSONEncoder
 
 from dashboards import catalogue, data_access, ids
 from dashboards.components.navbar import nav_pages
@@ -27,6 +28,7 @@ from egn_analytics.viz import RenderUnavailableError, fmt_number
 
 AppFactory = Callable[[Path], Dash]
 WriteManifest = Callable[[Path, dict[str, Any] | str], Path]
+WriteQuality = Callable[[Path, dict[str, Any] | str], Path]
 
 
 # ----------------------------------------------------------------------------- helpers -----
@@ -87,6 +89,20 @@ def dataset_table(tree: Any) -> list[list[str]]:
             if isinstance(line.children[0], html.Th):
                 family = cells.pop(0)
             rows.append([family, *cells])
+    return rows
+
+
+def quality_table(tree: Any) -> list[list[str | list[str]]]:
+    """Rows of « Qualité des données »: cell texts, a list of lines for a multi-line cell."""
+    table = by_id(tree, ids.DONNEES_QUALITY_TABLE)
+    body = next(c for c in walk(table) if isinstance(c, html.Tbody))
+    rows: list[list[str | list[str]]] = []
+    for line in body.children:
+        cells: list[str | list[str]] = []
+        for cell in line.children:
+            items = [c for c in walk(cell) if isinstance(c, html.Li)]
+            cells.append([text_of(li) for li in items] if items else text_of(cell))
+        rows.append(cells)
     return rows
 
 
@@ -274,27 +290,20 @@ def test_layout_has_filter_download_and_card(page: ModuleType) -> None:
 def test_layout_reads_top_down(page: ModuleType) -> None:
     """Key figures, then datasets, then the chart, then the paged per-file detail."""
     tree = page.layout()
-    order = [
-        c.id
-        for c in walk(tree)
-        if getattr(c, "id", None)
-        in {
-            ids.DONNEES_KEY_FIGURES,
-            ids.DONNEES_DATASETS,
-            ids.DONNEES_SIZES_CARD,
-            ids.DONNEES_DETAIL,
-        }
-    ]
-    assert order == [
+    expected = [
         ids.DONNEES_KEY_FIGURES,
         ids.DONNEES_DATASETS,
+        ids.DONNEES_QUALITY,
         ids.DONNEES_SIZES_CARD,
         ids.DONNEES_DETAIL,
     ]
+    order = [c.id for c in walk(tree) if getattr(c, "id", None) in set(expected)]
+    assert order == expected
     headings = [c.children for c in walk(tree) if isinstance(c, html.H2)]
-    assert headings[:4] == [
+    assert headings[:5] == [
         "Chiffres clés",
         "Sources embarquées",
+        "Qualité des données (dernière construction)",
         "Taille des fichiers embarqués, par famille de sources",
         "Détail des fichiers",
     ]
@@ -797,3 +806,249 @@ def test_datasets_of_the_real_manifest() -> None:
         "Événements ENT",
         "Documents texte",
     }
+
+
+# ------------------------------------------------------------------ data-quality report -----
+
+NB = "\u00a0"  # no-break space, before a colon
+
+
+def load_quality(folder: Path, payload: dict[str, Any] | str) -> data_access.QualityReport:
+    path = folder / "processed" / "qualite.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    return data_access.load_quality_report(folder / "processed")
+
+
+def test_quality_rows_of_a_handmade_report(tmp_path: Path, quality: dict[str, Any]) -> None:
+    report = load_quality(tmp_path, quality)
+    assert catalogue.quality_rows(report) == [
+        catalogue.QualityRow("etablissements", f"56{N}400", f"56{N}398", "2", f"0,0{N}%",
+                             ("académie inconnue (1)", "clé en double (uai) (1)"), "ok"),
+        catalogue.QualityRow("enquete_parents_2d", f"21{N}084", f"20{N}000", f"1{N}084",
+                             f"5,1{N}%", (f"code postal invalide (1{N}000)",
+                                          "réponse manquante (50)", "doublon (24)",
+                                          f"et 1{N}autre motif"), "ok"),
+        catalogue.QualityRow("ent_evenements", f"2{N}000{N}000", f"2{N}000{N}000", "0",
+                             f"0,0{N}%", ("–",), "ok"),
+    ]  # fmt: skip
+    check = catalogue.quality_check(report)
+    assert check == catalogue.QualityCheck(
+        True,
+        f"Contrôle réussi{NB}: lignes lues = acceptées + rejetées pour chacune des 3 tables "
+        f"(au total, 2{N}077{N}484 = 2{N}076{N}398 + 1{N}086).",
+        None,
+    )
+
+
+def test_quality_check_flags_a_broken_invariant(tmp_path: Path, quality: dict[str, Any]) -> None:
+    quality["tables"][1]["acceptees"] = 19999  # one line lost: a bug of the build
+    del quality["tables"][2]["rejetees"]  # a count missing: cannot be checked, flagged too
+    report = load_quality(tmp_path, quality)
+    assert [r.status for r in catalogue.quality_rows(report)] == ["ok", "incoherent", "incoherent"]
+    assert catalogue.quality_rows(report)[2].rejetees == "n.d."
+    assert catalogue.quality_rows(report)[2].part == "n.d."
+    check = catalogue.quality_check(report)
+    assert not check.consistent
+    assert check.message == (
+        f"Anomalie{NB}: l'égalité «{NB}lignes lues = acceptées + rejetées{NB}» n'est pas vérifiée "
+        "pour les tables enquete_parents_2d et ent_evenements. C'est un bogue de la construction "
+        f"des tables{NB}: signalez-le en joignant le fichier qualite.json."
+    )
+
+
+def test_quality_of_a_source_that_could_not_be_read(
+    tmp_path: Path, quality: dict[str, Any]
+) -> None:
+    """``egn build`` reports a source it could not read with ``erreur`` and no counts."""
+    quality["tables"].append(
+        {"type": "cned", "table": "cned.csv", "erreur": "cned.csv : encodage illisible"}
+    )
+    report = load_quality(tmp_path, quality)
+    row = catalogue.quality_rows(report)[-1]
+    assert row == catalogue.QualityRow(
+        "cned.csv", "n.d.", "n.d.", "n.d.", "n.d.",
+        (f"Source illisible{NB}: cned.csv : encodage illisible",), "echec",
+    )  # fmt: skip
+    check = catalogue.quality_check(report)
+    assert check.consistent  # a failed source is reported, not an invariant bug
+    assert check.message.startswith(f"Contrôle réussi{NB}: ")
+    assert check.failed == (
+        f"La table cned.csv n'a pas pu être construite{NB}: sa source est illisible "
+        "(détail dans le tableau)."
+    )
+
+
+def test_quality_check_of_an_empty_report(tmp_path: Path) -> None:
+    report = load_quality(tmp_path, {"tables": []})
+    assert catalogue.quality_rows(report) == []
+    check = catalogue.quality_check(report)
+    assert check == catalogue.QualityCheck(
+        True, f"Le rapport ne contient aucune table{NB}: rien à vérifier.", None
+    )
+
+
+def test_top_motifs() -> None:
+    assert catalogue.top_motifs([]) == ()
+    motifs = [("b", 5), ("a", 5), ("c", 12_000), ("d", 1), ("e", 1)]
+    assert catalogue.top_motifs(motifs) == (
+        f"c (12{N}000)",
+        "b (5)",  # ties keep the report's order
+        "a (5)",
+        f"et 2{N}autres motifs",
+    )
+    assert catalogue.top_motifs(motifs, 1) == (f"c (12{N}000)", f"et 4{N}autres motifs")
+
+
+def test_quality_source(tmp_path: Path, quality: dict[str, Any]) -> None:
+    path = load_quality(tmp_path, quality).path
+    when = datetime(2025, 3, 1, 14, 5).timestamp()
+    os.utime(path, (when, when))
+    report = data_access.load_quality_report(tmp_path / "processed")
+    assert catalogue.quality_source(report) == (
+        f"Rapport qualite.json écrit le 1er mars 2025 à 14{NB}h{NB}05 par egn build 0.1.0."
+    )
+    del quality["genere_par"], quality["version"]
+    load_quality(tmp_path, quality)
+    os.utime(path, (when, when + 60))
+    report = data_access.load_quality_report(tmp_path / "processed")
+    assert catalogue.quality_source(report).endswith(f"14{NB}h{NB}06 par egn build.")
+
+
+def test_quality_report_is_tolerant(tmp_path: Path, quality: dict[str, Any]) -> None:
+    """Unknown keys are ignored; odd values become None rather than errors."""
+    quality["tables"][0] |= {"nouvelle_cle": [1, 2], "secondes": "vite", "cache": "oui"}
+    quality["tables"][0]["motifs"]["compte illisible"] = "beaucoup"
+    quality["tables"][1]["lignes_lues"] = 21084.0  # a float that is an integer
+    del quality["tables"][2]["table"]
+    report = load_quality(tmp_path, quality)
+    first, second, third = report.tables
+    assert first == data_access.TableQuality(
+        table="etablissements",
+        lignes_lues=56400,
+        acceptees=56398,
+        rejetees=2,
+        motifs=(("académie inconnue", 1), ("clé en double (uai)", 1)),
+        sources=("fr-en-annuaire-education_SYNTHETIQUE.csv",),
+        erreur=None,
+        cache=None,
+        secondes=None,
+    )
+    assert second.lignes_lues == 21084
+    assert third.table == "ent-logs"  # the type when the table has no name
+    assert third.cache is True
+    assert len(third.sources) == 7
+    assert (report.genere_par, report.version) == ("egn build", "0.1.0")
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ("{pas du json", "n'est pas un JSON valide"),
+        ("[]", "pas de liste « tables »"),
+        ('{"tables": {"etablissements": 1}}', "pas de liste « tables »"),
+        ('{"tables": [1]}', "tables[0] n'est pas un objet"),
+    ],
+)
+def test_quality_report_errors(tmp_path: Path, payload: str, message: str) -> None:
+    with pytest.raises(data_access.QualityReportNotFoundError):
+        data_access.load_quality_report(tmp_path / "processed")
+    with pytest.raises(data_access.QualityReportError, match=re.escape(message)):
+        load_quality(tmp_path, payload)
+
+
+def test_quality_report_cache_follows_the_file(
+    built_data_dir: Path, quality: dict[str, Any], write_quality: WriteQuality
+) -> None:
+    processed = built_data_dir / "processed"
+    first = data_access.load_quality_report(processed)
+    assert data_access.load_quality_report(processed) is first  # parsed once
+    with pytest.raises(AttributeError):
+        first.tables[0].acceptees = 0  # type: ignore[misc]
+    path = write_quality(built_data_dir, quality | {"tables": quality["tables"][:1]})
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert len(data_access.load_quality_report(processed).tables) == 1
+
+
+def test_layout_with_the_quality_report(make_app: AppFactory, built_data_dir: Path) -> None:
+    make_app(built_data_dir)
+    assert data_access.processed_dir() == built_data_dir.resolve() / "processed"
+    page = importlib.import_module("dashboards.pages.donnees")
+    tree = page.layout()
+    section = by_id(tree, ids.DONNEES_QUALITY)
+    assert section.children[0].children == "Qualité des données (dernière construction)"
+    table = by_id(section, ids.DONNEES_QUALITY_TABLE)
+    assert [c.children for c in walk(table) if isinstance(c, html.Th) and c.scope == "col"] == [
+        "Table", "Lignes lues", "Acceptées", "Rejetées", "Part rejetée", "Principaux motifs",
+    ]  # fmt: skip
+    assert quality_table(tree) == [
+        ["etablissements", f"56{N}400", f"56{N}398", "2", f"0,0{N}%",
+         ["académie inconnue (1)", "clé en double (uai) (1)"]],
+        ["enquete_parents_2d", f"21{N}084", f"20{N}000", f"1{N}084", f"5,1{N}%",
+         [f"code postal invalide (1{N}000)", "réponse manquante (50)", "doublon (24)",
+          f"et 1{N}autre motif"]],
+        ["ent_evenements", f"2{N}000{N}000", f"2{N}000{N}000", "0", f"0,0{N}%", "–"],
+    ]  # fmt: skip
+    check = by_id(section, ids.DONNEES_QUALITY_CHECK)
+    assert text_of(check).startswith(
+        f"Contrôle réussi{NB}: lignes lues = acceptées + rejetées pour chacune des 3 tables"
+    )
+    assert "egn-quality__check--ok" in check.className
+    assert "Rapport qualite.json écrit le " in text_of(section)
+    assert not [c for c in walk(tree) if getattr(c, "id", None) == ids.DONNEES_QUALITY_MISSING]
+    # the layout goes through Dash's JSON encoder (what the browser receives)
+    assert "enquete_parents_2d" in json.dumps(tree.to_plotly_json(), cls=PlotlyJSONEncoder)
+
+
+def test_layout_flags_a_broken_invariant_in_red(
+    make_app: AppFactory, data_dir: Path, quality: dict[str, Any], write_quality: WriteQuality
+) -> None:
+    quality["tables"][0]["rejetees"] = 3
+    write_quality(data_dir, quality)
+    make_app(data_dir)
+    page = importlib.import_module("dashboards.pages.donnees")
+    tree = page.layout()
+    table = by_id(tree, ids.DONNEES_QUALITY_TABLE)
+    lines = [c for c in walk(table) if isinstance(c, html.Tr)][1:]
+    assert [line.className for line in lines] == ["egn-quality--incoherent", None, None]
+    assert quality_table(tree)[0][0] == "etablissements (incohérente)"
+    check = by_id(tree, ids.DONNEES_QUALITY_CHECK)
+    assert "egn-quality__check--bad" in check.className
+    assert check.role == "alert"
+    assert text_of(check).startswith(f"Anomalie{NB}: ")
+    assert "pour la table etablissements." in text_of(check)
+
+
+def test_layout_without_the_quality_report(page: ModuleType) -> None:
+    tree = page.layout()
+    section = by_id(tree, ids.DONNEES_QUALITY)
+    message = by_id(section, ids.DONNEES_QUALITY_MISSING)
+    assert text_of(message) == (
+        f"Les tables n'ont pas encore été construites{NB}: lancez make build (ou egn build)."
+    )
+    assert [c.children for c in walk(message) if isinstance(c, html.Code)] == [
+        "make build",
+        "egn build",
+    ]
+    assert not [c for c in walk(tree) if getattr(c, "id", None) == ids.DONNEES_QUALITY_TABLE]
+    assert len(table_rows(tree)) == 7  # the rest of the page is unchanged
+
+
+def test_layout_with_a_broken_quality_report(
+    make_app: AppFactory, data_dir: Path, write_quality: WriteQuality
+) -> None:
+    write_quality(data_dir, "{pas du json")
+    make_app(data_dir)
+    page = importlib.import_module("dashboards.pages.donnees")
+    tree = page.layout()
+    message = text_of(by_id(tree, ids.DONNEES_QUALITY_MISSING))
+    assert "Le rapport de qualité est illisible" in message
+    assert "qualite.json" in message and "make build" in message
+    assert "n'est pas un JSON valide" in message
+    assert "Traceback" not in message
+    assert not [c for c in walk(tree) if getattr(c, "id", None) == ids.DONNEES_QUALITY_TABLE]
+    assert len(table_rows(tree)) == 7
