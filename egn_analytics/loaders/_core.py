@@ -143,9 +143,11 @@ def sniff(path: Path, encoding: str | None = None, separator: str | None = None)
         if head.startswith(codecs.BOM_UTF8):
             encoding = "utf-8-sig"
         else:
+            # A multi-byte character may be cut at the end of a partial sample: decode it
+            # incrementally, final only when the sample is the whole file.
+            sample_is_whole = len(head) < 64 * 1024
             try:
-                # A multi-byte character may be cut at the end of the sample: ignore the tail.
-                head[:-4].decode("utf-8")
+                codecs.getincrementaldecoder("utf-8")().decode(head, final=sample_is_whole)
                 encoding = "utf-8"
             except UnicodeDecodeError:
                 encoding = "cp1252"
