@@ -127,7 +127,8 @@ def ingest(
             raise
         _fail(str(exc) if isinstance(exc, ValueError | OSError) else repr(exc))
         return
-    typer.echo(format_summary(summary, target))
+    for part in summary.get("tables") or [summary]:
+        typer.echo(format_summary({**part, "cache": summary.get("cache")}, target))
 
 
 @app.command()
