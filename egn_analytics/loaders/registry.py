@@ -124,7 +124,9 @@ def build(raw_dir: str | Path, out_dir: str | Path, *, force: bool = False) -> l
             summary = ingest(kind, path, out, force=force)
             # A kind that writes several tables (consultation) reports each one.
             for part in summary.get("tables") or [summary]:
-                extra = {k: summary[k] for k in ("cache", "secondes") if k in summary}
+                extra: dict[str, Any] = {
+                    k: summary[k] for k in ("cache", "secondes") if k in summary
+                }
                 summaries.append({"type": kind, **extra, **part})
         except LoadError as exc:
             summaries.append({"type": kind, "table": path.name, "erreur": str(exc)})
