@@ -113,6 +113,10 @@ def ingest(
     encoding: Annotated[str | None, typer.Option(help="Encodage (détecté sinon).")] = None,
     separator: Annotated[str | None, typer.Option(help="Séparateur (détecté sinon).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Ignorer le cache.")] = False,
+    etablissements: Annotated[
+        Path | None,
+        typer.Option(help="ent-logs : table etablissements.parquet (partition par académie)."),
+    ] = None,
 ) -> None:
     """Lire une source, écrire sa table validée et ses rejets (Parquet), résumer."""
     from egn_analytics.loaders.registry import ingest as run_ingest

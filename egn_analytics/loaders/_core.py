@@ -368,7 +368,9 @@ def cache_key(
 def cached(out_dir: Path, table: str, key: str) -> dict[str, Any] | None:
     """The stored summary if ``out_dir`` holds ``table`` built from the same key, else None."""
     meta = out_dir / f"{table}.meta.json"
-    if not meta.is_file() or not (out_dir / f"{table}.parquet").is_file():
+    # A table is one Parquet file, or a partitioned dataset folder (ENT events).
+    stored = (out_dir / f"{table}.parquet").is_file() or (out_dir / table).is_dir()
+    if not meta.is_file() or not stored:
         return None
     data: dict[str, Any] = json.loads(meta.read_text(encoding="utf-8"))
     return data if data.get("cle_cache") == key else None

@@ -1,0 +1,87 @@
+"""CNED « Ma classe à la maison » daily series (sign-ups, cumulative users, virtual classes).
+
+Input: a ``;`` (or ``,``, tab) CSV, UTF-8 (BOM or not) or cp1252, one row per day. Dates may be
+``2020-03-16`` or ``16/03/2020``; counts may carry thousands spaces. Only ``date`` and
+``inscriptions`` are required. Bad rows go to the rejects with their reason: impossible date,
+negative or non-integer count, sign-ups by level that do not add up to the total, duplicate
+date.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from egn_analytics.loaders._core import (
+    LoadResult,
+    french_number,
+    null_if_empty,
+    read_delimited,
+    validate,
+)
+from egn_analytics.schemas.ent import CnedQuotidienSchema
+
+TABLE = "cned_quotidien"
+CODE_VERSION = "1"
+COUNTS = [
+    "inscriptions",
+    "utilisateurs_cumules",
+    "classes_virtuelles",
+    "inscriptions_ecole",
+    "inscriptions_college",
+    "inscriptions_lycee",
+]
+LEVELS = ["inscriptions_ecole", "inscriptions_college", "inscriptions_lycee"]
+COLUMNS = {
+    "jour": "date",
+    "day": "date",
+    "nb_inscriptions": "inscriptions",
+    "utilisateurs": "utilisateurs_cumules",
+    "classes": "classes_virtuelles",
+    "nb_classes_virtuelles": "classes_virtuelles",
+}
+
+
+def date_expr(col: str | pl.Expr) -> pl.Expr:
+    """``2020-03-16`` or ``16/03/2020`` → Date; anything else (``2020-02-30``) → null."""
+    e = null_if_empty(col)
+    return pl.coalesce(
+        e.str.to_date("%Y-%m-%d", strict=False), e.str.to_date("%d/%m/%Y", strict=False)
+    )
+
+
+def load_result(
+    path: str | Path, *, encoding: str | None = None, separator: str | None = None
+) -> LoadResult:
+    """Read, clean and validate the CNED daily series; see the module docstring."""
+    raw = read_delimited(
+        path, required=["date", "inscriptions"], encoding=encoding, separator=separator,
+        rename=COLUMNS,
+    )  # fmt: skip
+    for col in [*COUNTS, "donnees"]:
+        if col not in raw.columns:
+            raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(col))
+    typed = raw.with_columns(
+        null_if_empty("date").alias("_date_txt"),
+        date_expr("date").alias("date"),
+        *(french_number(c).alias(f"_{c}_f") for c in COUNTS),
+        null_if_empty("donnees").alias("donnees"),
+    ).with_columns(pl.col(f"_{c}_f").round(0).cast(pl.Int64).alias(c) for c in COUNTS)
+    levels_sum = pl.sum_horizontal(LEVELS)
+    all_levels = pl.all_horizontal(pl.col(c).is_not_null() for c in LEVELS)
+    checks = [
+        ("date impossible", pl.col("date").is_null() & pl.col("_date_txt").is_not_null()),
+        ("effectif négatif", pl.any_horizontal(pl.col(f"_{c}_f") < 0 for c in COUNTS)),
+        ("effectif non entier", pl.any_horizontal(pl.col(f"_{c}_f") % 1 != 0 for c in COUNTS)),
+        (
+            "inscriptions par niveau ≠ total",
+            all_levels & (levels_sum != pl.col("inscriptions")),
+        ),
+    ]
+    return validate(raw, typed, CnedQuotidienSchema, key=["date"], checks=checks, table=TABLE)
+
+
+def load(path: str | Path, **options: str | None) -> pl.LazyFrame:
+    """The validated daily series (rejects dropped; use :func:`load_result` for them)."""
+    return load_result(path, **options).data.lazy()

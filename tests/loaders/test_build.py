@@ -1,0 +1,73 @@
+"""`egn build` on the embedded layout: every source ingested, report reconciled, cache reused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from egn_analytics.cli import app
+from egn_analytics.loaders import registry
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from egn_analytics.synth import generate
+
+    out = tmp_path_factory.mktemp("raw")
+    generate(out, seed=5, scale=0.02, ent_events=30_000)
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("processed")
+    result = CliRunner().invoke(app, ["build", "--raw", str(raw), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "rapport de qualité" in result.output
+    return out
+
+
+def test_every_source_is_built_and_reconciled(raw: Path, built: Path) -> None:
+    report = json.loads((built / registry.QUALITY_REPORT).read_text(encoding="utf-8"))
+    tables = report["tables"]
+    kinds = {t["type"] for t in tables}
+    assert kinds == set(registry.KINDS)
+    names = {t["table"] for t in tables}
+    assert {"consultation_commentaires", "consultation_soutiens", "documents"} <= names
+    for t in tables:
+        assert "erreur" not in t, t
+        assert t["lignes_lues"] == t["acceptees"] + t["rejetees"], t
+        # The embedded data are clean: the only rejects are the duplicates the raw formats
+        # carry on purpose (loose copies of RETEX rows; Caen and Rouen rows of the calendar).
+        expected = {"document en double", "période en double (Caen/Rouen → Normandie)"}
+        assert set(t["motifs"]) <= expected, t
+    assert len([t for t in tables if t["type"] == "survey"]) == 5
+    for t in tables:
+        assert (built / f"{t['table']}.meta.json").is_file()
+
+
+def test_second_build_uses_the_cache(raw: Path, built: Path) -> None:
+    summaries = registry.build(raw, built)
+    assert all(s["cache"] for s in summaries)
+    assert sum(s["secondes"] for s in summaries) < 5.0
+
+
+def test_a_failed_write_leaves_previous_tables_intact(
+    raw: Path, built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = built / "etablissements.parquet"
+    before = target.read_bytes()
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("coupure simulée pendant l'écriture")
+
+    monkeypatch.setattr("polars.DataFrame.write_parquet", boom)
+    with pytest.raises(RuntimeError, match="coupure"):
+        registry.ingest("etablissements", next(raw.glob("etablissements/*.csv")), built, force=True)
+    assert target.read_bytes() == before
+    assert not list(built.glob(".*.tmp"))
