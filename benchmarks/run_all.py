@@ -1,11 +1,12 @@
 """``make bench``: the generator's throughput and memory, and ratios against peers run alike.
 
-Peers are measured in the same run on the same rows, so the ratios hold whatever the machine:
+Peers are measured in the same run on the same rows, so the ratios hold whatever the machine.
+Generator:
 the synthetic ENT events (one month) are written as CSV.gz and Parquet by our writer path
 (Polars encoding, zlib level 3 / zstd) and by pandas (``to_csv(compression=gzip)``,
 ``to_parquet``). Then the full generator runs at 10^6 and 10^7 events (``--quick``: 10^6 only).
 Performance targets are ratios (never timed unit tests): our writers should be at least as
-fast as pandas'.
+fast as pandas'. Ingestion: ``bench_ingest_ent.py`` against DuckDB reading the same files.
 """
 
 from __future__ import annotations
@@ -89,6 +90,12 @@ def main() -> int:
     for events in (10**6,) if args.quick else (10**6, 10**7):
         for fmt in ("parquet", "csv.gz"):
             generator(events, fmt)
+    # ENT ingestion (stream, validate, pseudonymise, partition) vs DuckDB on the same files.
+    subprocess.run(
+        [sys.executable, str(HERE / "bench_ingest_ent.py"),
+         "--events", str(10**6 if args.quick else 10**7)],
+        check=True,
+    )  # fmt: skip
     return 0
 
 
