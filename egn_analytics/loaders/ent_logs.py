@@ -108,6 +108,7 @@ from egn_analytics.schemas.ent import (
     EntEvenementAcademieSchema,
     EntEvenementSchema,
 )
+from egn_analytics.stages import Stage
 
 TABLE = "ent_evenements"
 _CODE_VERSION = "1"
@@ -729,39 +730,6 @@ class _RejectsWriter:
         self._writer.close()
 
 
-class _Worker:
-    """A thread running jobs in order behind a one-slot queue (bounded memory).
-
-    An error in a job is re-raised by the next ``submit`` or by ``close``; later jobs are
-    skipped.
-    """
-
-    def __init__(self, name: str) -> None:
-        self._q: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=1)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (job := self._q.get()) is not None:
-            if self._error is None:
-                try:
-                    job()
-                except BaseException as exc:  # handed over to the submitting thread
-                    self._error = exc
-
-    def submit(self, job: Callable[[], None]) -> None:
-        if self._error is not None:
-            raise self._error
-        self._q.put(job)
-
-    def close(self) -> None:
-        self._q.put(None)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-
 def _prefetch(items: Iterator[Any]) -> Iterator[Any]:
     """Run ``items`` one step ahead in a thread (Polars and pyarrow release the GIL, so
     reading the next batch overlaps processing this one); errors surface in the consumer."""
@@ -1019,7 +987,7 @@ def _ingest_locked(
     by_academie = reference is not None
     try:
         rejects = _RejectsWriter(tmp / f"{TABLE}.rejects.parquet")
-        writer = _Worker("ent-ecriture")
+        writer = Stage("ent-ecriture")
 
         def write(i: int, j: int, batch: _Batch) -> None:
             for rel, part in _partition_dirs(batch.accepted, by_academie):

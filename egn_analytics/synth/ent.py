@@ -39,10 +39,8 @@ import contextlib
 import datetime as dt
 import io
 import math
-import queue
-import threading
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -54,6 +52,7 @@ import pyarrow.parquet as pq
 
 from egn_analytics.io import atomic_path, sha256_file, write_text_atomic
 from egn_analytics.reference import academies, calendar
+from egn_analytics.stages import Stage
 from egn_analytics.synth.common import (
     SYNTHETIC_MARK,
     SYNTHETIC_TAG,
@@ -860,40 +859,6 @@ class _MonthWriter:
         self._fh.close()
 
 
-class _Stage:
-    """A worker thread running jobs in submission order, with a one-job queue.
-
-    Stages are chained (generation → encoding → compression and disk) so the two cores work
-    at once; the small queues bound how many batches exist at the same time. An error in a job
-    is re-raised by the next ``submit`` or by ``close``; later jobs are skipped.
-    """
-
-    def __init__(self, name: str) -> None:
-        self._q: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=1)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (job := self._q.get()) is not None:
-            if self._error is None:
-                try:
-                    job()
-                except BaseException as exc:  # handed over to the submitting thread
-                    self._error = exc
-
-    def submit(self, job: Callable[[], None]) -> None:
-        if self._error is not None:
-            raise self._error
-        self._q.put(job)
-
-    def close(self) -> None:
-        self._q.put(None)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-
 def log_file_name(month: int, fmt: str) -> str:
     """Relative path of a month's log file, e.g. ``ent/logs/ent_evenements_2020-03_...csv.gz``."""
     return f"{LOG_DIR}/ent_evenements_2020-{month:02d}_{SYNTHETIC_TAG}.{fmt}"
@@ -910,7 +875,7 @@ def _write_logs(
     dests = [out_dir / log_file_name(m, fmt) for m in months]
     writers: list[_MonthWriter] = []
     with contextlib.ExitStack() as files:
-        encoder, sinker = _Stage("ent-encodage"), _Stage("ent-ecriture")
+        encoder, sinker = Stage("ent-encodage"), Stage("ent-ecriture")
         stages_open = True
 
         def send(writer: _MonthWriter, batch: list[tuple[dt.date, dict[str, Any]]]) -> None:
