@@ -187,8 +187,15 @@ def read_delimited(
     try:
         text = raw.decode(fmt.encoding)
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise LoadError(path, f"encodage invalide ({fmt.encoding})", row=line) from exc
+        if encoding is None and fmt.encoding.startswith("utf-8"):
+            # Detected from the first 64 KiB only: a cp1252 file may start in plain ASCII.
+            text = raw.decode("cp1252", errors="strict") if _is_cp1252(raw) else ""
+            if not text:
+                line = raw[: exc.start].count(b"\n") + 1
+                raise LoadError(path, f"encodage invalide ({fmt.encoding})", row=line) from exc
+        else:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise LoadError(path, f"encodage invalide ({fmt.encoding})", row=line) from exc
     try:
         df = pl.read_csv(
             io.StringIO(text).read().encode("utf-8"),
@@ -203,7 +210,7 @@ def read_delimited(
         raise LoadError(path, "fichier vide") from exc
     except pl.exceptions.ComputeError as exc:
         raise LoadError(path, f"CSV mal formé : {str(exc).splitlines()[0]}") from exc
-    df = normalise_headers(df, rename)
+    df = normalise_headers(df, rename, path)
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise LoadError(
@@ -218,16 +225,33 @@ def read_delimited(
     )
 
 
-def normalise_headers(df: pl.DataFrame, rename: dict[str, str] | None = None) -> pl.DataFrame:
+def _is_cp1252(raw: bytes) -> bool:
+    try:
+        raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def normalise_headers(
+    df: pl.DataFrame, rename: dict[str, str] | None = None, path: Path | None = None
+) -> pl.DataFrame:
     """Trim headers, drop a stray BOM, lower-case; then apply ``rename`` (keys lower-cased)."""
     clean = {c: c.replace("\ufeff", "").strip().lower() for c in df.columns}
     if len(set(clean.values())) != len(clean):
         dup = sorted({v for v in clean.values() if list(clean.values()).count(v) > 1})
-        raise LoadError("(en-tête)", f"colonnes en double : {', '.join(dup)}", row=1)
+        raise LoadError(path or "(en-tête)", f"colonnes en double : {', '.join(dup)}", row=1)
     df = df.rename(clean)
     if rename:
         lowered = {k.lower(): v for k, v in rename.items()}
-        df = df.rename({c: lowered[c] for c in df.columns if c in lowered})
+        mapping = {c: lowered[c] for c in df.columns if c in lowered}
+        targets = [mapping.get(c, c) for c in df.columns]
+        clash = sorted({t for t in targets if targets.count(t) > 1})
+        if clash:
+            raise LoadError(
+                path or "(en-tête)", f"plusieurs colonnes donnent {', '.join(clash)}", row=1
+            )
+        df = df.rename(mapping)
     return df
 
 
@@ -299,9 +323,12 @@ def validate(
     specific: list[pl.Expr] = [
         pl.when(bad.fill_null(False)).then(pl.lit(reason)) for reason, bad in checks
     ]
+    open_rows: pl.Expr | None = None
     if key:
-        dup = pl.struct(list(key)).is_first_distinct().not_()
-        specific.append(pl.when(dup).then(pl.lit(f"clé en double ({', '.join(key)})")))
+        # Duplicates are counted among rows that have their key and no other reason: a first
+        # occurrence rejected for another cause must not push out a valid later one, and rows
+        # without a key are « valeur manquante », not duplicates of each other.
+        open_rows = pl.all_horizontal(pl.col(k).is_not_null() for k in key)
     frame = pl.concat(
         [
             cast,
@@ -322,6 +349,21 @@ def validate(
     motif = frame.select(
         pl.coalesce(joined(specific), joined(reasons)).alias(REASON_COL)
     ).to_series()
+    if key and open_rows is not None:
+        keyed = frame.select(list(key)).with_columns(
+            (motif.is_null() & frame.select(open_rows).to_series()).alias("_open"),
+            pl.int_range(pl.len()).alias("_i"),
+        )
+        first = keyed.filter("_open").group_by(list(key)).agg(pl.col("_i").min().alias("_first"))
+        dup = (
+            keyed.join(first, on=list(key), how="left", maintain_order="left", nulls_equal=False)
+            .select(pl.col("_open") & (pl.col("_i") != pl.col("_first")))
+            .to_series()
+        )
+        label = f"clé en double ({', '.join(key)})"
+        motif = pl.select(
+            pl.when(pl.lit(dup)).then(pl.lit(label)).otherwise(pl.lit(motif)).alias(REASON_COL)
+        ).to_series()
     ok_mask = motif.is_null()
     accepted = schema.validate(cast.filter(ok_mask), cast=True)
     rejects = raw.with_columns(motif).filter(pl.col(REASON_COL).is_not_null())
@@ -379,6 +421,9 @@ def cached(out_dir: Path, table: str, key: str) -> dict[str, Any] | None:
 def write_result(result: LoadResult, out_dir: Path, key: str) -> dict[str, Any]:
     """Write ``<table>.parquet``, ``<table>.rejects.parquet`` (and extras) atomically."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    # The cache marker goes first and comes back last: a run killed between the writes can
+    # never leave an old marker vouching for new (or half-new) tables.
+    (out_dir / f"{result.table}.meta.json").unlink(missing_ok=True)
     with atomic_path(out_dir / f"{result.table}.parquet") as tmp:
         result.data.write_parquet(tmp, compression="zstd")
     with atomic_path(out_dir / f"{result.table}.rejects.parquet") as tmp:

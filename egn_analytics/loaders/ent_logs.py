@@ -630,7 +630,15 @@ def _process(
     statut, duree = pl.col("_t_statut_http"), pl.col("_t_duree_ms")
     now = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
     checks: list[tuple[str, pl.Expr]] = [
-        *((f"valeur manquante ({c})", pl.col(c).is_null()) for c in REQUIRED if c != "login"),
+        # Missing = null or blank (a blank UAI must not pass as present and break the schema).
+        *(
+            (
+                f"valeur manquante ({c})",
+                pl.col(c).cast(pl.String).str.strip_chars().fill_null("") == "",
+            )
+            for c in REQUIRED
+            if c != "login"
+        ),
         ("valeur manquante (login)", pl.col("id_utilisateur").is_null()),
         ("date impossible", pl.col("horodatage").is_not_null() & h.is_null()),
         ("date hors période plausible", (h < _paris(PLAUSIBLE_START)) | (h > _paris(now))),
@@ -643,6 +651,7 @@ def _process(
         *((r, pl.col("_uai_motif") == r) for r in _UAI_REASONS if r != _UAI_REASONS[2]),
         ("durée négative", duree < 0),
         ("durée invalide", pl.col("duree_ms").is_not_null() & duree.is_null()),
+        ("durée invalide", duree > 2**31 - 1),  # stored as Int32
     ]
     if reference is not None:
         checks.append((_UAI_REASONS[2], pl.col("_uai_motif") == _UAI_REASONS[2]))

@@ -39,6 +39,28 @@ def loader(kind: str) -> ModuleType:
     return importlib.import_module(KINDS[kind])
 
 
+def code_version(module: ModuleType) -> str:
+    """The loader's declared version plus a hash of its source, the core's and the schemas'.
+
+    A change to the validation code or the nomenclatures invalidates cached tables even when
+    nobody remembers to bump ``CODE_VERSION``.
+    """
+    import hashlib
+
+    package = Path(__file__).resolve().parents[1]
+    sources = [
+        Path(module.__file__ or ""),
+        package / "loaders" / "_core.py",
+        *sorted((package / "schemas").glob("*.py")),
+        *sorted((package / "reference" / "_data").glob("*.csv")),
+    ]
+    h = hashlib.sha256()
+    for p in sources:
+        if p.is_file():
+            h.update(p.read_bytes())
+    return f"{module.__name__}:{module.CODE_VERSION}:{h.hexdigest()[:16]}"
+
+
 def input_files(module: ModuleType, path: Path) -> list[Path]:
     """Files that make up the input (their content hash is the cache key)."""
     if hasattr(module, "inputs"):
@@ -58,7 +80,7 @@ def ingest(
         raise LoadError(src, "fichier ou dossier introuvable")
     start = time.perf_counter()
     opts = {k: v for k, v in options.items() if v is not None}
-    key = cache_key(input_files(module, src), f"{module.__name__}:{module.CODE_VERSION}", opts)
+    key = cache_key(input_files(module, src), code_version(module), opts)
     table = module.table_name(src) if hasattr(module, "table_name") else module.TABLE
     hit = None if force else cached(out, table, key)
     if hit is not None:
@@ -128,7 +150,8 @@ def build(raw_dir: str | Path, out_dir: str | Path, *, force: bool = False) -> l
                     k: summary[k] for k in ("cache", "secondes") if k in summary
                 }
                 summaries.append({"type": kind, **extra, **part})
-        except LoadError as exc:
-            summaries.append({"type": kind, "table": path.name, "erreur": str(exc)})
+        except Exception as exc:  # one broken source must not hide the others' quality
+            message = str(exc).splitlines()[0] if str(exc) else repr(exc)
+            summaries.append({"type": kind, "table": path.name, "erreur": message})
     write_quality_report(out, summaries)
     return summaries

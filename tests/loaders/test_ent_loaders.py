@@ -403,7 +403,7 @@ def test_registry_cache_key_and_code_version_follow_the_key(
     assert summary["cache"] is False and summary["acceptees"] == 2
     version = ent_logs.CODE_VERSION
     assert version == f"1+cle-{KEY.fingerprint}"
-    key = registry.cache_key(registry.input_files(ent_logs, src), f"{ent_logs.__name__}:{version}")
+    key = registry.cache_key(registry.input_files(ent_logs, src), registry.code_version(ent_logs))
     meta = json.loads((tmp_path / "out" / "ent_evenements.meta.json").read_text("utf-8"))
     assert meta["cle_cache"] == key
     monkeypatch.setenv("EGN_PSEUDO_KEY", "77" * 32)
@@ -628,3 +628,21 @@ def test_generated_audience_and_cned_load_without_rejects(tmp_path: Path) -> Non
     summary = registry.ingest("cned", tmp_path / CNED_FILE, tmp_path / "out")
     assert (summary["acceptees"], summary["rejetees"]) == (expected.height, 0)
     assert registry.ingest("cned", tmp_path / CNED_FILE, tmp_path / "out")["cache"] is True
+
+
+def test_blank_uai_and_huge_duration_are_rejected_not_fatal(tmp_path: Path) -> None:
+    rows = [
+        {"horodatage": "2020-03-16T08:00:00+01:00", "login": "a1", "profil": "élève",
+         "uai": " ", "statut_http": 200, "duree_ms": 10},
+        {"horodatage": "2020-03-16T08:00:01+01:00", "login": "a2", "profil": "élève",
+         "uai": "0750001U", "statut_http": 200, "duree_ms": 3_000_000_000},
+        {"horodatage": "2020-03-16T08:00:02+01:00", "login": "a3", "profil": "élève",
+         "uai": "0750001U", "statut_http": 200, "duree_ms": 5},
+    ]  # fmt: skip
+    path = tmp_path / "evenements.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    res = ent_logs.load_result(path)
+    assert res.rows_read == 3 and res.data.height == 1
+    reasons = res.rejects["_motif"].to_list()
+    assert "valeur manquante (uai)" in reasons[0]
+    assert "durée invalide" in reasons[1]
