@@ -42,6 +42,9 @@ from egn_analytics.io import atomic_path, sha256_file, write_text_atomic
 SOURCE_COL = "_source"
 LINE_COL = "_ligne"
 REASON_COL = "_motif"
+SHORT_COL = "_ligne_incomplete"
+#: Bookkeeping columns that ``read_delimited`` adds beside the file's own columns.
+META_COLS = (SOURCE_COL, LINE_COL, SHORT_COL)
 ENCODINGS = ("utf-8-sig", "utf-8", "cp1252")
 SEPARATORS = (";", ",", "\t", "|")
 
@@ -53,7 +56,8 @@ class LoadError(ValueError):
         self, path: str | Path, message: str, row: int | None = None, column: str | None = None
     ) -> None:
         self.path = Path(path)
-        self.message = message
+        # One line, always: a header or value quoted across lines must not break it.
+        self.message = " ".join(message.split())
         self.row = row
         self.column = column
         super().__init__(str(self))
@@ -222,7 +226,32 @@ def read_delimited(
     return df.with_columns(
         pl.lit(path.name).alias(SOURCE_COL),
         (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias(LINE_COL),
+        _short_rows(text, fmt.separator, df.height),
     )
+
+
+def _short_rows(text: str, separator: str, height: int) -> pl.Series:
+    """``« ligne incomplète (k champs sur n) »`` for records shorter than the header, else null.
+
+    Polars pads a short record with nulls, so a file cut in the middle of its last line would
+    pass for a row with empty cells; the csv module (C code, quote-aware) counts the fields.
+    """
+    try:
+        records = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"')
+        counts = [len(r) for r in records]
+    except csv.Error:  # a layout csv refuses (stray carriage return…): polars already read it
+        counts = []
+    expected, counts = (counts[0], counts[1:]) if counts else (0, [])
+    if (
+        not expected or len(counts) != height
+    ):  # a layout the two parsers read differently: say nothing
+        return pl.Series(SHORT_COL, [None] * height, dtype=pl.String)
+    k = pl.Series(counts, dtype=pl.Int64)
+    return pl.select(
+        pl.when(k < expected)
+        .then(pl.format("ligne incomplète ({} champs sur {})", k, pl.lit(expected)))
+        .alias(SHORT_COL)
+    ).to_series()
 
 
 def _is_cp1252(raw: bytes) -> bool:
@@ -323,6 +352,9 @@ def validate(
     specific: list[pl.Expr] = [
         pl.when(bad.fill_null(False)).then(pl.lit(reason)) for reason, bad in checks
     ]
+    if SHORT_COL in raw.columns:
+        # A truncated record explains every other failure on its row: checked first.
+        specific.insert(0, pl.lit(raw[SHORT_COL]))
     open_rows: pl.Expr | None = None
     if key:
         # Duplicates are counted among rows that have their key and no other reason: a first

@@ -51,6 +51,7 @@ import polars as pl
 from egn_analytics.io import write_text_atomic
 from egn_analytics.loaders._core import (
     LINE_COL,
+    META_COLS,
     REASON_COL,
     SOURCE_COL,
     LoadError,
@@ -199,9 +200,9 @@ def _canonical(frame: pl.DataFrame, kind: str, originals: dict[str, str]) -> pl.
         extra = [
             pl.col(c).alias(originals.get(c, c))
             for c in frame.columns
-            if c not in used and c not in (SOURCE_COL, LINE_COL)
+            if c not in used and c not in META_COLS
         ]
-    return frame.select(*exprs, *extra, SOURCE_COL, LINE_COL)
+    return frame.select(*exprs, *extra, *(c for c in META_COLS if c in frame.columns))
 
 
 def _text(col: str) -> pl.Expr:
@@ -320,7 +321,7 @@ def _reponses(raw: pl.DataFrame) -> LoadResult:
         raw, typed, ReponseSchema, key=["id_reponse"], checks=[("date impossible", bad_date)],
         table=TABLE,
     )  # fmt: skip
-    questions = [c for c in raw.columns if c not in (*COLUMNS["reponses"], SOURCE_COL, LINE_COL)]
+    questions = [c for c in raw.columns if c not in (*COLUMNS["reponses"], *META_COLS)]
     if not questions:
         return res
     rejected = res.rejects.select(SOURCE_COL, LINE_COL).with_columns(pl.lit(True).alias("__rej"))

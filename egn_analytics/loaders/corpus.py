@@ -64,6 +64,7 @@ import polars.selectors as cs
 
 from egn_analytics.loaders._core import (
     LINE_COL,
+    META_COLS,
     SOURCE_COL,
     LoadError,
     LoadResult,
@@ -470,11 +471,12 @@ def read_table_with_headers(
     if kind == "csv":
         encoding = encoding or detect_encoding(path)
         frame = read_delimited(path, encoding=encoding, separator=separator)
-        written = _csv_header(path, encoding, separator, frame.width - 2)
+        data_width = sum(c not in META_COLS for c in frame.columns)
+        written = _csv_header(path, encoding, separator, data_width)
     else:
         frame = _read_json(path, kind, encoding)
         written = frame.columns[:-2]
-    data_cols = [c for c in frame.columns if c not in (SOURCE_COL, LINE_COL)]
+    data_cols = [c for c in frame.columns if c not in META_COLS]
     if len(written) != len(data_cols):
         written = data_cols
     # Folded from the header as written: Polars renames a repeated header, we refuse it.

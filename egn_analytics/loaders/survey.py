@@ -76,7 +76,9 @@ import polars as pl
 
 from egn_analytics.loaders._core import (
     LINE_COL,
+    META_COLS,
     REASON_COL,
+    SHORT_COL,
     SOURCE_COL,
     LoadError,
     LoadResult,
@@ -276,7 +278,7 @@ def _read_excel(path: Path) -> pl.DataFrame:
     if not isinstance(df, pl.DataFrame):  # pragma: no cover - one sheet asked, one returned
         raise LoadError(path, "classeur Excel illisible (plusieurs feuilles)")
     df = _with_lines(_normalise(path, df, 1), path, 2)
-    data = [c for c in df.columns if c not in (SOURCE_COL, LINE_COL)]
+    data = [c for c in df.columns if c not in META_COLS]
     # Blank rows of a sheet (formatting leftovers) are not records.
     return df.filter(~pl.all_horizontal(pl.col(data).is_null())) if data else df
 
@@ -680,7 +682,7 @@ def _design_columns(
     given = {canon: name.replace("\ufeff", "").strip().lower() for canon, name in names.items()}
     missing = [given[c] for c in (WEIGHT, STRATA, PSU) if given[c] not in raw.columns]
     if missing:
-        found = [c for c in raw.columns if c not in (SOURCE_COL, LINE_COL)]
+        found = [c for c in raw.columns if c not in META_COLS]
         raise LoadError(
             path,
             f"colonne(s) attendue(s) absente(s) : {', '.join(missing)} "
@@ -728,7 +730,7 @@ def load_result(
         {back.get(k, k): v for k, v in file_book.items()},
         {back.get(k, k): v for k, v in embedded.items()},
     )
-    columns = [c for c in raw.columns if c not in (SOURCE_COL, LINE_COL)]
+    columns = [c for c in raw.columns if c not in META_COLS]
     kinds = _kinds(path, raw, columns, book)
 
     # 1. Values and per-cell problems (v{i}: value, b{i}: bad type, u{i}: unknown code).
@@ -759,6 +761,8 @@ def load_result(
     # 3. Row reasons: design first, then the identifier, then answers in column order.
     w, bw = pl.col(f"v{idx[WEIGHT]}"), pl.col(f"b{idx[WEIGHT]}")
     reasons: list[pl.Expr] = [
+        # A truncated record (fewer fields than the header) explains its other failures.
+        pl.lit(raw[SHORT_COL]) if SHORT_COL in raw.columns else pl.lit(None, dtype=pl.String),
         pl.when(bw)
         .then(pl.lit(f"type invalide ({WEIGHT})"))
         .when(w.is_null() | (w <= 0))

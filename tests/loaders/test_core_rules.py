@@ -93,3 +93,31 @@ def test_code_change_changes_the_cache_key() -> None:
     assert v1.startswith("egn_analytics.loaders.etablissements:")
     assert len(v1.rsplit(":", 1)[1]) == 16
     assert pl.Series([v1]).str.contains(":").all()
+
+
+def test_a_file_cut_inside_its_last_row_rejects_that_row(tmp_path: Path) -> None:
+    full = (FIX / "annuaire_bom_utf8.csv").read_bytes()
+    cut = tmp_path / "coupe.csv"
+    cut.write_bytes(full[:520])  # inside the third line's latitude
+    res = load_result(cut)
+    assert res.rows_read == 2 and res.data.height == 1
+    assert res.rejects["_motif"].to_list() == ["ligne incomplète (16 champs sur 17)"]
+    assert res.rejects["_ligne"].to_list() == [3]
+
+
+def test_survey_truncated_row_is_rejected(tmp_path: Path) -> None:
+    from egn_analytics.loaders.survey import load_result as load_survey
+
+    path = tmp_path / "enquete.csv"
+    path.write_text("id;strate;uai;poids;note\n1;S;U1;2,5;3\n2;S;U2;1,5", encoding="utf-8")
+    res = load_survey(path)
+    assert res.data["id"].to_list() == ["1"] or res.data["id"].to_list() == [1]
+    assert res.rejects["_motif"].to_list() == ["ligne incomplète (4 champs sur 5)"]
+
+
+def test_error_messages_stay_on_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "entete.csv"
+    path.write_text('"a\nb";c\n1;2\n', encoding="utf-8")
+    with pytest.raises(Exception, match="colonne") as info:
+        load_result(path)
+    assert "\n" not in str(info.value)
