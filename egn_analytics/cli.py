@@ -6,11 +6,13 @@ the CLI is what statisticians script against.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import resource
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,6 +37,20 @@ def _peak_rss_mib() -> float:
 def _fail(message: str) -> None:
     typer.echo(f"erreur : {message}", err=True)
     raise typer.Exit(code=2)
+
+
+@contextlib.contextmanager
+def _one_line_errors() -> Iterator[None]:
+    """Any error → one French line on stderr, exit code 2; ``EGN_DEBUG=1`` keeps the traceback."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except Exception as exc:
+        if os.environ.get("EGN_DEBUG"):
+            raise
+        message = str(exc) if isinstance(exc, ValueError | OSError) else repr(exc)
+        _fail(" ".join(message.split()))
 
 
 @app.command()
@@ -74,16 +90,10 @@ def synth(
         typer.echo(f"données déjà présentes dans {target} (manifest.json) : rien à faire")
         return
     start = time.perf_counter()
-    try:
+    with _one_line_errors():
         kwargs = {"families": tuple(only)} if only else {}
         manifest = generate(target, seed=seed, scale=scale, ent_events=ent_events,
                             ent_format=ent_format, **kwargs)  # fmt: skip
-    except Exception as exc:  # one clear line for users; EGN_DEBUG=1 shows the traceback
-        if os.environ.get("EGN_DEBUG"):
-            raise
-        message = str(exc) if isinstance(exc, ValueError | OSError) else repr(exc)
-        _fail(message)
-        return
     total = sum(f.bytes for f in manifest.files)
     typer.echo(
         f"{len(manifest.files)} fichiers synthétiques écrits dans {target} "
@@ -122,15 +132,13 @@ def ingest(
     from egn_analytics.loaders.registry import ingest as run_ingest
 
     target = out or get_settings().processed_dir
-    try:
-        summary = run_ingest(
-            kind, path, target, force=force, encoding=encoding, separator=separator
-        )
-    except Exception as exc:  # one clear line for users; EGN_DEBUG=1 shows the traceback
-        if os.environ.get("EGN_DEBUG"):
-            raise
-        _fail(str(exc) if isinstance(exc, ValueError | OSError) else repr(exc))
-        return
+    options: dict[str, Any] = {"encoding": encoding, "separator": separator}
+    if etablissements is not None:
+        if not etablissements.is_file():
+            _fail(f"{etablissements} introuvable (--etablissements)")
+        options["etablissements"] = str(etablissements)  # JSON-able for the cache key
+    with _one_line_errors():
+        summary = run_ingest(kind, path, target, force=force, **options)
     for part in summary.get("tables") or [summary]:
         typer.echo(format_summary({**part, "cache": summary.get("cache")}, target))
 
@@ -150,13 +158,8 @@ def build(
 
     settings = get_settings()
     target = out or settings.processed_dir
-    try:
+    with _one_line_errors():
         summaries = run_build(raw or settings.raw_dir, target, force=force)
-    except Exception as exc:
-        if os.environ.get("EGN_DEBUG"):
-            raise
-        _fail(str(exc) if isinstance(exc, ValueError | OSError) else repr(exc))
-        return
     failed = [s for s in summaries if "erreur" in s]
     for s in summaries:
         typer.echo(f"erreur : {s['erreur']}" if "erreur" in s else format_summary(s, target))

@@ -136,3 +136,30 @@ def test_seed_and_scale_come_from_the_environment(
     assert result.exit_code == 0, result.output
     manifest = read_manifest(tmp_path)
     assert (manifest["seed"], manifest["scale"]) == (77, 0.01)
+
+
+def test_ingest_ent_logs_partitions_by_academie_with_etablissements(
+    small: Path, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    etab = next(small.glob("etablissements/*.csv"))
+    assert (
+        runner.invoke(
+            app, ["ingest", "etablissements", str(etab), "--out", str(tmp_path)]
+        ).exit_code
+        == 0
+    )
+    result = runner.invoke(
+        app,
+        ["ingest", "ent-logs", str(small / "ent" / "logs"), "--out", str(tmp_path),
+         "--etablissements", str(tmp_path / "etablissements.parquet")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    months = sorted((tmp_path / "ent_evenements").iterdir())
+    assert months and all(p.name.startswith("mois=") for p in months)
+    assert any(p.name.startswith("code_academie=") for p in months[0].iterdir())
+    missing = runner.invoke(
+        app, ["ingest", "ent-logs", str(small / "ent" / "logs"), "--out", str(tmp_path),
+              "--etablissements", str(tmp_path / "absent.parquet")],
+    )  # fmt: skip
+    assert missing.exit_code == 2
