@@ -355,12 +355,6 @@ def validate(
     if SHORT_COL in raw.columns:
         # A truncated record explains every other failure on its row: checked first.
         specific.insert(0, pl.lit(raw[SHORT_COL]))
-    open_rows: pl.Expr | None = None
-    if key:
-        # Duplicates are counted among rows that have their key and no other reason: a first
-        # occurrence rejected for another cause must not push out a valid later one, and rows
-        # without a key are « valeur manquante », not duplicates of each other.
-        open_rows = pl.all_horizontal(pl.col(k).is_not_null() for k in key)
     frame = pl.concat(
         [
             cast,
@@ -381,21 +375,8 @@ def validate(
     motif = frame.select(
         pl.coalesce(joined(specific), joined(reasons)).alias(REASON_COL)
     ).to_series()
-    if key and open_rows is not None:
-        keyed = frame.select(list(key)).with_columns(
-            (motif.is_null() & frame.select(open_rows).to_series()).alias("_open"),
-            pl.int_range(pl.len()).alias("_i"),
-        )
-        first = keyed.filter("_open").group_by(list(key)).agg(pl.col("_i").min().alias("_first"))
-        dup = (
-            keyed.join(first, on=list(key), how="left", maintain_order="left", nulls_equal=False)
-            .select(pl.col("_open") & (pl.col("_i") != pl.col("_first")))
-            .to_series()
-        )
-        label = f"clé en double ({', '.join(key)})"
-        motif = pl.select(
-            pl.when(pl.lit(dup)).then(pl.lit(label)).otherwise(pl.lit(motif)).alias(REASON_COL)
-        ).to_series()
+    if key:
+        motif = mark_duplicates(frame.select(list(key)), motif)
     ok_mask = motif.is_null()
     accepted = schema.validate(cast.filter(ok_mask), cast=True)
     rejects = raw.with_columns(motif).filter(pl.col(REASON_COL).is_not_null())
@@ -405,6 +386,32 @@ def validate(
         else ()
     )
     return LoadResult(table, accepted, rejects, raw.height, sources)
+
+
+def mark_duplicates(keys: pl.DataFrame, motif: pl.Series) -> pl.Series:
+    """Add « clé en double (…) » to rows repeating a key, ``keys`` being row-aligned with ``motif``.
+
+    Duplicates are counted among rows that have their whole key and no other reason: a first
+    occurrence rejected for another cause must not push out a valid later one, and rows
+    without a key are « valeur manquante », not duplicates of each other.
+    """
+    cols = keys.columns
+    work = keys.with_columns(
+        (
+            motif.is_null() & keys.select(pl.all_horizontal(pl.all().is_not_null())).to_series()
+        ).alias("_open"),
+        pl.int_range(pl.len()).alias("_i"),
+    )
+    first = work.filter("_open").group_by(cols).agg(pl.col("_i").min().alias("_first"))
+    dup = (
+        work.join(first, on=cols, how="left", maintain_order="left")
+        .select(pl.col("_open") & (pl.col("_i") != pl.col("_first")))
+        .to_series()
+    )
+    label = f"clé en double ({', '.join(cols)})"
+    return pl.select(
+        pl.when(pl.lit(dup)).then(pl.lit(label)).otherwise(pl.lit(motif)).alias(motif.name)
+    ).to_series()
 
 
 def _rule_label(rule: str) -> str:

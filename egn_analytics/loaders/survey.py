@@ -83,6 +83,7 @@ from egn_analytics.loaders._core import (
     LoadError,
     LoadResult,
     french_number,
+    mark_duplicates,
     normalise_headers,
     null_if_empty,
     read_delimited,
@@ -773,12 +774,7 @@ def load_result(
     has_id = RESPONDENT_ID in idx
     if has_id:
         rid = pl.col(f"v{idx[RESPONDENT_ID]}")
-        reasons.append(
-            pl.when(rid.is_null())
-            .then(pl.lit(f"valeur manquante ({RESPONDENT_ID})"))
-            .when(~rid.is_first_distinct())
-            .then(pl.lit(f"clé en double ({RESPONDENT_ID})"))
-        )
+        reasons.append(pl.when(rid.is_null()).then(pl.lit(f"valeur manquante ({RESPONDENT_ID})")))
     for c in columns:
         if c in (WEIGHT, STRATA, PSU, FPC, RESPONDENT_ID):
             continue
@@ -793,6 +789,9 @@ def load_result(
         reasons.append(bad_type.when(pl.col(f"u{i}")).then(unknown))
     text = pl.concat_str(reasons, separator=" ; ", ignore_nulls=True)
     motif = work.select(pl.when(text == "").then(None).otherwise(text).alias(REASON_COL))
+    if has_id:  # the same duplicate rule as every other loader
+        ids = work.select(pl.col(f"v{idx[RESPONDENT_ID]}").alias(RESPONDENT_ID))
+        motif = mark_duplicates(ids, motif.to_series()).to_frame()
     ok = motif.to_series().is_null()
 
     # 4. Final dtypes: numeric answers are Int64 when every value is whole, else Float64.

@@ -121,3 +121,16 @@ def test_error_messages_stay_on_one_line(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="colonne") as info:
         load_result(path)
     assert "\n" not in str(info.value)
+
+
+def test_survey_duplicate_ids_follow_the_shared_rule(tmp_path: Path) -> None:
+    from egn_analytics.loaders.survey import load_result as load_survey
+
+    path = tmp_path / "enquete.csv"
+    path.write_text(
+        "id;strate;uai;poids;note\n1;S;U1;0;3\n1;S;U2;1,5;4\n2;S;U3;1;5\n2;S;U4;1;6\n",
+        encoding="utf-8",
+    )
+    res = load_survey(path)
+    assert [str(i) for i in res.data["id"].to_list()] == ["1", "2"]
+    assert res.rejects["_motif"].to_list() == ["poids ≤ 0 ou manquant", "clé en double (id)"]
