@@ -174,6 +174,7 @@ def read_delimited(
     path: str | Path,
     *,
     required: Sequence[str] = (),
+    optional: Iterable[str] = (),
     encoding: str | None = None,
     separator: str | None = None,
     rename: dict[str, str] | None = None,
@@ -181,7 +182,8 @@ def read_delimited(
     """Read a CSV-like file with every column as a string, plus ``_source`` and ``_ligne``.
 
     ``required`` columns must all be present (after ``rename``, case- and space-insensitive
-    matching of headers), else :class:`LoadError` names the missing ones.
+    matching of headers), else :class:`LoadError` names the missing ones; ``optional`` ones
+    are added empty when absent.
     """
     path = Path(path)
     if not path.is_file():
@@ -223,6 +225,12 @@ def read_delimited(
             f"(trouvées : {', '.join(df.columns[:12])}{'…' if df.width > 12 else ''})",
             row=1,
         )
+    # Optional columns absent from the file are added empty, so cleaning code can name them.
+    df = df.with_columns(
+        pl.lit(None, dtype=pl.String).alias(c)
+        for c in dict.fromkeys(optional)
+        if c not in df.columns
+    )
     return df.with_columns(
         pl.lit(path.name).alias(SOURCE_COL),
         (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias(LINE_COL),

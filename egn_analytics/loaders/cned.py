@@ -57,11 +57,8 @@ def load_result(
     """Read, clean and validate the CNED daily series; see the module docstring."""
     raw = read_delimited(
         path, required=["date", "inscriptions"], encoding=encoding, separator=separator,
-        rename=COLUMNS,
+        rename=COLUMNS, optional=[*COUNTS, "donnees"],
     )  # fmt: skip
-    for col in [*COUNTS, "donnees"]:
-        if col not in raw.columns:
-            raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(col))
     typed = raw.with_columns(
         null_if_empty("date").alias("_date_txt"),
         date_expr("date").alias("date"),

@@ -75,10 +75,8 @@ def load_result(
         encoding=encoding,
         separator=separator,
         rename=COLUMNS,
+        optional=OPTIONAL,
     )
-    for col in OPTIONAL:
-        if col not in raw.columns:
-            raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(col))
     typed = raw.with_columns(
         null_if_empty("mois").alias("_mois_txt"),
         null_if_empty("profil").alias("_profil_txt"),

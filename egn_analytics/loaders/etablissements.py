@@ -71,11 +71,13 @@ def load_result(
 ) -> LoadResult:
     """Read, clean and validate a directory export; see the module docstring."""
     raw = read_delimited(
-        path, required=["uai"], encoding=encoding, separator=separator, rename=COLUMNS
+        path,
+        required=["uai"],
+        optional=COLUMNS.values(),
+        encoding=encoding,
+        separator=separator,
+        rename=COLUMNS,
     )
-    for col in COLUMNS.values():
-        if col not in raw.columns:
-            raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(col))
     aliases = academie_aliases().select("key", pl.col("code_academie").alias("_code_alias"))
     acad = academies().select("code_academie", "academie", "code_region_academique")
     # Académie: the code when it is known (old 05/21 → 70), else the label (Caen → 70).
