@@ -7,6 +7,7 @@ notice that the data are synthetic. Same seed and options → byte-identical fil
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import time
@@ -91,11 +92,14 @@ def generate(
     start = time.perf_counter()
     out = Path(out_dir)
     n_events = int(ent_events if ent_events is not None else round(DEFAULT_ENT_EVENTS * scale))
-    partial = set(families) != set(FAMILIES) and (out / MANIFEST).is_file()
-    if partial:
+    prev = (
+        read_manifest(out)
+        if set(families) != set(FAMILIES) and (out / MANIFEST).is_file()
+        else None
+    )
+    if prev is not None:
         # A partial run joins files of an earlier run: same seed and scale, or the survey
         # samples would not match the directory file they were drawn from.
-        prev = read_manifest(out)
         if (prev["seed"], prev["scale"]) != (seed, scale):
             raise ValueError(
                 f"--only : graine {seed} / échelle {scale:g} différentes du manifeste existant "
@@ -104,26 +108,26 @@ def generate(
         if "ent" not in families:
             n_events, ent_format = int(prev["ent_events"]), str(prev["ent_format"])
     out.mkdir(parents=True, exist_ok=True)
-    etab = make_etablissements(seed, scale)
+    # The directory is the frame of the surveys and the ENT users: built once, when needed.
+    directory = functools.cache(lambda: make_etablissements(seed, scale))
     records: list[FileRecord] = []
     if "etablissements" in families:
-        records.append(write_etablissements(etab, out))
+        records.append(write_etablissements(directory(), out))
     if "enquetes" in families:
-        records += write_surveys(etab, out, seed, scale)
+        records += write_surveys(directory(), out, seed, scale)
     if "ent" in families:
-        records += write_ent(etab, out, seed, n_events, ent_format)
+        records += write_ent(directory(), out, seed, n_events, ent_format)
     if "cned" in families:
         records += write_cned(out, seed)
     if "textes" in families:
         records += write_texts(out, seed, scale)
     if "calendrier" in families:
         records.append(write_calendar(out))
-    if partial:
+    if prev is not None:
         # A partial run (``--only``) keeps the records of the families it did not rewrite.
-        previous: list[dict[str, Any]] = read_manifest(out)["files"]
         kept = [
             FileRecord(**f)
-            for f in previous
+            for f in prev["files"]
             if f["family"] not in families and (out / f["path"]).is_file()
         ]
         records += kept
