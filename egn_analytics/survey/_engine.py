@@ -1,0 +1,362 @@
+"""Taylor-linearisation variance for stratified multistage designs, as R ``survey`` computes it.
+
+Why a sparse-matrix engine: every design-based estimator of this package reduces to the
+variance of a *total of influence values* ``z`` (one column per estimate, one row per
+respondent). R's ``svyrecvar`` computes it stage by stage: PSU totals of ``z`` within each
+stratum, centred on the stratum mean, scaled by ``(1 - n_h/N_h) n_h/(n_h - 1)``; then, when an
+fpc is given for every stage, the same inside each PSU, multiplied by the first stage's
+sampling fraction ``n_h/N_h`` (the "multistage fpc recursion"). Written with indicator
+matrices (row → cluster, cluster → stratum) this is three sparse products per stage, whatever
+the number of domains × variables × levels estimated at once — no loop over rows, strata or
+domains, and the estimates of a whole indicator catalogue share one pass.
+
+Domains are estimated as R does (``subset()`` keeps the full design): influence values are zero
+outside the domain, and strata keep their full-sample PSU counts ``n_h``. Post-stratification
+and raking replace ``z`` by its residuals on the post-strata before the stage sums, exactly as
+``svyrecvar`` does (including its ten raking sweeps).
+
+Lonely PSUs (a stratum with one PSU at some stage) follow ``options(survey.lonely.psu)``:
+``fail`` (R's default) raises, ``certainty`` and ``remove`` contribute nothing, ``adjust``
+centres the lonely PSU at zero (R's behaviour) and ``average`` replaces the missing strata by
+the average of the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+import scipy.sparse as sp
+
+LonelyPSU = Literal["fail", "certainty", "remove", "adjust", "average"]
+LONELY_PSU_OPTIONS: tuple[str, ...] = ("fail", "certainty", "remove", "adjust", "average")
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+Matrix = Any  # a dense float array or a scipy.sparse array (rows × estimates)
+
+#: Columns of influence values estimated together (dense blocks stay below ~100 MB).
+_CHUNK = 1024
+
+
+class SurveyDesignError(ValueError):
+    """A design description that cannot be right (one French line, like the loaders' errors)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One sampling stage: which cluster each row belongs to, and each cluster's stratum.
+
+    ``n`` and ``f`` are per stratum of this stage: ``n`` clusters sampled (counted on the full
+    sample), ``f = 1 - n/N`` (1 without fpc), and ``mult`` the product of the sampling
+    fractions of the enclosing units of earlier stages (1 at stage 1).
+    """
+
+    cluster: IntArray  # row -> cluster index
+    cluster_stratum: IntArray  # cluster -> stratum index
+    n: IntArray  # stratum -> sampled clusters
+    f: FloatArray  # stratum -> 1 - n/N
+    mult: FloatArray  # stratum -> product of earlier sampling fractions
+    labels: tuple[str, ...]  # stratum -> label, for messages
+    fraction: FloatArray  # stratum -> n/N (used by the next stage)
+
+
+@dataclass(slots=True)
+class Calibration:
+    """Post-stratification (one grouping) or raking (several margins), for the residuals."""
+
+    kind: Literal["poststrat", "raking"]
+    groups: list[IntArray]  # row -> group index, one array per margin
+    weights: list[FloatArray]  # the weights right after each margin's adjustment
+    oldweights: list[FloatArray] = field(default_factory=list)  # post-stratification only
+
+    def residuals(self, z: FloatArray) -> FloatArray:
+        """R ``svyrecvar``'s projection of the influence values off the post-strata."""
+        if self.kind == "poststrat":
+            g, psw, oldw = self.groups[0], self.weights[0].copy(), self.oldweights[0]
+            zero = (psw == 0) & (oldw == 0)
+            psw[zero] = 1.0
+            ng = int(g.max()) + 1
+            ind = _indicator(g, ng)
+            num = ind @ (z * (oldw / psw)[:, None])
+            den = np.bincount(g, weights=oldw, minlength=ng)
+            return z - (num / den[:, None])[g] * psw[:, None]
+        out = z
+        for _ in range(10):  # R sweeps the margins ten times, whatever the convergence
+            for g, psw in zip(self.groups, self.weights, strict=True):
+                ng = int(g.max()) + 1
+                ind = _indicator(g, ng)
+                counts = np.bincount(g, minlength=ng).astype(np.float64)
+                means = (ind @ (out / psw[:, None])) / counts[:, None]
+                out = out - psw[:, None] * means[g]
+        return out
+
+
+def _indicator(index: IntArray, n_groups: int) -> sp.csr_array:
+    """Sparse (groups × rows) 0/1 matrix: ``ind @ x`` sums the rows of ``x`` by group."""
+    n = index.shape[0]
+    return sp.csr_array((np.ones(n), (index, np.arange(n))), shape=(n_groups, n), dtype=np.float64)
+
+
+def dense_codes(frame: pl.DataFrame, columns: Sequence[str]) -> IntArray:
+    """0-based dense codes of the combinations of ``columns`` (one per row)."""
+    if not columns:
+        return np.zeros(frame.height, dtype=np.int64)
+    codes = frame.select(pl.struct(list(columns)).rank("dense").cast(pl.Int64) - 1)
+    return codes.to_series().to_numpy().astype(np.int64, copy=False)
+
+
+def build_stages(
+    frame: pl.DataFrame,
+    ids: Sequence[str],
+    strata: Sequence[str],
+    fpc: Sequence[str],
+) -> list[Stage]:
+    """The stage structure of ``svydesign(ids, strata, fpc)`` on ``frame``.
+
+    ``ids`` empty means one row per PSU (R's ``ids=~1``). Stage ``k``'s strata are its own
+    strata column (or the last one given) crossed with the stage ``k-1`` cluster, and its
+    clusters are nested in them, as ``svydesign.default`` builds them.
+    """
+    n_rows = frame.height
+    row_ids = np.arange(n_rows, dtype=np.int64)
+    n_stages = max(len(ids), 1)
+    if fpc and len(fpc) != n_stages:
+        raise SurveyDesignError(
+            f"fpc donné pour {len(fpc)} degré(s) de tirage mais ids en décrit {n_stages} : "
+            "il faut un fpc par degré (ou aucun)"
+        )
+    fpc_values = [frame.get_column(c).cast(pl.Float64).to_numpy() for c in fpc]
+    if fpc_values:
+        allv = np.concatenate(fpc_values)
+        if np.isnan(allv).any():
+            raise SurveyDesignError("fpc manquant sur certaines lignes")
+        if (allv > 1).any() and (allv < 1).any():
+            raise SurveyDesignError(
+                "fpc mélange effectifs (> 1) et taux de sondage (< 1) : tous ≥ 1 ou tous ≤ 1"
+            )
+        as_fraction = bool((allv <= 1).all()) and not bool((allv > 1).any())
+    else:
+        as_fraction = False
+    stages: list[Stage] = []
+    prev_cluster: IntArray | None = None
+    prev_fraction_by_row = np.ones(n_rows)
+    for k in range(n_stages):
+        s_cols = [strata[min(k, len(strata) - 1)]] if strata else []
+        base = frame.select(s_cols) if s_cols else pl.DataFrame({"_": np.zeros(n_rows)})
+        if prev_cluster is not None:
+            base = base.with_columns(pl.Series("_prev", prev_cluster))
+        stratum = dense_codes(base, base.columns)
+        cl_frame = base.with_columns(pl.Series("_stratum", stratum))
+        if ids:
+            cl_frame = cl_frame.with_columns(frame.get_column(ids[k]).alias("_id"))
+        else:
+            cl_frame = cl_frame.with_columns(pl.Series("_id", row_ids))
+        cluster = dense_codes(cl_frame, ["_stratum", "_id"])
+        n_clusters = int(cluster.max()) + 1 if n_rows else 0
+        cluster_stratum = np.zeros(n_clusters, dtype=np.int64)
+        cluster_stratum[cluster] = stratum
+        n_strata = int(stratum.max()) + 1 if n_rows else 0
+        n_h = np.bincount(cluster_stratum, minlength=n_strata).astype(np.int64)
+        first_row = np.full(n_strata, -1, dtype=np.int64)
+        first_row[stratum[::-1]] = row_ids[::-1]
+        if s_cols:
+            label_series = frame.get_column(s_cols[0]).cast(pl.String).gather(first_row)
+            labels = tuple(str(v) for v in label_series.to_list())
+        else:
+            labels = tuple(str(i + 1) for i in range(n_strata))
+        if fpc_values:
+            values = fpc_values[k]
+            lo = np.full(n_strata, np.inf)
+            hi = np.full(n_strata, -np.inf)
+            np.minimum.at(lo, stratum, values)
+            np.maximum.at(hi, stratum, values)
+            if (hi - lo > 1e-9 * np.maximum(1.0, np.abs(hi))).any():
+                bad = int(np.flatnonzero(hi - lo > 1e-9 * np.maximum(1.0, np.abs(hi)))[0])
+                raise SurveyDesignError(
+                    f"fpc (colonne {fpc[k]}) varie dans la strate « {labels[bad]} » "
+                    f"au degré {k + 1} : il doit être constant par strate"
+                )
+            big_n = n_h / lo if as_fraction else lo
+            if (big_n < n_h - 1e-9).any():
+                bad = int(np.flatnonzero(big_n < n_h - 1e-9)[0])
+                raise SurveyDesignError(
+                    f"fpc (colonne {fpc[k]}) inférieur au nombre d'unités tirées dans la strate "
+                    f"« {labels[bad]} » au degré {k + 1} ({big_n[bad]:g} < {n_h[bad]}) : "
+                    "taux de sondage > 100 %"
+                )
+            fraction = n_h / big_n
+            f = np.where(np.isinf(big_n), 1.0, (big_n - n_h) / big_n)
+        else:
+            fraction = np.zeros(n_strata)
+            f = np.ones(n_strata)
+        mult = np.ones(n_strata)
+        if k > 0:
+            mult[stratum] = prev_fraction_by_row
+        stages.append(
+            Stage(
+                cluster=cluster,
+                cluster_stratum=cluster_stratum,
+                n=n_h,
+                f=f,
+                mult=mult,
+                labels=labels,
+                fraction=fraction,
+            )
+        )
+        prev_cluster = cluster
+        prev_fraction_by_row = prev_fraction_by_row * fraction[stratum]
+    return stages
+
+
+def design_weights(stages: Sequence[Stage], n_rows: int) -> FloatArray:
+    """Weights implied by the fpc when none are given: the product of ``N/n`` over stages."""
+    w = np.ones(n_rows)
+    for st in stages:
+        stratum = st.cluster_stratum[st.cluster]
+        w = w / st.fraction[stratum]
+    return w
+
+
+def degrees_of_freedom(stages: Sequence[Stage], mask: npt.NDArray[np.bool_]) -> int:
+    """R's ``degf``: PSUs minus strata among the rows in ``mask`` (first stage)."""
+    st = stages[0]
+    clusters = np.unique(st.cluster[mask])
+    strata = np.unique(st.cluster_stratum[clusters])
+    return int(clusters.size - strata.size)
+
+
+def degrees_of_freedom_by(stages: Sequence[Stage], groups: IntArray, n_groups: int) -> IntArray:
+    """``degf`` of every domain at once; ``groups`` is -1 for rows in no domain."""
+    st = stages[0]
+    keep = groups >= 0
+    pairs = np.unique(np.stack([groups[keep], st.cluster[keep]]), axis=1)
+    n_psu = np.bincount(pairs[0], minlength=n_groups)
+    strata = np.unique(np.stack([pairs[0], st.cluster_stratum[pairs[1]]]), axis=1)
+    n_strata = np.bincount(strata[0], minlength=n_groups)
+    return (n_psu - n_strata).astype(np.int64)
+
+
+def _check_lonely(
+    st: Stage,
+    lonely: npt.NDArray[np.bool_],
+    touched: npt.NDArray[np.bool_],
+    lonely_psu: str,
+    stage_number: int,
+) -> None:
+    """R's ``fail``: a one-PSU stratum that the estimate touches is an error.
+
+    R only visits the strata present in the (sub)sample and returns 0 before the check for a
+    census stratum (f ≈ 0), so neither raises here either.
+    """
+    if lonely_psu != "fail" or not lonely.any():
+        return
+    bad = np.flatnonzero(lonely & touched & (st.f >= 1e-7))
+    if bad.size:
+        raise SurveyDesignError(
+            f"la strate « {st.labels[int(bad[0])]} » n'a qu'une unité primaire au degré "
+            f"{stage_number} : variance impossible ; choisissez lonely_psu = "
+            "'certainty', 'remove', 'adjust' ou 'average'"
+        )
+
+
+def _stage_variance(
+    totals: Matrix, st: Stage, lonely_psu: str, stage_number: int, full: bool
+) -> FloatArray:
+    """Variance (or covariance when ``full``) contribution of one stage from cluster totals."""
+    n_strata = st.n.shape[0]
+    strat_ind = _indicator(st.cluster_stratum, n_strata)
+    n = st.n.astype(np.float64)
+    lonely = st.n == 1
+    scale = np.where(lonely, st.f, st.f * n / np.maximum(n - 1, 1)) * st.mult
+    scale = np.where(st.f < 1e-7, 0.0, scale)
+    if full:
+        t = np.asarray(totals.toarray() if sp.issparse(totals) else totals)
+        s1 = strat_ind @ t
+        _check_lonely(st, lonely, (strat_ind @ np.abs(t)).sum(axis=1) > 0, lonely_psu, stage_number)
+        centred = t - (s1 / n[:, None])[st.cluster_stratum]
+        if lonely_psu == "adjust":
+            centred[lonely[st.cluster_stratum]] = t[lonely[st.cluster_stratum]]
+        weighted = centred * scale[st.cluster_stratum][:, None]
+        cov = np.asarray(centred.T @ weighted)
+        if lonely_psu == "average" and lonely.any():
+            cov *= n_strata / max(int((~lonely).sum()), 1)
+        return cov
+    if sp.issparse(totals):
+        s1 = np.asarray((strat_ind @ totals).toarray())
+        s2 = np.asarray((strat_ind @ totals.multiply(totals)).toarray())
+    else:
+        s1 = strat_ind @ totals
+        s2 = strat_ind @ (totals * totals)
+    _check_lonely(st, lonely, np.abs(s2).sum(axis=1) > 0, lonely_psu, stage_number)
+    per_stratum = s2 - s1 * s1 / n[:, None]
+    if lonely_psu == "adjust" and lonely.any():
+        per_stratum[lonely] = s2[lonely]
+    if lonely_psu == "average" and lonely.any():
+        per_stratum[lonely] = 0.0
+        ok = int((~lonely).sum())
+        return (scale @ per_stratum) * (n_strata / max(ok, 1))
+    return np.asarray(scale @ per_stratum)
+
+
+def linearized_variance(
+    z: Matrix,
+    stages: Sequence[Stage],
+    *,
+    calibrations: Sequence[Calibration] = (),
+    lonely_psu: str = "fail",
+    multistage: bool = True,
+    full: bool = False,
+) -> FloatArray:
+    """Variances (one per column of ``z``) or, with ``full``, the covariance matrix.
+
+    ``z`` holds weighted influence values, rows in the design's row order (zero outside a
+    domain). ``multistage`` is false when the design has no fpc: R then stops at the first
+    stage (the "ultimate cluster" approximation).
+    """
+    if lonely_psu not in LONELY_PSU_OPTIONS:
+        raise SurveyDesignError(
+            f"lonely_psu inconnu « {lonely_psu} » (attendu : {', '.join(LONELY_PSU_OPTIONS)})"
+        )
+    n_cols = z.shape[1]
+    if full:
+        return _variance_block(z, stages, calibrations, lonely_psu, multistage, full=True)
+    out = np.empty(n_cols)
+    z_csc = z.tocsc() if sp.issparse(z) else z
+    for start in range(0, n_cols, _CHUNK):
+        stop = min(start + _CHUNK, n_cols)
+        block = z_csc[:, start:stop]
+        out[start:stop] = _variance_block(
+            block, stages, calibrations, lonely_psu, multistage, full=False
+        )
+    return out
+
+
+def _variance_block(
+    z: Matrix,
+    stages: Sequence[Stage],
+    calibrations: Sequence[Calibration],
+    lonely_psu: str,
+    multistage: bool,
+    full: bool,
+) -> FloatArray:
+    if calibrations:
+        dense = np.asarray(z.toarray() if sp.issparse(z) else z, dtype=np.float64)
+        for cal in calibrations:
+            dense = cal.residuals(dense)
+        z = dense
+    elif sp.issparse(z):
+        z = sp.csr_array(z)
+    used = stages if multistage else stages[:1]
+    total: FloatArray | None = None
+    for number, st in enumerate(used, start=1):
+        n_clusters = st.cluster_stratum.shape[0]
+        totals = _indicator(st.cluster, n_clusters) @ z
+        part = _stage_variance(totals, st, lonely_psu, number, full)
+        total = part if total is None else total + part
+    assert total is not None
+    return total

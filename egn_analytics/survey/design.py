@@ -1,0 +1,967 @@
+"""``SurveyDesign``: design-based estimation that reads like R's ``survey`` package.
+
+Why this shape: DEPP statisticians write R. ``SurveyDesign(data, ids, strata, weights, fpc)``
+takes the arguments of ``svydesign`` with the same meaning, so a script translates line by
+line::
+
+    # R: d <- svydesign(ids = ~uai + id, strata = ~strate, weights = ~poids,
+    #                   fpc = ~fpc + nb_unites_etab, data = eleves)
+    d = SurveyDesign(eleves, ids=["uai", "id"], strata="strate", weights="poids",
+                     fpc=["fpc", "nb_unites_etab"])
+    # R: svyby(~ordinateur, ~ep, d, svymean, na.rm = TRUE, deff = TRUE)
+    d.mean("ordinateur", by="ep", deff=True)
+
+Every estimator returns a Polars DataFrame in long form, one row per (domain, variable, level):
+the ``by`` columns, ``variable``, ``level`` (the category as text, null for a numeric
+variable), ``level_label`` (its value label when known), ``estimate``, ``se``, ``ci_lower``,
+``ci_upper``, ``n`` (respondents with a non-missing value in the domain), ``deff``, ``cv`` and
+``status`` (statistical secret, see :mod:`egn_analytics.survey.secret`).
+
+What is R's, exactly (and tested against R 4.2 / survey 4.1-1 on the textbook ``api`` designs):
+
+* Taylor linearisation with the multistage fpc recursion (``svyrecvar``), lonely PSUs as
+  ``options(survey.lonely.psu)``;
+* domains as ``svyby`` / ``subset``: the full design is kept;
+* missing values as ``na.rm = TRUE``, **variable by variable** (R drops a row missing any of
+  the variables of one call; call one variable at a time in R to compare);
+* ``deff`` as ``deff = TRUE`` (against simple random sampling without replacement);
+* intervals as ``confint()`` (normal), or ``t`` / ``logit`` / ``beta`` (Korn–Graubard) as
+  ``svyciprop``; quantiles as ``svyquantile`` (``qrule = "math"``, Woodruff intervals with
+  ``df = degf(design)``, which is R's default there);
+* post-stratification and raking as ``postStratify`` / ``rake``, variances included.
+
+Categorical variables: String, Categorical, Enum and Boolean columns, plus those named in
+``categorical=`` (integer codes with value labels, as the survey loader produces them).
+``mean`` and ``total`` of a categorical give one row per level, like R on a factor;
+``proportion`` treats any variable as categorical.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+import scipy.sparse as sp
+from scipy import stats
+
+from egn_analytics.survey._engine import (
+    Calibration,
+    Stage,
+    SurveyDesignError,
+    build_stages,
+    dense_codes,
+    design_weights,
+    linearized_variance,
+)
+from egn_analytics.survey.intervals import critical, interval, normalise_method
+from egn_analytics.survey.secret import FRAGILE, MASKED, PUBLISHED, SecretRule, apply_secret
+
+Columns = str | Sequence[str] | None
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+_R = "__egn_row"
+_W = "__egn_w"
+_KEY = "__egn_key"
+_Y = "__egn_y"
+_X = "__egn_x"
+_ALL = "__egn_all"
+_LV = "__egn_level"
+_CATEGORICAL_DTYPES = (pl.String, pl.Categorical, pl.Enum, pl.Boolean)
+
+#: Column order of every estimator's result (after the ``by`` columns).
+RESULT_COLUMNS = (
+    "variable",
+    "level",
+    "level_label",
+    "estimate",
+    "se",
+    "ci_lower",
+    "ci_upper",
+    "n",
+    "deff",
+    "cv",
+    "status",
+)
+
+
+def _as_list(cols: Columns) -> list[str]:
+    if cols is None:
+        return []
+    if isinstance(cols, str):
+        return [cols]
+    return list(cols)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entries:
+    """Long form of one estimation: one entry per (row, key) with a value.
+
+    ``keys`` has the ``by`` columns, ``variable``, ``level``, ``level_label`` (and
+    ``denominator`` for ratios), one row per estimate, in key order.
+    """
+
+    keys: pl.DataFrame
+    row: IntArray
+    key: IntArray
+    w: FloatArray
+    y: FloatArray
+    x: FloatArray | None
+    by: list[str]
+
+    @property
+    def n_keys(self) -> int:
+        return self.keys.height
+
+
+class _BaseDesign:
+    """Estimators shared by Taylor and replicate-weight designs (variance left abstract)."""
+
+    _data: pl.DataFrame
+    _w: FloatArray
+    _domain: npt.NDArray[np.bool_]
+    _categorical: frozenset[str]
+    _value_labels: dict[str, dict[str, str]]
+    secret: SecretRule
+
+    # ------------------------------------------------------------------ public helpers
+
+    @property
+    def data(self) -> pl.DataFrame:
+        """The respondents, every row (a subset only changes the domain, as in R)."""
+        return self._data
+
+    @property
+    def weights(self) -> pl.Series:
+        """Current analysis weights (after post-stratification or raking, if any)."""
+        return pl.Series("poids", self._w)
+
+    @property
+    def domain(self) -> pl.Series:
+        """Boolean mask of the rows in the current domain (all true for a full design)."""
+        return pl.Series("domaine", self._domain)
+
+    def subset(self, condition: pl.Expr) -> _BaseDesign:
+        """The design restricted to a domain: ``design.subset(pl.col("ep") == 1)``.
+
+        As R's ``subset()``: the full design is kept, so variances stay design-based (rows
+        outside the domain count as zeros in their PSUs). Rows where the condition is null are
+        outside the domain.
+        """
+        mask = self._data.select(condition.fill_null(False)).to_series()
+        if mask.dtype != pl.Boolean:
+            raise SurveyDesignError("subset() attend une condition booléenne (expression Polars)")
+        new = copy.copy(self)
+        new._domain = self._domain & mask.to_numpy()
+        return new
+
+    def with_columns(self, *exprs: pl.Expr, **named: pl.Expr) -> _BaseDesign:
+        """The same design with derived variables (R's ``update(design, x = ...)``).
+
+        For instance a 0/1 indicator ``(pl.col("ordinateur") == 3).cast(pl.Float64)`` whose
+        mean is the share without a computer. Design columns must not change.
+        """
+        data = self._data.with_columns(*exprs, **named)
+        new = copy.copy(self)
+        new._data = data
+        return new
+
+    def _is_categorical(self, column: str) -> bool:
+        return column in self._categorical or isinstance(
+            self._data.schema[column], _CATEGORICAL_DTYPES
+        )
+
+    def _check_columns(self, columns: Sequence[str], what: str) -> None:
+        missing = [c for c in columns if c not in self._data.columns]
+        if missing:
+            raise SurveyDesignError(
+                f"{what} : colonne(s) absente(s) des données : {', '.join(missing)}"
+            )
+
+    # ------------------------------------------------------------------ entries
+
+    def _frame(self, by: list[str]) -> pl.DataFrame:
+        frame = self._data.with_columns(
+            pl.Series(_R, np.arange(self._data.height, dtype=np.int64)),
+            pl.Series(_W, self._w),
+        ).filter(pl.Series(self._domain & (self._w != 0)))
+        if not by:
+            frame = frame.with_columns(pl.lit(1, dtype=pl.Int8).alias(_ALL))
+        if by:
+            frame = frame.filter(pl.all_horizontal(pl.col(by).is_not_null()))
+        return frame
+
+    def _labels_for(self, variable: str) -> pl.Expr:
+        labels = self._value_labels.get(variable)
+        if not labels:
+            return pl.lit(None, dtype=pl.String)
+        return pl.col("level").replace_strict(labels, default=None, return_dtype=pl.String)
+
+    def _entries(
+        self,
+        variables: Sequence[str],
+        by: list[str],
+        *,
+        categorical: Literal["auto", "always", "never"],
+        denominators: Sequence[str] | None = None,
+    ) -> _Entries:
+        self._check_columns([*variables, *by, *(denominators or [])], "estimation")
+        group = by or [_ALL]
+        frame = self._frame(by)
+        keys_parts: list[pl.DataFrame] = []
+        entry_parts: list[pl.DataFrame] = []
+        offset = 0
+        pairs = (
+            [(v, d) for v in variables for d in denominators]
+            if denominators
+            else [(v, None) for v in variables]
+        )
+        for variable, denominator in pairs:
+            is_cat = categorical == "always" or (
+                categorical == "auto" and self._is_categorical(variable)
+            )
+            cols = [_R, _W, *group]
+            if denominator is None:
+                sub = frame.filter(pl.col(variable).is_not_null())
+            else:
+                sub = frame.filter(
+                    pl.col(variable).is_not_null() & pl.col(denominator).is_not_null()
+                )
+            if is_cat:
+                levels = (
+                    self._data.get_column(variable).drop_nulls().unique().sort().to_frame(_LV)
+                    .with_columns(pl.col(_LV).cast(pl.String).alias("level"))
+                )  # fmt: skip
+                domains = sub.select(group).unique().sort(group)
+                keys = domains.join(levels.select("level"), how="cross")
+                long = sub.select(*cols, pl.col(variable).cast(pl.String).alias("_value")).join(
+                    levels.select("level"), how="cross"
+                )
+                long = long.with_columns(
+                    (pl.col("_value") == pl.col("level")).cast(pl.Float64).alias(_Y)
+                )
+                on = [*group, "level"]
+            else:
+                if not self._data.schema[variable].is_numeric():
+                    raise SurveyDesignError(
+                        f"la variable « {variable} » n'est pas numérique "
+                        f"({self._data.schema[variable]}) : utilisez proportion()"
+                    )
+                keys = (
+                    sub.select(group)
+                    .unique()
+                    .sort(group)
+                    .with_columns(pl.lit(None, dtype=pl.String).alias("level"))
+                )
+                exprs = [pl.col(variable).cast(pl.Float64).alias(_Y)]
+                if denominator is not None:
+                    exprs.append(pl.col(denominator).cast(pl.Float64).alias(_X))
+                long = sub.select(*cols, *exprs)
+                on = group
+            keys = keys.with_columns(
+                pl.lit(variable).alias("variable"),
+                pl.int_range(pl.len(), dtype=pl.Int64).alias(_KEY) + offset,
+            )
+            keys = keys.with_columns(self._labels_for(variable).alias("level_label"))
+            if denominator is not None:
+                keys = keys.with_columns(pl.lit(denominator).alias("denominator"))
+            long = long.join(keys.select(*on, _KEY), on=on, how="left", nulls_equal=True)
+            keep = [_R, _W, _KEY, _Y] + ([_X] if denominator is not None else [])
+            entry_parts.append(long.select(keep))
+            keys_parts.append(keys)
+            offset += keys.height
+        key_cols = [*group, "variable", "level", "level_label"]
+        if denominators:
+            key_cols.append("denominator")
+        keys_all = (
+            pl.concat([k.select(*key_cols, _KEY) for k in keys_parts], how="vertical_relaxed")
+            if keys_parts
+            else pl.DataFrame()
+        )
+        entries = pl.concat(entry_parts, how="vertical_relaxed") if entry_parts else None
+        if entries is None or entries.height == 0:
+            raise SurveyDesignError("aucune observation dans le domaine demandé")
+        return _Entries(
+            keys=keys_all.sort(_KEY).drop(_KEY),
+            row=entries.get_column(_R).to_numpy().astype(np.int64, copy=False),
+            key=entries.get_column(_KEY).to_numpy().astype(np.int64, copy=False),
+            w=entries.get_column(_W).to_numpy().astype(np.float64, copy=False),
+            y=entries.get_column(_Y).to_numpy().astype(np.float64, copy=False),
+            x=(
+                entries.get_column(_X).to_numpy().astype(np.float64, copy=False)
+                if denominators
+                else None
+            ),
+            by=by,
+        )
+
+    # ------------------------------------------------------------------ statistics
+
+    def _point(self, kind: str, e: _Entries, weights: FloatArray | None = None) -> FloatArray:
+        w = e.w if weights is None else weights
+        sw = _bsum(e, w)
+        swy = _bsum(e, w * e.y)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if kind == "total":
+                return swy
+            if kind == "mean":
+                return swy / sw
+            assert e.x is not None
+            swx = _bsum(e, w * e.x)
+            return swy / swx
+
+    def _influence(self, kind: str, e: _Entries, est: FloatArray) -> FloatArray:
+        sw = _bsum(e, e.w)
+        if kind == "total":
+            return e.w * e.y
+        if kind == "mean":
+            return e.w * (e.y - est[e.key]) / sw[e.key]
+        assert e.x is not None
+        swx = _bsum(e, e.w * e.x)
+        return e.w * (e.y - est[e.key] * e.x) / swx[e.key]
+
+    def _variances(self, kind: str, e: _Entries, est: FloatArray) -> FloatArray:
+        raise NotImplementedError
+
+    def _contrast_variances(
+        self, kind: str, e: _Entries, est: FloatArray, contrasts: sp.csc_array
+    ) -> FloatArray:
+        raise NotImplementedError
+
+    def _degf(self, e: _Entries) -> IntArray:
+        raise NotImplementedError
+
+    def _srs_variance(self, kind: str, e: _Entries, est: FloatArray) -> FloatArray:
+        """R's ``vsrs`` for ``deff = TRUE`` (simple random sampling without replacement)."""
+        n = np.bincount(e.key, minlength=e.n_keys).astype(np.float64)
+        psum = _bsum(e, e.w)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if kind == "ratio":
+                assert e.x is not None
+                swx = _bsum(e, e.w * e.x)
+                r = (e.y - est[e.key] * e.x) / swx[e.key]
+                rbar = _bsum(e, e.w * r) / psum
+                dev = r - rbar[e.key]
+            else:
+                mean = _bsum(e, e.w * e.y) / psum
+                dev = e.y - mean[e.key]
+            svyvar = (_bsum(e, e.w * dev * dev) / psum) * n / (n - 1)
+            if kind == "mean":
+                vsrs = svyvar * (psum - n) / (psum * n)
+            else:
+                vsrs = svyvar * psum**2 * (psum - n) / (psum * n)
+        return np.where(psum < n, np.nan, vsrs)
+
+    # ------------------------------------------------------------------ results
+
+    def _result(
+        self,
+        kind: str,
+        e: _Entries,
+        *,
+        ci: str,
+        level: float,
+        deff: bool,
+        proportion_like: npt.NDArray[np.bool_] | None = None,
+    ) -> pl.DataFrame:
+        method = normalise_method(ci)
+        est = self._point(kind, e)
+        var = self._variances(kind, e, est)
+        se = np.sqrt(np.maximum(var, 0.0))
+        n = np.bincount(e.key, minlength=e.n_keys).astype(np.int64)
+        if method in ("logit", "beta") and (
+            kind != "mean" or (proportion_like is not None and not proportion_like.all())
+        ):
+            raise SurveyDesignError(
+                f"l'intervalle « {method} » ne vaut que pour des proportions "
+                "(moyenne d'une variable 0/1 ou d'une modalité)"
+            )
+        df = self._degf(e) if method != "normal" else np.full(e.n_keys, np.inf)
+        lo, hi = interval(est, se, method=method, level=level, df=df, n=n)
+        deffs = var / self._srs_variance(kind, e, est) if deff else np.full(e.n_keys, np.nan)
+        out = e.keys.with_columns(
+            pl.Series("estimate", est),
+            pl.Series("se", se),
+            pl.Series("ci_lower", lo),
+            pl.Series("ci_upper", hi),
+            pl.Series("n", n),
+            pl.Series("deff", deffs),
+        )
+        out = out.with_columns(pl.col("deff").fill_nan(None))
+        if not deff:
+            out = out.with_columns(pl.lit(None, dtype=pl.Float64).alias("deff"))
+        return self._finish(out, e.by)
+
+    def _finish(self, out: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+        out = apply_secret(out, self.secret)
+        if not by:
+            out = out.drop(_ALL)
+        extra = [c for c in ("denominator", "quantile") if c in out.columns]
+        first = [*by, "variable", *extra[:1]] if "denominator" in extra else [*by, "variable"]
+        rest = [c for c in RESULT_COLUMNS if c != "variable"]
+        if "quantile" in extra:
+            rest = ["level", "level_label", "quantile", *rest[2:]]
+        return out.select(*first, *rest)
+
+    # ------------------------------------------------------------------ estimators
+
+    def mean(
+        self,
+        variables: str | Sequence[str],
+        by: Columns = None,
+        *,
+        ci: str = "normal",
+        level: float = 0.95,
+        deff: bool = False,
+    ) -> pl.DataFrame:
+        """Weighted means (``svymean``); a categorical gives the share of each level."""
+        e = self._entries(_as_list(variables), _as_list(by), categorical="auto")
+        return self._result("mean", e, ci=ci, level=level, deff=deff,
+                            proportion_like=self._binary(e))  # fmt: skip
+
+    def total(
+        self,
+        variables: str | Sequence[str],
+        by: Columns = None,
+        *,
+        ci: str = "normal",
+        level: float = 0.95,
+        deff: bool = False,
+    ) -> pl.DataFrame:
+        """Weighted totals (``svytotal``); a categorical gives the total of each level."""
+        e = self._entries(_as_list(variables), _as_list(by), categorical="auto")
+        return self._result("total", e, ci=ci, level=level, deff=deff)
+
+    def proportion(
+        self,
+        variables: str | Sequence[str],
+        by: Columns = None,
+        *,
+        ci: str = "normal",
+        level: float = 0.95,
+        deff: bool = False,
+    ) -> pl.DataFrame:
+        """Share of every level of each variable (numeric codes included), with its SE."""
+        e = self._entries(_as_list(variables), _as_list(by), categorical="always")
+        return self._result("mean", e, ci=ci, level=level, deff=deff,
+                            proportion_like=np.ones(e.n_keys, dtype=bool))  # fmt: skip
+
+    def ratio(
+        self,
+        numerator: str | Sequence[str],
+        denominator: str | Sequence[str],
+        by: Columns = None,
+        *,
+        ci: str = "normal",
+        level: float = 0.95,
+        deff: bool = False,
+    ) -> pl.DataFrame:
+        """Ratio of totals ``Σwy / Σwx`` (``svyratio``), with a ``denominator`` column."""
+        nums, dens = _as_list(numerator), _as_list(denominator)
+        for v in [*nums, *dens]:
+            if v in self._data.columns and self._is_categorical(v):
+                raise SurveyDesignError(f"ratio() : « {v} » est catégorielle")
+        e = self._entries(nums, _as_list(by), categorical="never", denominators=dens)
+        return self._result("ratio", e, ci=ci, level=level, deff=deff)
+
+    def _binary(self, e: _Entries) -> npt.NDArray[np.bool_]:
+        ok = (e.y == 0) | (e.y == 1)
+        bad = _bsum(e, (~ok).astype(np.float64))
+        return bad == 0
+
+    def compare(
+        self,
+        variable: str,
+        by: str,
+        a: Any,
+        b: Any,
+        *,
+        statistic: Literal["mean", "total", "proportion"] = "mean",
+        ci: str = "normal",
+        level: float = 0.95,
+    ) -> pl.DataFrame:
+        """Difference between two domains of ``by`` (``svyby`` + ``svycontrast``).
+
+        The two domains come from the same sample, so their estimates are correlated through
+        shared strata; the variance of the difference is computed from the difference of the
+        influence values, not as the sum of the two variances. One row per level: ``a``,
+        ``b``, ``estimate_a``, ``estimate_b``, ``difference`` (a − b), ``se``, ``ci_lower``,
+        ``ci_upper``, ``p_value`` (two-sided), ``n_a``, ``n_b``, ``status``.
+        """
+        self._check_columns([variable, by], "compare")
+        values = self._data.get_column(by).unique().to_list()
+        for v in (a, b):
+            if v not in values:
+                raise SurveyDesignError(f"compare() : « {v} » n'est pas une modalité de {by}")
+        sub = self.subset(pl.col(by).is_in([a, b]))
+        kind = "total" if statistic == "total" else "mean"
+        mode: Literal["auto", "always"] = "always" if statistic == "proportion" else "auto"
+        e = sub._entries([variable], [by], categorical=mode)
+        est = sub._point(kind, e)
+        keys = e.keys.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias(_KEY))
+        ka = keys.filter(pl.col(by) == a).select("level", pl.col(_KEY).alias("ka"))
+        kb = keys.filter(pl.col(by) == b).select("level", pl.col(_KEY).alias("kb"))
+        pairs = ka.join(kb, on="level", how="inner", nulls_equal=True).sort("level")
+        ia = pairs.get_column("ka").to_numpy()
+        ib = pairs.get_column("kb").to_numpy()
+        m = ia.size
+        contrasts = sp.csc_array(
+            (
+                np.concatenate([np.ones(m), -np.ones(m)]),
+                (np.concatenate([ia, ib]), np.concatenate([np.arange(m), np.arange(m)])),
+            ),
+            shape=(e.n_keys, m),
+        )
+        var = sub._contrast_variances(kind, e, est, contrasts)
+        se = np.sqrt(np.maximum(var, 0.0))
+        diff = est[ia] - est[ib]
+        n = np.bincount(e.key, minlength=e.n_keys)
+        method = normalise_method(ci)
+        if method not in ("normal", "t"):
+            raise SurveyDesignError("compare() : intervalle « normal » ou « t » seulement")
+        df = sub._degf(e)
+        dof = np.minimum(df[ia], df[ib]) if method == "t" else None
+        crit = critical(level, dof)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stat = np.abs(diff) / se
+            p = 2 * stats.t.sf(stat, dof) if dof is not None else 2 * stats.norm.sf(stat)
+        va = self._status_of(est[ia], sub, e, ia, n[ia])
+        vb = self._status_of(est[ib], sub, e, ib, n[ib])
+        status = np.where(
+            (va == MASKED) | (vb == MASKED),
+            MASKED,
+            np.where((va == FRAGILE) | (vb == FRAGILE), FRAGILE, PUBLISHED),
+        )
+        out = pl.DataFrame(
+            {
+                "variable": [variable] * m,
+                "level": pairs.get_column("level"),
+                "a": pl.Series([a] * m),
+                "b": pl.Series([b] * m),
+                "estimate_a": est[ia],
+                "estimate_b": est[ib],
+                "difference": diff,
+                "se": se,
+                "ci_lower": diff - crit * se,
+                "ci_upper": diff + crit * se,
+                "p_value": p,
+                "n_a": n[ia].astype(np.int64),
+                "n_b": n[ib].astype(np.int64),
+                "status": status,
+            }
+        )
+        values_cols = ["estimate_a", "estimate_b", "difference", "se", "ci_lower", "ci_upper",
+                       "p_value"]  # fmt: skip
+        return out.with_columns(
+            pl.when(pl.col("status") == MASKED).then(None).otherwise(pl.col(c)).alias(c)
+            for c in values_cols
+        )
+
+    def _status_of(
+        self, est: FloatArray, sub: _BaseDesign, e: _Entries, idx: IntArray, n: IntArray
+    ) -> npt.NDArray[np.str_]:
+        var = sub._variances("mean", e, sub._point("mean", e))[idx]
+        se = np.sqrt(np.maximum(var, 0.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cv = np.where(np.abs(est) > 0, se / np.abs(est), np.nan)
+        rule = self.secret
+        fragile = (cv > rule.max_cv) if rule.max_cv is not None else np.zeros(cv.size, bool)
+        return np.where(
+            n < rule.min_respondents, MASKED, np.where(fragile, FRAGILE, PUBLISHED)
+        ).astype(str)
+
+
+class SurveyDesign(_BaseDesign):
+    """A probability sample described as R's ``svydesign`` describes it.
+
+    ``ids``: PSU column, or a list of columns for multistage designs (``None``: each row is a
+    PSU, R's ``ids = ~1``). ``strata``: stratum column (or one per stage; later stages are
+    nested in the earlier clusters, as in R). ``weights``: sampling weights (``None``: derived
+    from the fpc, else 1). ``fpc``: population size (number of units of that stage in the
+    stratum) or sampling fraction when every value is ≤ 1 — one column per stage, as R
+    requires. Without fpc, R and this class use the first stage only ("with replacement").
+
+    ``categorical`` names integer-coded columns to treat as factors; ``value_labels`` maps a
+    column to ``{code: label}`` for the ``level_label`` column; ``secret`` the statistical
+    secret (default: ``[tool.egn]``); ``lonely_psu`` as ``options(survey.lonely.psu)``.
+    """
+
+    def __init__(
+        self,
+        data: pl.DataFrame | pl.LazyFrame,
+        ids: Columns = None,
+        strata: Columns = None,
+        weights: str | None = None,
+        fpc: Columns = None,
+        *,
+        categorical: Sequence[str] = (),
+        value_labels: Mapping[str, Mapping[Any, str]] | None = None,
+        secret: SecretRule | None = None,
+        lonely_psu: str = "fail",
+    ) -> None:
+        frame = data.collect() if isinstance(data, pl.LazyFrame) else data
+        self._ids = _as_list(ids)
+        self._strata = _as_list(strata)
+        self._fpc = _as_list(fpc)
+        design_cols = [*self._ids, *self._strata, *self._fpc, *([weights] if weights else [])]
+        self._data = frame
+        self._check_columns(design_cols, "plan de sondage")
+        for col in design_cols:
+            nulls = frame.get_column(col).is_null()
+            if nulls.any():
+                first = int(nulls.arg_true()[0]) + 1
+                raise SurveyDesignError(
+                    f"valeur manquante dans la colonne de plan « {col} » (ligne {first})"
+                )
+        if frame.height == 0:
+            raise SurveyDesignError("aucune ligne : plan de sondage vide")
+        self._stages: list[Stage] = build_stages(frame, self._ids, self._strata, self._fpc)
+        if self._ids and self._stages[0].cluster_stratum.size == 1:
+            raise SurveyDesignError("le plan n'a qu'une unité primaire (R : « only one PSU »)")
+        if weights:
+            w = frame.get_column(weights).cast(pl.Float64).to_numpy().copy()
+            if (w < 0).any() or np.isnan(w).any():
+                first = int(np.flatnonzero((w < 0) | np.isnan(w))[0]) + 1
+                raise SurveyDesignError(f"poids négatif ou non numérique (ligne {first})")
+        elif self._fpc:
+            w = design_weights(self._stages, frame.height)
+        else:
+            w = np.ones(frame.height)
+        self._w = w
+        self._weights_name = weights
+        self._domain = np.ones(frame.height, dtype=bool)
+        self._calibrations: list[Calibration] = []
+        self._multistage = bool(self._fpc)
+        self._categorical = frozenset(categorical)
+        self._value_labels = {
+            col: {str(k): str(v) for k, v in labels.items()}
+            for col, labels in (value_labels or {}).items()
+        }
+        self.secret = secret if secret is not None else SecretRule.from_settings()
+        from egn_analytics.survey._engine import LONELY_PSU_OPTIONS
+
+        if lonely_psu not in LONELY_PSU_OPTIONS:
+            raise SurveyDesignError(
+                f"lonely_psu inconnu « {lonely_psu} » (attendu : {', '.join(LONELY_PSU_OPTIONS)})"
+            )
+        self.lonely_psu = lonely_psu
+
+    def __repr__(self) -> str:
+        st = self._stages
+        kind = "stratifié, " if self._strata else ""
+        return (
+            f"SurveyDesign({kind}{len(st)} degré(s) ; {st[0].cluster_stratum.size} unités "
+            f"primaires dans {st[0].n.size} strate(s) ; {self._data.height} lignes, "
+            f"{int(self._domain.sum())} dans le domaine ; "
+            f"{'calé' if self._calibrations else 'non calé'})"
+        )
+
+    # ------------------------------------------------------------------ variance
+
+    def _z_matrix(self, kind: str, e: _Entries, est: FloatArray) -> sp.csc_array:
+        z = self._influence(kind, e, est)
+        return sp.csc_array(sp.coo_array((z, (e.row, e.key)), shape=(self._data.height, e.n_keys)))
+
+    def _variances(self, kind: str, e: _Entries, est: FloatArray) -> FloatArray:
+        return linearized_variance(
+            self._z_matrix(kind, e, est),
+            self._stages,
+            calibrations=self._calibrations,
+            lonely_psu=self.lonely_psu,
+            multistage=self._multistage,
+        )
+
+    def _contrast_variances(
+        self, kind: str, e: _Entries, est: FloatArray, contrasts: sp.csc_array
+    ) -> FloatArray:
+        z = self._z_matrix(kind, e, est) @ contrasts
+        return linearized_variance(
+            sp.csc_array(z),
+            self._stages,
+            calibrations=self._calibrations,
+            lonely_psu=self.lonely_psu,
+            multistage=self._multistage,
+        )
+
+    def covariance(self, influence: npt.ArrayLike) -> FloatArray:
+        """Covariance matrix of totals of influence values (rows = respondents, all rows).
+
+        The door used by models (``svyglm``-like sandwich variances) and by users who
+        linearise their own statistic.
+        """
+        z = np.asarray(influence, dtype=np.float64)
+        if z.ndim == 1:
+            z = z[:, None]
+        if z.shape[0] != self._data.height:
+            raise SurveyDesignError("covariance() : une ligne d'influence par répondant")
+        return linearized_variance(
+            z,
+            self._stages,
+            calibrations=self._calibrations,
+            lonely_psu=self.lonely_psu,
+            multistage=self._multistage,
+            full=True,
+        )
+
+    def _degf(self, e: _Entries) -> IntArray:
+        st = self._stages[0]
+        psu = st.cluster[e.row]
+        frame = pl.DataFrame({"k": e.key, "psu": psu, "h": st.cluster_stratum[psu]})
+        agg = frame.group_by("k").agg(pl.col("psu").n_unique(), pl.col("h").n_unique())
+        out = np.zeros(e.n_keys, dtype=np.int64)
+        k = agg.get_column("k").to_numpy()
+        out[k] = (agg.get_column("psu") - agg.get_column("h")).to_numpy()
+        return out
+
+    def degf(self) -> int:
+        """Degrees of freedom of the design (PSUs minus strata in the domain), as R's."""
+        e_rows = self._domain & (self._w != 0)
+        st = self._stages[0]
+        clusters = np.unique(st.cluster[e_rows])
+        return int(clusters.size - np.unique(st.cluster_stratum[clusters]).size)
+
+    # ------------------------------------------------------------------ quantiles
+
+    def quantile(
+        self,
+        variables: str | Sequence[str],
+        q: float | Sequence[float],
+        by: Columns = None,
+        *,
+        ci: Literal["t", "normal", "beta"] = "t",
+        level: float = 0.95,
+    ) -> pl.DataFrame:
+        """Quantiles (``svyquantile``, ``qrule = "math"``) with Woodruff intervals.
+
+        The estimate is the smallest value whose weighted distribution function reaches
+        ``q``. The interval inverts a confidence interval for the distribution function at the
+        estimate; ``se`` is its width over ``2 t``. As in R, the default uses Student
+        quantiles with ``degf`` degrees of freedom (``ci="normal"`` is R's ``df = Inf``;
+        ``"beta"`` is ``interval.type = "beta"``).
+        """
+        probs = [float(q)] if isinstance(q, int | float) else [float(p) for p in q]
+        if any(not 0 <= p <= 1 for p in probs):
+            raise SurveyDesignError("quantile() : les probabilités doivent être dans [0, 1]")
+        method = {"t": "t", "normal": "normal", "beta": "beta"}.get(ci)
+        if method is None:
+            raise SurveyDesignError("quantile() : ci = « t », « normal » ou « beta »")
+        e = self._entries(_as_list(variables), _as_list(by), categorical="never")
+        order = np.lexsort((e.row, e.y, e.key))
+        key_s, y_s, w_s = e.key[order], e.y[order], e.w[order]
+        bounds = np.searchsorted(key_s, np.arange(e.n_keys + 1))
+        df_all = self._degf(e)
+        n_all = np.bincount(e.key, minlength=e.n_keys)
+        rows: list[tuple[int, float, float]] = []
+        qhat = np.empty((e.n_keys, len(probs)))
+        cum: list[tuple[FloatArray, FloatArray, float]] = []
+        for k in range(e.n_keys):
+            lo, hi = bounds[k], bounds[k + 1]
+            xs = y_s[lo:hi]
+            cw = np.cumsum(w_s[lo:hi].astype(np.longdouble)).astype(np.float64)
+            total = float(np.sum(w_s[lo:hi].astype(np.longdouble)))
+            cum.append((xs, cw, total))
+            for j, p in enumerate(probs):
+                qhat[k, j] = _qrule_math(xs, cw, total, p)
+                rows.append((k, p, qhat[k, j]))
+        # Woodruff: the share of the domain at or below the estimate, with its design SE.
+        ind_row = np.concatenate([e.row] * len(probs))
+        ind_w = np.concatenate([e.w] * len(probs))
+        ind_key = np.concatenate([e.key + j * e.n_keys for j in range(len(probs))])
+        ind_y = np.concatenate(
+            [(e.y <= qhat[e.key, j]).astype(np.float64) for j in range(len(probs))]
+        )
+        ind = _Entries(
+            keys=pl.concat([e.keys] * len(probs)),
+            row=ind_row,
+            key=ind_key,
+            w=ind_w,
+            y=ind_y,
+            x=None,
+            by=e.by,
+        )
+        p_ind = self._point("mean", ind)
+        se_ind = np.sqrt(np.maximum(self._variances("mean", ind, p_ind), 0.0))
+        df = np.tile(df_all, len(probs)).astype(np.float64)
+        n = np.tile(n_all, len(probs))
+        if method == "normal":
+            df = np.full(df.size, np.inf)
+        if method == "beta":
+            p_lo, p_hi = interval(p_ind, se_ind, method="beta", level=level, df=df, n=n)
+        else:
+            crit = critical(level, df)
+            p_lo, p_hi = p_ind - crit * se_ind, p_ind + crit * se_ind
+        lower = np.empty(ind.n_keys)
+        upper = np.empty(ind.n_keys)
+        for j in range(len(probs)):
+            for k in range(e.n_keys):
+                xs, cw, total = cum[k]
+                i = j * e.n_keys + k
+                pl_, pu_ = p_lo[i], p_hi[i]
+                lower[i] = np.nan if (np.isnan(pl_) or pl_ < 0) else _qrule_math(xs, cw, total, pl_)
+                upper[i] = np.nan if (np.isnan(pu_) or pu_ > 1) else _qrule_math(xs, cw, total, pu_)
+        crit_se = critical(level, df)
+        se = (upper - lower) / (2 * crit_se)
+        est = qhat.T.reshape(-1)
+        out = ind.keys.with_columns(
+            pl.Series("quantile", np.repeat(probs, e.n_keys)),
+            pl.Series("estimate", est),
+            pl.Series("se", se),
+            pl.Series("ci_lower", lower),
+            pl.Series("ci_upper", upper),
+            pl.Series("n", n.astype(np.int64)),
+            pl.lit(None, dtype=pl.Float64).alias("deff"),
+        ).with_columns(pl.col("se", "ci_lower", "ci_upper").fill_nan(None))
+        group = e.by or [_ALL]
+        out = out.sort([*group, "variable", "quantile"], maintain_order=True)
+        return self._finish(out, e.by)
+
+    # ------------------------------------------------------------------ calibration
+
+    def _calibrated(self) -> SurveyDesign:
+        if not self._domain.all():
+            raise SurveyDesignError(
+                "caler le plan complet puis restreindre au domaine (subset après le calage)"
+            )
+        new = copy.copy(self)
+        new._calibrations = list(self._calibrations)
+        return new
+
+    def _group_codes(self, columns: list[str], what: str) -> tuple[IntArray, pl.DataFrame]:
+        self._check_columns(columns, what)
+        cells = self._data.select(columns)
+        nulls = cells.select(pl.any_horizontal(pl.all().is_null())).to_series()
+        if nulls.any():
+            first = int(nulls.arg_true()[0]) + 1
+            raise SurveyDesignError(f"{what} : valeur manquante (ligne {first})")
+        codes = dense_codes(cells, columns)
+        table = cells.with_columns(pl.Series(_KEY, codes)).unique(_KEY).sort(_KEY)
+        return codes, table
+
+    def _poststrat_factors(
+        self,
+        w: FloatArray,
+        codes: IntArray,
+        table: pl.DataFrame,
+        columns: list[str],
+        population: pl.DataFrame,
+        count: str,
+        partial: bool,
+    ) -> FloatArray:
+        if count not in population.columns:
+            raise SurveyDesignError(f"population : colonne d'effectifs « {count} » absente")
+        missing = [c for c in columns if c not in population.columns]
+        if missing:
+            raise SurveyDesignError(f"population : colonne(s) absente(s) : {', '.join(missing)}")
+        sample = np.bincount(codes, weights=w, minlength=table.height)
+        pop = population.select(
+            *[pl.col(c).cast(table.schema[c]) for c in columns], pl.col(count).cast(pl.Float64)
+        )
+        both = table.join(pop, on=columns, how="full", coalesce=True, nulls_equal=True)
+        only_pop = both.filter(pl.col(_KEY).is_null() & (pl.col(count).fill_null(0) > 0))
+        if only_pop.height and not partial:
+            cell = ", ".join(f"{c}={only_pop[c][0]}" for c in columns)
+            raise SurveyDesignError(
+                f"post-strate absente de l'échantillon ({cell}) : partial=True pour l'ignorer"
+            )
+        matched = both.filter(pl.col(_KEY).is_not_null()).sort(_KEY)
+        pop_freq = matched.get_column(count).to_numpy()
+        absent = np.isnan(pop_freq) | (pop_freq == 0)
+        if (absent & (sample > 0)).any():
+            i = int(np.flatnonzero(absent & (sample > 0))[0])
+            cell = ", ".join(f"{c}={matched[c][i]}" for c in columns)
+            raise SurveyDesignError(
+                f"post-strate de l'échantillon absente de la population ({cell})"
+            )
+        return pop_freq / sample
+
+    def post_stratify(
+        self,
+        by: str | Sequence[str],
+        population: pl.DataFrame,
+        *,
+        count: str = "Freq",
+        partial: bool = False,
+    ) -> SurveyDesign:
+        """Post-stratified design (R's ``postStratify``): weights sum to the known counts.
+
+        ``population`` has the ``by`` columns and a ``count`` column (``Freq`` as in R). The
+        variance uses the residuals on the post-strata, as R does.
+        """
+        cols = _as_list(by)
+        new = self._calibrated()
+        codes, table = new._group_codes(cols, "post-stratification")
+        factor = new._poststrat_factors(new._w, codes, table, cols, population, count, partial)
+        old = new._w.copy()
+        new._w = old * factor[codes]
+        new._calibrations.append(Calibration("poststrat", [codes], [new._w.copy()], [old]))
+        return new
+
+    def rake(
+        self,
+        margins: Sequence[pl.DataFrame],
+        *,
+        count: str = "Freq",
+        maxit: int = 10,
+        epsilon: float = 1.0,
+    ) -> SurveyDesign:
+        """Raking on several margins (R's ``rake``), e.g. académie, sector and EP.
+
+        Each margin is a DataFrame of its variable column(s) and ``count``. Iterative
+        post-stratification until the weighted cross-table moves by less than ``epsilon``
+        (absolute, or relative to the total weight when < 1) or ``maxit`` passes; the variance
+        uses R's ten raking sweeps of residuals.
+        """
+        new = self._calibrated()
+        specs = []
+        for margin in margins:
+            cols = [c for c in margin.columns if c != count]
+            codes, table = new._group_codes(cols, "calage (rake)")
+            specs.append((cols, codes, table, margin))
+        all_cols = list(dict.fromkeys(c for s in specs for c in s[0]))
+        cross, _ = new._group_codes(all_cols, "calage (rake)")
+        eps = epsilon * new._w.sum() if epsilon < 1 else epsilon
+        w = new._w.copy()
+        old_table = np.bincount(cross, weights=w)
+        converged = False
+        steps: list[FloatArray] = []
+        for _ in range(maxit):
+            steps = []
+            for cols, codes, table, margin in specs:
+                w = w * new._poststrat_factors(w, codes, table, cols, margin, count, False)[codes]
+                steps.append(w.copy())
+            new_table = np.bincount(cross, weights=w)
+            delta = float(np.max(np.abs(old_table - new_table)))
+            if delta < eps:
+                converged = True
+                break
+            old_table = new_table
+        if not converged:
+            warnings.warn(
+                f"le calage n'a pas convergé en {maxit} itérations", RuntimeWarning, stacklevel=2
+            )
+        new._w = w
+        new._calibrations.append(Calibration("raking", [s[1] for s in specs], steps))
+        return new
+
+
+def _bsum(e: _Entries, values: FloatArray) -> FloatArray:
+    """Sum of ``values`` by estimate key (every key present, zeros included)."""
+    return np.bincount(e.key, weights=values, minlength=e.n_keys).astype(np.float64)
+
+
+def _qrule_math(xs: FloatArray, cumw: FloatArray, total: float, p: float) -> float:
+    """R's ``qrule_math``: the smallest value whose weighted CDF reaches ``p``."""
+    if xs.size == 0:
+        return float("nan")
+    target = p * total
+    # last index with cumw <= target; R's ``last()`` answers the first index when there is none
+    pos = max(int(np.searchsorted(cumw, target, side="right")) - 1, 0)
+    nxt = pos if pos == xs.size - 1 else pos + 1
+    wlow = p - cumw[pos] / total
+    return float(xs[pos] if wlow == 0 else xs[nxt])
