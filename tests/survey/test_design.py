@@ -1,0 +1,237 @@
+"""SurveyDesign beyond the R fixtures: hand-computed designs, the secret, contrasts, errors."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from egn_analytics.survey import (
+    MASKED,
+    PUBLISHED,
+    ReplicateDesign,
+    SecretRule,
+    SurveyDesign,
+    SurveyDesignError,
+    depp_design,
+)
+
+OPEN = SecretRule(min_respondents=0, max_cv=None)
+API = Path(__file__).parent / "r_reference"
+
+# Two strata of N_h = 4 and 5 PSUs, two PSUs sampled in each, two pupils per PSU.
+TINY = pl.DataFrame(
+    {
+        "h": ["a", "a", "a", "a", "b", "b", "b", "b"],
+        "psu": [1, 1, 2, 2, 3, 3, 4, 4],
+        "w": [2.0, 2.0, 2.0, 2.0, 2.5, 2.5, 2.5, 2.5],
+        "N": [4, 4, 4, 4, 5, 5, 5, 5],
+        "y": [1.0, 3.0, 2.0, 6.0, 4.0, 4.0, 0.0, 2.0],
+        "g": ["x", "y", "x", "y", "x", "x", "y", "y"],
+    }
+)
+
+
+def _by_hand_total_variance(z: np.ndarray) -> float:
+    """Σ_h (1 - n_h/N_h) n_h/(n_h - 1) Σ_i (Z_hi - Z̄_h)² with PSU totals of z, n_h = 2."""
+    psu_tot = {1: z[0] + z[1], 2: z[2] + z[3], 3: z[4] + z[5], 4: z[6] + z[7]}
+    var = 0.0
+    for (p1, p2), big_n in (((1, 2), 4), ((3, 4), 5)):
+        zbar = (psu_tot[p1] + psu_tot[p2]) / 2
+        ss = (psu_tot[p1] - zbar) ** 2 + (psu_tot[p2] - zbar) ** 2
+        var += (1 - 2 / big_n) * 2 / (2 - 1) * ss
+    return var
+
+
+def test_total_and_mean_by_hand() -> None:
+    d = SurveyDesign(TINY, ids="psu", strata="h", weights="w", fpc="N", secret=OPEN)
+    w, y = TINY["w"].to_numpy(), TINY["y"].to_numpy()
+    total = d.total("y").row(0, named=True)
+    assert total["estimate"] == pytest.approx(float((w * y).sum()))  # 2·12 + 2.5·10 = 49
+    assert total["estimate"] == pytest.approx(49.0)
+    assert total["se"] == pytest.approx(math.sqrt(_by_hand_total_variance(w * y)))
+    mean = d.mean("y").row(0, named=True)
+    ybar = 49.0 / 18.0
+    assert mean["estimate"] == pytest.approx(ybar)
+    assert mean["se"] == pytest.approx(math.sqrt(_by_hand_total_variance(w * (y - ybar) / 18.0)))
+
+
+def test_domain_keeps_the_full_design() -> None:
+    """A domain's influence is zero outside it; PSU counts stay those of the full sample."""
+    d = SurveyDesign(TINY, ids="psu", strata="h", weights="w", fpc="N", secret=OPEN)
+    w, y = TINY["w"].to_numpy(), TINY["y"].to_numpy()
+    inside = (TINY["g"] == "x").to_numpy()
+    n_hat = float(w[inside].sum())
+    ybar = float((w * y)[inside].sum()) / n_hat
+    z = np.where(inside, w * (y - ybar) / n_hat, 0.0)
+    by = d.mean("y", by="g").filter(pl.col("g") == "x").row(0, named=True)
+    sub = d.subset(pl.col("g") == "x").mean("y").row(0, named=True)
+    for got in (by, sub):
+        assert got["estimate"] == pytest.approx(ybar)
+        assert got["se"] == pytest.approx(math.sqrt(_by_hand_total_variance(z)))
+        assert got["n"] == 4
+
+
+def test_categorical_levels_sum_to_one_and_carry_labels() -> None:
+    d = SurveyDesign(
+        TINY, ids="psu", strata="h", weights="w", secret=OPEN, value_labels={"g": {"x": "Ixe"}}
+    )
+    out = d.proportion("g")
+    assert out["level"].to_list() == ["x", "y"]
+    assert out["level_label"].to_list() == ["Ixe", None]
+    assert out["estimate"].sum() == pytest.approx(1.0)
+    assert out["se"][0] == pytest.approx(out["se"][1])  # two levels: same SE, as in R
+
+
+def test_compare_matches_r_svycontrast() -> None:
+    """R: svycontrast(svyby(~api00, ~stype, clus1, svymean, covmat=TRUE), c(E=1, H=-1))."""
+    clus1 = SurveyDesign(
+        pl.read_csv(API / "apiclus1.csv"), ids="dnum", weights="pw", fpc="fpc", secret=OPEN
+    )
+    row = clus1.compare("api00", "stype", "E", "H").row(0, named=True)
+    assert row["difference"] == pytest.approx(30.2966269841270, rel=1e-12)
+    assert row["se"] == pytest.approx(30.0276061918454, rel=1e-9)
+    # svycontrast(svyby(~sch_wide, ~stype, ...), c("E:sch_wideYes" = 1, "M:sch_wideYes" = -1))
+    yes = clus1.compare("sch_wide", "stype", "E", "M").filter(pl.col("level") == "Yes")
+    assert yes["difference"][0] == pytest.approx(0.236666666666667, rel=1e-12)
+    assert yes["se"][0] == pytest.approx(0.119972484594939, rel=1e-9)
+    assert yes["p_value"][0] == pytest.approx(2 * (1 - _phi(0.236666666666667 / 0.119972484594939)))
+
+
+def _phi(x: float) -> float:
+    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+
+
+def test_secret_masks_small_domains_everywhere() -> None:
+    rule = SecretRule(min_respondents=3, max_cv=0.01)
+    d = SurveyDesign(TINY, ids="psu", strata="h", weights="w", secret=rule)
+    out = d.mean("y", by="psu")  # two respondents per PSU: all masked
+    assert (out["status"] == MASKED).all()
+    for col in ("estimate", "se", "ci_lower", "ci_upper", "cv"):
+        assert out[col].null_count() == out.height
+    assert out["n"].to_list() == [2, 2, 2, 2]  # the count stays, to explain the mask
+    whole = d.mean("y").row(0, named=True)
+    assert whole["status"] == "fragile"  # 8 respondents but a CV well above 1 %
+    cmp = d.compare("y", "psu", 1, 2)
+    assert cmp["status"][0] == MASKED and cmp["difference"][0] is None
+
+
+def test_default_secret_comes_from_settings() -> None:
+    d = SurveyDesign(TINY, ids="psu", strata="h", weights="w")
+    assert d.secret == SecretRule(30, 0.20)
+    assert d.mean("y")["status"][0] == MASKED  # 8 respondents < 30
+
+
+def test_status_published_when_enough_and_precise() -> None:
+    rng = np.random.default_rng(1)
+    big = pl.DataFrame(
+        {
+            "h": np.repeat(["a", "b"], 200),
+            "psu": np.repeat(np.arange(40), 10),
+            "y": rng.normal(100, 5, 400),
+        }
+    )
+    d = SurveyDesign(big, ids="psu", strata="h", secret=SecretRule(30, 0.2))
+    assert d.mean("y")["status"][0] == PUBLISHED
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"ids": "nope"}, "colonne\\(s\\) absente\\(s\\) des données : nope"),
+        ({"ids": "psu", "fpc": ["N", "N"]}, "il faut un fpc par degré"),
+        ({"ids": "psu", "strata": "h", "fpc": "bad_fpc"}, "varie dans la strate « a »"),
+        ({"ids": "psu", "strata": "h", "fpc": "small_fpc"}, "taux de sondage > 100 %"),
+        ({"ids": "psu", "strata": "h", "weights": "neg"}, "poids négatif"),
+        ({"ids": "psu", "lonely_psu": "drop"}, "lonely_psu inconnu"),
+    ],
+)
+def test_design_errors_are_clear(kwargs: dict, message: str) -> None:
+    data = TINY.with_columns(
+        bad_fpc=pl.Series([4, 5, 4, 4, 5, 5, 5, 5]),
+        small_fpc=pl.lit(1.5),
+        neg=pl.Series([1.0, -1.0, 1, 1, 1, 1, 1, 1]),
+    )
+    with pytest.raises(SurveyDesignError, match=message):
+        SurveyDesign(data, secret=OPEN, **kwargs)
+
+
+def test_missing_design_value_names_the_line() -> None:
+    data = TINY.with_columns(
+        pl.when(pl.int_range(pl.len()) == 5).then(None).otherwise(pl.col("h")).alias("h")
+    )
+    with pytest.raises(SurveyDesignError, match="« h » \\(ligne 6\\)"):
+        SurveyDesign(data, ids="psu", strata="h")
+
+
+def test_logit_interval_only_for_proportions() -> None:
+    d = SurveyDesign(TINY, ids="psu", strata="h", weights="w", secret=OPEN)
+    with pytest.raises(SurveyDesignError, match="ne vaut que pour des proportions"):
+        d.mean("y", ci="logit")
+    with pytest.raises(ValueError, match="méthode d'intervalle inconnue"):
+        d.mean("y", ci="bootstrap")
+    flag = d.with_columns((pl.col("y") > 2).cast(pl.Float64).alias("big"))
+    out = flag.mean("big", ci="logit").row(0, named=True)
+    assert 0 < out["ci_lower"] < out["estimate"] < out["ci_upper"] < 1
+
+
+def test_missing_values_are_dropped_variable_by_variable() -> None:
+    data = TINY.with_columns(
+        z=pl.Series([1.0, None, 2.0, None, 3.0, 3.0, None, 1.0]),
+    )
+    d = SurveyDesign(data, ids="psu", strata="h", weights="w", secret=OPEN)
+    out = d.mean(["y", "z"])
+    assert out["n"].to_list() == [8, 5]
+    kept = data.filter(pl.col("z").is_not_null())
+    expected = float((kept["w"] * kept["z"]).sum() / kept["w"].sum())
+    assert out["estimate"][1] == pytest.approx(expected)
+
+
+def test_rake_warns_when_it_does_not_converge() -> None:
+    d = SurveyDesign(TINY, ids="psu", strata="h", weights="w", secret=OPEN)
+    pop_g = pl.DataFrame({"g": ["x", "y"], "Freq": [10.0, 30.0]})
+    pop_h = pl.DataFrame({"h": ["a", "b"], "Freq": [35.0, 5.0]})
+    with pytest.warns(RuntimeWarning, match="n'a pas convergé"):
+        d.rake([pop_g, pop_h], maxit=1, epsilon=1e-12)
+    raked = d.rake([pop_g, pop_h], maxit=100, epsilon=1e-9)
+    totals = raked.total("g")["estimate"].to_list()
+    assert totals == pytest.approx([10.0, 30.0], rel=1e-6)
+
+
+def test_post_stratify_errors() -> None:
+    d = SurveyDesign(TINY, ids="psu", strata="h", weights="w", secret=OPEN)
+    with pytest.raises(SurveyDesignError, match="absente de la population"):
+        d.post_stratify("g", pl.DataFrame({"g": ["x"], "Freq": [10.0]}))
+    with pytest.raises(SurveyDesignError, match="absente de l'échantillon"):
+        d.post_stratify("g", pl.DataFrame({"g": ["x", "y", "z"], "Freq": [1.0, 2.0, 3.0]}))
+    with pytest.raises(SurveyDesignError, match="caler le plan complet"):
+        d.subset(pl.col("g") == "x").post_stratify("g", pl.DataFrame({"g": ["x"], "Freq": [1.0]}))
+
+
+def test_replicate_design_errors() -> None:
+    with pytest.raises(SurveyDesignError, match="poids répliqués introuvables"):
+        ReplicateDesign(TINY, ["r1"], "w")
+    with pytest.raises(SurveyDesignError, match="type de répliques inconnu"):
+        ReplicateDesign(TINY.with_columns(r1=pl.col("w")), ["r1"], "w", type="JK3")
+
+
+def test_depp_design_reads_the_loader_layout() -> None:
+    data = TINY.rename({"h": "strate", "psu": "uai", "w": "poids", "N": "fpc"}).with_columns(
+        id=pl.int_range(pl.len()).cast(pl.String),
+        nb_unites_etab=pl.lit(20),
+        ordi=pl.Series([1, 3, 1, 1, 3, 1, 1, 1]),
+    )
+    cb = pl.DataFrame(
+        {
+            "variable": ["ordi"],
+            "modalites": [[{"code": 1, "libelle": "Oui"}, {"code": 3, "libelle": "Non"}]],
+        }
+    )
+    d = depp_design(data, codebook=cb, secret=OPEN)
+    out = d.mean("ordi")  # categorical thanks to the codebook: one row per level, labelled
+    assert out["level"].to_list() == ["1", "3"]
+    assert out["level_label"].to_list() == ["Oui", "Non"]
+    assert "2 degré(s)" in repr(d)
