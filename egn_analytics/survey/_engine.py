@@ -65,35 +65,79 @@ class Stage:
     fraction: FloatArray  # stratum -> n/N (used by the next stage)
 
 
+#: One calibration adjustment: the residual is ``z − psw[:, None] · S[g]`` (rows × keys).
+Term = tuple[FloatArray, IntArray, FloatArray]
+
+
 @dataclass(slots=True)
 class Calibration:
-    """Post-stratification (one grouping) or raking (several margins), for the residuals."""
+    """Post-stratification (one grouping) or raking (several margins), for the residuals.
+
+    R's ``svyrecvar`` projects the influence values off the post-strata row by row; here the
+    projections are carried out in *group space*: every adjustment has the form
+    ``psw · S[g]`` (a group mean per key, spread over the rows of the group), so the ten
+    raking sweeps cost (groups × keys), not (rows × keys), and the influence matrix stays
+    sparse. The result is algebraically R's.
+    """
 
     kind: Literal["poststrat", "raking"]
     groups: list[IntArray]  # row -> group index, one array per margin
     weights: list[FloatArray]  # the weights right after each margin's adjustment
     oldweights: list[FloatArray] = field(default_factory=list)  # post-stratification only
 
-    def residuals(self, z: FloatArray) -> FloatArray:
-        """R ``svyrecvar``'s projection of the influence values off the post-strata."""
+    def terms(self, z: Matrix, previous: Sequence[Term]) -> list[Term]:
+        """The adjustments this calibration adds to the residual of ``z`` minus ``previous``."""
         if self.kind == "poststrat":
             g, psw, oldw = self.groups[0], self.weights[0].copy(), self.oldweights[0]
             zero = (psw == 0) & (oldw == 0)
             psw[zero] = 1.0
             ng = int(g.max()) + 1
-            ind = _indicator(g, ng)
-            num = ind @ (z * (oldw / psw)[:, None])
+            num = _group_sums(g, ng, oldw / psw, z, previous)
             den = np.bincount(g, weights=oldw, minlength=ng)
-            return z - (num / den[:, None])[g] * psw[:, None]
-        out = z
+            return [(psw, g, num / den[:, None])]
+        sizes = [int(g.max()) + 1 for g in self.groups]
+        counts = [
+            np.bincount(g, minlength=k).astype(np.float64)
+            for g, k in zip(self.groups, sizes, strict=True)
+        ]
+        a = [
+            _group_sums(g, k, 1 / psw, z, previous)
+            for g, k, psw in zip(self.groups, sizes, self.weights, strict=True)
+        ]
+        cross = [
+            [
+                _cross(gm, km, gk, kk, wk / wm)
+                for gk, kk, wk in zip(self.groups, sizes, self.weights, strict=True)
+            ]
+            for gm, km, wm in zip(self.groups, sizes, self.weights, strict=True)
+        ]
+        s_acc = [np.zeros((k, a[0].shape[1])) for k in sizes]
         for _ in range(10):  # R sweeps the margins ten times, whatever the convergence
-            for g, psw in zip(self.groups, self.weights, strict=True):
-                ng = int(g.max()) + 1
-                ind = _indicator(g, ng)
-                counts = np.bincount(g, minlength=ng).astype(np.float64)
-                means = (ind @ (out / psw[:, None])) / counts[:, None]
-                out = out - psw[:, None] * means[g]
-        return out
+            for m in range(len(sizes)):
+                current = a[m] - sum(cross[m][k] @ s_acc[k] for k in range(len(sizes)))
+                s_acc[m] += current / counts[m][:, None]
+        return [(psw, g, s) for psw, g, s in zip(self.weights, self.groups, s_acc, strict=True)]
+
+
+def _cross(g_a: IntArray, n_a: int, g_b: IntArray, n_b: int, c: FloatArray) -> FloatArray:
+    """``G_a diag(c) G_bᵀ`` (groups_a × groups_b), dense: group-space coupling of two margins."""
+    out = np.zeros((n_a, n_b))
+    np.add.at(out, (g_a, g_b), c)
+    return out
+
+
+def _group_sums(
+    g: IntArray, n_groups: int, c: FloatArray, z: Matrix, previous: Sequence[Term]
+) -> FloatArray:
+    """``G diag(c) r`` where ``r = z − Σ psw·S[g']`` over the previous adjustments."""
+    ind = _indicator(g, n_groups)
+    if sp.issparse(z):
+        base = np.asarray((ind @ sp.csr_array(z).multiply(c[:, None])).toarray())
+    else:
+        base = ind @ (np.asarray(z) * c[:, None])
+    for psw, g_t, s_t in previous:
+        base = base - _cross(g, n_groups, g_t, s_t.shape[0], c * psw) @ s_t
+    return np.asarray(base, dtype=np.float64)
 
 
 def _indicator(index: IntArray, n_groups: int) -> sp.csr_array:
@@ -169,6 +213,9 @@ def build_stages(
             labels = tuple(str(v) for v in label_series.to_list())
         else:
             labels = tuple(str(i + 1) for i in range(n_strata))
+        if k > 0 and ids:  # a later-stage stratum lives inside one earlier cluster: name it
+            unit = frame.get_column(ids[k - 1]).cast(pl.String).gather(first_row).to_list()
+            labels = tuple(f"{lab} › {ids[k - 1]}={u}" for lab, u in zip(labels, unit, strict=True))
         if fpc_values:
             values = fpc_values[k]
             lo = np.full(n_strata, np.inf)
@@ -344,18 +391,20 @@ def _variance_block(
     multistage: bool,
     full: bool,
 ) -> FloatArray:
-    if calibrations:
-        dense = np.asarray(z.toarray() if sp.issparse(z) else z, dtype=np.float64)
-        for cal in calibrations:
-            dense = cal.residuals(dense)
-        z = dense
-    elif sp.issparse(z):
+    if sp.issparse(z):
         z = sp.csr_array(z)
+    terms: list[Term] = []
+    for cal in calibrations:
+        terms += cal.terms(z, terms)
     used = stages if multistage else stages[:1]
     total: FloatArray | None = None
     for number, st in enumerate(used, start=1):
         n_clusters = st.cluster_stratum.shape[0]
         totals = _indicator(st.cluster, n_clusters) @ z
+        if terms:
+            totals = np.asarray(totals.toarray() if sp.issparse(totals) else totals)
+            for psw, g, s_t in terms:
+                totals = totals - _cross(st.cluster, n_clusters, g, s_t.shape[0], psw) @ s_t
         part = _stage_variance(totals, st, lonely_psu, number, full)
         total = part if total is None else total + part
     assert total is not None

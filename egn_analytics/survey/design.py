@@ -909,13 +909,15 @@ class SurveyDesign(_BaseDesign):
         count: str = "Freq",
         maxit: int = 10,
         epsilon: float = 1.0,
+        partial: bool = False,
     ) -> SurveyDesign:
         """Raking on several margins (R's ``rake``), e.g. académie, sector and EP.
 
         Each margin is a DataFrame of its variable column(s) and ``count``. Iterative
         post-stratification until the weighted cross-table moves by less than ``epsilon``
         (absolute, or relative to the total weight when < 1) or ``maxit`` passes; the variance
-        uses R's ten raking sweeps of residuals.
+        uses R's ten raking sweeps of residuals. ``partial`` (not in R's ``rake``) ignores
+        population cells absent from the sample, as ``postStratify(partial = TRUE)``.
         """
         new = self._calibrated()
         specs = []
@@ -933,7 +935,8 @@ class SurveyDesign(_BaseDesign):
         for _ in range(maxit):
             steps = []
             for cols, codes, table, margin in specs:
-                w = w * new._poststrat_factors(w, codes, table, cols, margin, count, False)[codes]
+                factor = new._poststrat_factors(w, codes, table, cols, margin, count, partial)
+                w = w * factor[codes]
                 steps.append(w.copy())
             new_table = np.bincount(cross, weights=w)
             delta = float(np.max(np.abs(old_table - new_table)))

@@ -235,3 +235,43 @@ def test_depp_design_reads_the_loader_layout() -> None:
     assert out["level"].to_list() == ["1", "3"]
     assert out["level_label"].to_list() == ["Oui", "Non"]
     assert "2 degré(s)" in repr(d)
+
+
+def test_calibrate_depp_meets_the_etablissement_margins() -> None:
+    from egn_analytics.survey import calibrate_depp, depp_margins
+
+    etabs = pl.DataFrame(
+        {
+            "type": ["Collège", "Collège", "Lycée", "Ecole"],
+            "secteur": ["Public", "Privé", "Public", "Public"],
+            "ep": ["REP+", None, "Hors EP", "REP"],
+            "code_academie": ["01", "01", "02", "02"],
+            "eleves": [500, 300, 900, 100],
+        }
+    )
+    margins = depp_margins(etabs, "eleves_2d")  # the école is outside the field
+    assert [m.columns for m in margins] == [
+        ["code_academie", "Freq"],
+        ["secteur", "Freq"],
+        ["ep", "Freq"],
+    ]
+    assert margins[0]["Freq"].to_list() == [800.0, 900.0]
+    assert margins[2].to_dicts() == [{"ep": 1, "Freq": 500.0}, {"ep": 3, "Freq": 1200.0}]
+    sample = pl.DataFrame(
+        {
+            "strate": ["s1"] * 4 + ["s2"] * 4,
+            "uai": ["a", "a", "b", "b", "c", "c", "d", "d"],
+            "poids": [100.0] * 8,
+            "code_academie": ["01", "01", "01", "01", "02", "02", "02", "02"],
+            "secteur": [1, 1, 2, 2, 1, 1, 1, 1],
+            "ep": [1, 1, 3, 3, 3, 3, 3, 3],
+            "y": [1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0],
+        }
+    )
+    cal = calibrate_depp(depp_design(sample, secret=OPEN), etabs, "eleves_2d")
+    assert cal.total("code_academie")["estimate"].to_list() == pytest.approx([800.0, 900.0])
+    assert cal.with_columns(pl.col("ep").cast(pl.String)).total("ep")[
+        "estimate"
+    ].to_list() == pytest.approx([500.0, 1200.0])
+    with pytest.raises(SurveyDesignError, match="population inconnue"):
+        depp_margins(etabs, "inspecteurs")
