@@ -197,12 +197,6 @@ class _BaseDesign:
             frame = frame.filter(pl.all_horizontal(pl.col(by).is_not_null()))
         return frame
 
-    def _labels_for(self, variable: str) -> pl.Expr:
-        labels = self._value_labels.get(variable)
-        if not labels:
-            return pl.lit(None, dtype=pl.String)
-        return pl.col("level").replace_strict(labels, default=None, return_dtype=pl.String)
-
     def _entries(
         self,
         variables: Sequence[str],
@@ -211,93 +205,141 @@ class _BaseDesign:
         categorical: Literal["auto", "always", "never"],
         denominators: Sequence[str] | None = None,
     ) -> _Entries:
+        """Long form of one call: every variable at once, a constant number of Polars passes.
+
+        Numeric variables give one key per domain; categorical ones one key per domain ×
+        level, every level of the whole sample (a level absent from a domain gets 0, as R's
+        factor columns do). Keys are ordered by variable (as given), domain, then level.
+        """
+        variables = list(dict.fromkeys(variables))
         self._check_columns([*variables, *by, *(denominators or [])], "estimation")
+        if denominators:
+            return self._ratio_entries(variables, by, list(denominators))
+        group = by or [_ALL]
+        frame = self._frame(by)
+        cats = [
+            v
+            for v in variables
+            if categorical == "always" or (categorical == "auto" and self._is_categorical(v))
+        ]
+        nums = [v for v in variables if v not in cats]
+        for v in nums:
+            if not self._data.schema[v].is_numeric():
+                raise SurveyDesignError(
+                    f"la variable « {v} » n'est pas numérique ({self._data.schema[v]}) : "
+                    "utilisez proportion()"
+                )
+        order = pl.DataFrame({"variable": variables, "_vo": list(range(len(variables)))})
+        parts: list[pl.DataFrame] = []
+        if nums:
+            parts.append(
+                frame.select(_R, _W, *group, *[pl.col(v).cast(pl.Float64) for v in nums])
+                .unpivot(nums, index=[_R, _W, *group], variable_name="variable", value_name=_Y)
+                .drop_nulls(_Y)
+                .with_columns(pl.lit(None, dtype=pl.String).alias("level"), pl.lit(0).alias("_lo"))
+            )
+        if cats:
+            levels = pl.concat(
+                [
+                    self._data.get_column(v).drop_nulls().unique().sort().cast(pl.String)
+                    .to_frame("level").with_row_index("_lo")
+                    .with_columns(pl.lit(v).alias("variable"), pl.col("_lo").cast(pl.Int32))
+                    for v in cats
+                ]
+            )  # fmt: skip
+            long = (
+                frame.select(_R, _W, *group, *[pl.col(v).cast(pl.String) for v in cats])
+                .unpivot(
+                    cats, index=[_R, _W, *group], variable_name="variable", value_name="_value"
+                )
+                .drop_nulls("_value")
+                .join(levels, on="variable", how="inner")
+                .with_columns((pl.col("_value") == pl.col("level")).cast(pl.Float64).alias(_Y))
+                .drop("_value")
+            )
+            parts.append(long)
+        if not parts:
+            raise SurveyDesignError("aucune variable à estimer")
+        entries = pl.concat(parts, how="vertical_relaxed").join(order, on="variable")
+        if entries.height == 0:
+            raise SurveyDesignError("aucune observation dans le domaine demandé")
+        key_cols = ["_vo", *group, "_lo"]
+        entries = entries.with_columns(
+            (pl.struct(key_cols).rank("dense") - 1).cast(pl.Int64).alias(_KEY)
+        )
+        keys = (
+            entries.select(_KEY, *group, "variable", "level", "_vo", "_lo").unique(_KEY).sort(_KEY)
+        )
+        keys = self._with_labels(keys)
+        return _Entries(
+            keys=keys.select(*group, "variable", "level", "level_label"),
+            row=entries.get_column(_R).to_numpy().astype(np.int64, copy=False),
+            key=entries.get_column(_KEY).to_numpy().astype(np.int64, copy=False),
+            w=entries.get_column(_W).to_numpy().astype(np.float64, copy=False),
+            y=entries.get_column(_Y).to_numpy().astype(np.float64, copy=False),
+            x=None,
+            by=by,
+        )
+
+    def _with_labels(self, keys: pl.DataFrame) -> pl.DataFrame:
+        """Add ``level_label`` from the value labels (null where there is none)."""
+        rows = [
+            (var, code, label)
+            for var, labels in self._value_labels.items()
+            for code, label in labels.items()
+        ]
+        if not rows:
+            return keys.with_columns(pl.lit(None, dtype=pl.String).alias("level_label"))
+        table = pl.DataFrame(
+            rows,
+            schema={"variable": pl.String, "level": pl.String, "level_label": pl.String},
+            orient="row",
+        ).unique(["variable", "level"])
+        return keys.join(table, on=["variable", "level"], how="left", maintain_order="left")
+
+    def _ratio_entries(
+        self, numerators: list[str], by: list[str], denominators: list[str]
+    ) -> _Entries:
+        """Entries of ``ratio()``: one key per (numerator, denominator, domain)."""
         group = by or [_ALL]
         frame = self._frame(by)
         keys_parts: list[pl.DataFrame] = []
         entry_parts: list[pl.DataFrame] = []
         offset = 0
-        pairs = (
-            [(v, d) for v in variables for d in denominators]
-            if denominators
-            else [(v, None) for v in variables]
-        )
-        for variable, denominator in pairs:
-            is_cat = categorical == "always" or (
-                categorical == "auto" and self._is_categorical(variable)
-            )
-            cols = [_R, _W, *group]
-            if denominator is None:
-                sub = frame.filter(pl.col(variable).is_not_null())
-            else:
-                sub = frame.filter(
-                    pl.col(variable).is_not_null() & pl.col(denominator).is_not_null()
-                )
-            if is_cat:
-                levels = (
-                    self._data.get_column(variable).drop_nulls().unique().sort().to_frame(_LV)
-                    .with_columns(pl.col(_LV).cast(pl.String).alias("level"))
-                )  # fmt: skip
-                domains = sub.select(group).unique().sort(group)
-                keys = domains.join(levels.select("level"), how="cross")
-                long = sub.select(*cols, pl.col(variable).cast(pl.String).alias("_value")).join(
-                    levels.select("level"), how="cross"
-                )
-                long = long.with_columns(
-                    (pl.col("_value") == pl.col("level")).cast(pl.Float64).alias(_Y)
-                )
-                on = [*group, "level"]
-            else:
-                if not self._data.schema[variable].is_numeric():
-                    raise SurveyDesignError(
-                        f"la variable « {variable} » n'est pas numérique "
-                        f"({self._data.schema[variable]}) : utilisez proportion()"
-                    )
+        for num in numerators:
+            for den in denominators:
+                sub = frame.filter(pl.col(num).is_not_null() & pl.col(den).is_not_null())
                 keys = (
-                    sub.select(group)
-                    .unique()
-                    .sort(group)
-                    .with_columns(pl.lit(None, dtype=pl.String).alias("level"))
-                )
-                exprs = [pl.col(variable).cast(pl.Float64).alias(_Y)]
-                if denominator is not None:
-                    exprs.append(pl.col(denominator).cast(pl.Float64).alias(_X))
-                long = sub.select(*cols, *exprs)
-                on = group
-            keys = keys.with_columns(
-                pl.lit(variable).alias("variable"),
-                pl.int_range(pl.len(), dtype=pl.Int64).alias(_KEY) + offset,
-            )
-            keys = keys.with_columns(self._labels_for(variable).alias("level_label"))
-            if denominator is not None:
-                keys = keys.with_columns(pl.lit(denominator).alias("denominator"))
-            long = long.join(keys.select(*on, _KEY), on=on, how="left", nulls_equal=True)
-            keep = [_R, _W, _KEY, _Y] + ([_X] if denominator is not None else [])
-            entry_parts.append(long.select(keep))
-            keys_parts.append(keys)
-            offset += keys.height
-        key_cols = [*group, "variable", "level", "level_label"]
-        if denominators:
-            key_cols.append("denominator")
-        keys_all = (
-            pl.concat([k.select(*key_cols, _KEY) for k in keys_parts], how="vertical_relaxed")
-            if keys_parts
-            else pl.DataFrame()
-        )
-        entries = pl.concat(entry_parts, how="vertical_relaxed") if entry_parts else None
-        if entries is None or entries.height == 0:
+                    sub.select(group).unique().sort(group)
+                    .with_columns(
+                        pl.lit(num).alias("variable"),
+                        pl.lit(None, dtype=pl.String).alias("level"),
+                        pl.lit(None, dtype=pl.String).alias("level_label"),
+                        pl.lit(den).alias("denominator"),
+                        (pl.int_range(pl.len(), dtype=pl.Int64) + offset).alias(_KEY),
+                    )
+                )  # fmt: skip
+                long = sub.select(
+                    _R,
+                    _W,
+                    *group,
+                    pl.col(num).cast(pl.Float64).alias(_Y),
+                    pl.col(den).cast(pl.Float64).alias(_X),
+                ).join(keys.select(*group, _KEY), on=group, how="left", nulls_equal=True)
+                entry_parts.append(long.select(_R, _W, _KEY, _Y, _X))
+                keys_parts.append(keys)
+                offset += keys.height
+        entries = pl.concat(entry_parts)
+        if entries.height == 0:
             raise SurveyDesignError("aucune observation dans le domaine demandé")
+        keys_all = pl.concat(keys_parts, how="vertical_relaxed").sort(_KEY)
         return _Entries(
-            keys=keys_all.sort(_KEY).drop(_KEY),
+            keys=keys_all.select(*group, "variable", "level", "level_label", "denominator"),
             row=entries.get_column(_R).to_numpy().astype(np.int64, copy=False),
             key=entries.get_column(_KEY).to_numpy().astype(np.int64, copy=False),
             w=entries.get_column(_W).to_numpy().astype(np.float64, copy=False),
             y=entries.get_column(_Y).to_numpy().astype(np.float64, copy=False),
-            x=(
-                entries.get_column(_X).to_numpy().astype(np.float64, copy=False)
-                if denominators
-                else None
-            ),
+            x=entries.get_column(_X).to_numpy().astype(np.float64, copy=False),
             by=by,
         )
 

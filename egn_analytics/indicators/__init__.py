@@ -1,0 +1,37 @@
+"""Indicator tables: survey indicators of equipment and continuity, from a catalogue as data.
+
+Start with :func:`compute_catalogue` (the tidy indicator table the dashboards, notebooks and
+exports read), :func:`gap` (a difference between two domains, with its SE and p-value) and
+:func:`calibration_check` (the embedded data against the published figures). The catalogue
+itself is ``_data/catalogue_enquetes.csv``, loaded and validated by :func:`load_catalogue`.
+"""
+
+from __future__ import annotations
+
+from egn_analytics.indicators._tables import POPULATIONS, SURVEY_TABLES, questionnaire_codebooks
+from egn_analytics.indicators.calibration import calibration_check
+from egn_analytics.indicators.catalogue import (
+    OUTPUT_SCHEMA,
+    THEMES,
+    CatalogueError,
+    compute_catalogue,
+    gap,
+    lecture_for,
+    load_breakdowns,
+    load_catalogue,
+)
+
+__all__ = [
+    "OUTPUT_SCHEMA",
+    "POPULATIONS",
+    "SURVEY_TABLES",
+    "THEMES",
+    "CatalogueError",
+    "calibration_check",
+    "compute_catalogue",
+    "gap",
+    "lecture_for",
+    "load_breakdowns",
+    "load_catalogue",
+    "questionnaire_codebooks",
+]
