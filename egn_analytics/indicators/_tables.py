@@ -199,3 +199,44 @@ def resolve(
                 f"population {p} : colonne(s) de plan absente(s) : {', '.join(absent)}"
             )
     return out
+
+
+def read_etablissements(
+    tables: Mapping[str, pl.DataFrame] | None, processed_dir: str | Path | None
+) -> pl.DataFrame | None:
+    """The établissements table the weights are calibrated on, when there is one.
+
+    From ``tables["etablissements"]``, else ``etablissements.parquet`` in ``processed_dir``
+    (default: the settings'); None when neither exists (estimates then use the file's weights).
+    """
+    if tables is not None:
+        return tables.get("etablissements")
+    if processed_dir is None:
+        from egn_analytics.config import get_settings
+
+        processed_dir = get_settings().processed_dir
+    path = Path(processed_dir) / "etablissements.parquet"
+    return pl.read_parquet(path) if path.is_file() else None
+
+
+def population_margins(population: str, etablissements: pl.DataFrame) -> list[pl.DataFrame]:
+    """Calibration margins (académie, sector, EP) of a population, pooled ones by degree.
+
+    For a pooled population each margin is crossed with ``degre``: raking on those is raking
+    each independent survey on its own margins, which is what DEPP does.
+    """
+    from egn_analytics.survey import depp_margins
+
+    if population not in POOLED:
+        return depp_margins(etablissements, population)
+    per_table = [
+        [m.with_columns(pl.lit(degre, dtype=pl.Int64).alias("degre")) for m in
+         depp_margins(etablissements, table)]
+        for table, degre in POOLED[population].items()
+    ]  # fmt: skip
+    return [
+        pl.concat([margins[i] for margins in per_table]).select(
+            "degre", pl.exclude("degre", "Freq"), "Freq"
+        )
+        for i in range(len(per_table[0]))
+    ]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from egn_analytics.indicators._tables import resolve
+from egn_analytics.indicators._tables import read_etablissements, resolve
 from egn_analytics.indicators.catalogue import _design
 from egn_analytics.survey import SecretRule
 
@@ -79,6 +79,7 @@ def calibration_check(
     rule = secret if secret is not None else SecretRule(min_respondents=0, max_cv=None)
     surveys = targets["enquete"].unique(maintain_order=True).to_list()
     resolved = resolve(surveys, tables, processed_dir)
+    etabs = read_etablissements(tables, processed_dir)
     results: list[pl.DataFrame] = []
     for survey in surveys:
         mine = targets.filter(pl.col("enquete") == survey)
@@ -86,7 +87,7 @@ def calibration_check(
             _target_expr(t["variable"], t["niveaux"], t["mesure"], t["column"])
             for t in mine.iter_rows(named=True)
         ]
-        design = _design(resolved[survey][0].with_columns(exprs), rule)
+        design = _design(resolved[survey][0].with_columns(exprs), rule, survey, etabs)
         # One estimation per distinct domain, for all of that domain's targets at once.
         for domain, group in mine.group_by("domaine", maintain_order=True):
             where = domain[0]

@@ -39,7 +39,14 @@ from typing import Any
 import polars as pl
 
 from egn_analytics.indicators import _french as fr
-from egn_analytics.indicators._tables import POOLED, POPULATIONS, pool_codebooks, resolve
+from egn_analytics.indicators._tables import (
+    POOLED,
+    POPULATIONS,
+    pool_codebooks,
+    population_margins,
+    read_etablissements,
+    resolve,
+)
 from egn_analytics.survey import MASKED, SecretRule, SurveyDesign, depp_design
 
 CATALOGUE_COLUMNS = (
@@ -390,14 +397,25 @@ def _indicator_exprs(rows: pl.DataFrame) -> list[pl.Expr]:
     return exprs
 
 
-def _design(frame: pl.DataFrame, secret: SecretRule) -> SurveyDesign:
-    """The DEPP design (two stages, fpc at both); lone respondents handled as R's « adjust ».
+def _design(
+    frame: pl.DataFrame,
+    secret: SecretRule,
+    population: str | None = None,
+    etablissements: pl.DataFrame | None = None,
+) -> SurveyDesign:
+    """The DEPP design (two stages, fpc at both), calibrated as DEPP calibrates its weights.
 
     Many établissements have a single respondent, which makes a one-unit stratum at the second
     stage; ``options(survey.lonely.psu = "adjust")`` is what the survey documentation
-    recommends for these files (see :mod:`egn_analytics.synth.survey`).
+    recommends for these files (see :mod:`egn_analytics.synth.survey`). With the
+    établissements table, the weights are raked on académie, sector and EP margins (by degree
+    for pooled teachers) and the variances account for it.
     """
-    return depp_design(frame, secret=secret, lonely_psu="adjust")
+    design = depp_design(frame, secret=secret, lonely_psu="adjust")
+    if etablissements is None or population is None:
+        return design
+    margins = population_margins(population, etablissements)
+    return design.rake(margins, epsilon=1e-10, maxit=100, partial=True)
 
 
 def _tidy(est: pl.DataFrame, column: str | None, breakdown: str, population: str) -> pl.DataFrame:
@@ -602,6 +620,7 @@ def compute_catalogue(
     breakdowns: Iterable[str] | None = None,
     catalogue: str | Path | pl.DataFrame | None = None,
     level: float = 0.95,
+    calibrate: bool = True,
 ) -> pl.DataFrame:
     """Every indicator × applicable breakdown × domain: the tidy indicator table.
 
@@ -609,6 +628,8 @@ def compute_catalogue(
     default: read from ``processed_dir`` (default: the settings'). ``secret``: the statistical
     secret (default: ``[tool.egn]``). ``indicators`` / ``breakdowns`` restrict the ids;
     ``catalogue`` replaces the packaged one (a CSV path or a DataFrame with its columns).
+    ``calibrate``: rake the weights on the établissements' margins (académie, sector, EP) when
+    the établissements table is there (``tables["etablissements"]`` or the processed folder).
 
     Columns: :data:`OUTPUT_SCHEMA`. Proportions are fractions (0-1), means are in their unit;
     ``domain_code`` is ``"ensemble"`` for the whole population; masked rows have null values
@@ -624,6 +645,7 @@ def compute_catalogue(
     _check_columns(cat, {p: f for p, (f, _) in resolved.items()}, plan)
     rule = secret if secret is not None else SecretRule.from_settings()
     bds = load_breakdowns()
+    etabs = read_etablissements(tables, processed_dir) if calibrate else None
 
     estimates: list[pl.DataFrame] = []
     domains: list[pl.DataFrame] = []
@@ -637,7 +659,7 @@ def compute_catalogue(
         if used.is_empty():  # no requested breakdown applies to this population
             continue
         rows = cat.filter(pl.col("population") == population)
-        design = _design(frame.with_columns(_indicator_exprs(rows)), rule)
+        design = _design(frame.with_columns(_indicator_exprs(rows)), rule, population, etabs)
         for bd in used.iter_rows(named=True):
             ids = plan.filter(
                 (pl.col("population") == population) & (pl.col("breakdown") == bd["id"])
@@ -735,6 +757,7 @@ def gap(
     secret: SecretRule | None = None,
     level: float = 0.95,
     catalogue: str | Path | pl.DataFrame | None = None,
+    calibrate: bool = True,
 ) -> pl.DataFrame:
     """Difference ``a − b`` between two domains of a breakdown, with its SE, CI and p-value.
 
@@ -763,8 +786,12 @@ def gap(
     value_a = pl.Series([code_a]).cast(dtype)[0]
     value_b = pl.Series([code_b]).cast(dtype)[0]
     rule = secret if secret is not None else SecretRule.from_settings()
+    etabs = read_etablissements(tables, processed_dir) if calibrate else None
     design = _design(
-        frame.with_columns(_indicator_exprs(cat.filter(pl.col("id") == indicator))), rule
+        frame.with_columns(_indicator_exprs(cat.filter(pl.col("id") == indicator))),
+        rule,
+        population,
+        etabs,
     )
     res = design.compare(_PREFIX + indicator, by=column, a=value_a, b=value_b, level=level)
     bd_label = bd["label"][0]

@@ -333,7 +333,9 @@ def _stage_variance(
         if lonely_psu == "average" and lonely.any():
             cov *= n_strata / max(int((~lonely).sum()), 1)
         return cov
-    if sp.issparse(totals):
+    if isinstance(totals, tuple):  # (s1, s2) already summed by stratum
+        s1, s2 = totals
+    elif sp.issparse(totals):
         s1 = np.asarray((strat_ind @ totals).toarray())
         squared = sp.csr_array(totals, copy=True)
         squared.data **= 2  # same sparsity pattern: far cheaper than an elementwise product
@@ -404,10 +406,80 @@ def _variance_block(
         n_clusters = st.cluster_stratum.shape[0]
         totals = _indicator(st.cluster, n_clusters) @ z
         if terms:
-            totals = np.asarray(totals.toarray() if sp.issparse(totals) else totals)
-            for psw, g, s_t in terms:
-                totals = totals - _cross(st.cluster, n_clusters, g, s_t.shape[0], psw) @ s_t
+            by_cluster = _terms_by_cluster(st, terms) if not full else None
+            if by_cluster is not None:
+                totals = _calibrated_stratum_sums(sp.csr_array(totals), st, by_cluster)
+            else:
+                totals = np.asarray(totals.toarray() if sp.issparse(totals) else totals)
+                for psw, g, s_t in terms:
+                    totals = totals - _cross(st.cluster, n_clusters, g, s_t.shape[0], psw) @ s_t
         part = _stage_variance(totals, st, lonely_psu, number, full)
         total = part if total is None else total + part
     assert total is not None
     return total
+
+
+#: A calibration adjustment seen from one stage's clusters: each cluster lies in one group.
+ClusterTerm = tuple[FloatArray, IntArray, FloatArray]  # (Σ psw over the cluster, group, S)
+
+
+def _terms_by_cluster(st: Stage, terms: Sequence[Term]) -> list[ClusterTerm] | None:
+    """The adjustments per cluster when every cluster lies inside one group of each margin.
+
+    That is the usual case (an établissement is in one académie, one sector, one EP class),
+    and it lets the residual totals be summed without a dense (rows × estimates) matrix.
+    None when some cluster straddles groups (then the dense path is used).
+    """
+    n_clusters = st.cluster_stratum.shape[0]
+    out: list[ClusterTerm] = []
+    for psw, g, s_t in terms:
+        lo = np.full(n_clusters, np.iinfo(np.int64).max)
+        hi = np.full(n_clusters, -1)
+        np.minimum.at(lo, st.cluster, g)
+        np.maximum.at(hi, st.cluster, g)
+        if (lo != hi).any():
+            return None
+        p = np.bincount(st.cluster, weights=psw, minlength=n_clusters).astype(np.float64)
+        out.append((p, lo.astype(np.int64), s_t))
+    return out
+
+
+def _calibrated_stratum_sums(
+    z_totals: sp.csr_array, st: Stage, terms: Sequence[ClusterTerm]
+) -> tuple[FloatArray, FloatArray]:
+    """Σ and Σ² by stratum of the residual cluster totals ``T = Z − A`` without forming T.
+
+    ``A[c] = Σ_t p_t[c] S_t[g_t(c)]``; so ``Σ T² = Σ Z² − 2 Σ Z∘A + Σ A²``, where ``Z∘A`` is
+    needed only on the non-zeros of ``Z`` and ``Σ A²`` only on the distinct (stratum, group,
+    group) cells — far fewer than clusters × estimates when clusters are respondents.
+    """
+    n_strata = st.n.shape[0]
+    strat = st.cluster_stratum
+    ind = _indicator(strat, n_strata)
+    s1 = np.asarray((ind @ z_totals).toarray())
+    for p, g, s_t in terms:
+        s1 -= _cross(strat, n_strata, g, s_t.shape[0], p) @ s_t
+    squared = sp.csr_array(z_totals, copy=True)
+    squared.data **= 2
+    s2 = np.asarray((ind @ squared).toarray())
+    rows = np.repeat(np.arange(z_totals.shape[0]), np.diff(z_totals.indptr))
+    cols = z_totals.indices
+    a_nnz = np.zeros(rows.size)
+    for p, g, s_t in terms:
+        a_nnz += p[rows] * s_t[g[rows], cols]
+    za = sp.csr_array((z_totals.data * a_nnz, cols, z_totals.indptr), shape=z_totals.shape)
+    s2 -= 2 * np.asarray((ind @ za).toarray())
+    for t, (p_t, g_t, s_t) in enumerate(terms):
+        for u, (p_u, g_u, s_u) in enumerate(terms):
+            if u < t:
+                continue
+            n_t, n_u = s_t.shape[0], s_u.shape[0]
+            code = (strat * n_t + g_t) * n_u + g_u  # one int per (stratum, group, group) cell
+            cells, inverse = np.unique(code, return_inverse=True)
+            coef = np.bincount(inverse, weights=p_t * p_u, minlength=cells.size)
+            cell_h, rest = np.divmod(cells, n_t * n_u)
+            cell_t, cell_u = np.divmod(rest, n_u)
+            contrib = coef[:, None] * s_t[cell_t] * s_u[cell_u]
+            factor = 1.0 if u == t else 2.0
+            s2 += factor * (_indicator(cell_h, n_strata) @ contrib)
+    return s1, s2

@@ -275,3 +275,39 @@ def test_calibrate_depp_meets_the_etablissement_margins() -> None:
     ].to_list() == pytest.approx([500.0, 1200.0])
     with pytest.raises(SurveyDesignError, match="population inconnue"):
         depp_margins(etabs, "inspecteurs")
+
+
+STYPE = pl.DataFrame({"stype": ["E", "H", "M"], "Freq": [4421, 755, 1018]})
+SCH_WIDE = pl.DataFrame({"sch_wide": ["No", "Yes"], "Freq": [1072, 5122]})
+
+
+def test_calibration_when_clusters_lie_inside_groups_matches_r() -> None:
+    """The group-space path (each PSU inside one post-stratum), against R survey 4.1-1.
+
+    R: rake(svydesign(ids=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat),
+            list(~sch_wide, ~comp_imp), ...); svymean(~api00, .) and svyby(... ~stype ...);
+       postStratify / rake of svydesign(ids=~dnum+snum, fpc=~fpc1+fpc2, data=apiclus2).
+    """
+    strat = SurveyDesign(
+        pl.read_csv(API / "apistrat.csv"), strata="stype", weights="pw", fpc="fpc", secret=OPEN
+    )
+    comp_imp = pl.DataFrame({"comp_imp": ["No", "Yes"], "Freq": [2000, 4194]})
+    raked = strat.rake([SCH_WIDE, comp_imp])
+    whole = raked.mean("api00").row(0, named=True)
+    assert whole["estimate"] == pytest.approx(662.38774490356832, rel=1e-12)
+    assert whole["se"] == pytest.approx(9.27948863990433, rel=1e-9)
+    by = raked.mean("api00", by="stype")
+    assert by["se"].to_list() == pytest.approx(
+        [12.2844929941453, 15.4922437059172, 16.1408735986048], rel=1e-9
+    )
+    clus2 = SurveyDesign(
+        pl.read_csv(API / "apiclus2.csv"), ids=["dnum", "snum"], fpc=["fpc1", "fpc2"], secret=OPEN
+    )
+    ps = clus2.post_stratify("stype", STYPE).mean("api00").row(0, named=True)
+    assert (ps["estimate"], ps["se"]) == pytest.approx(
+        (673.0023112744673, 28.8318088122979), rel=1e-9
+    )
+    rk = clus2.rake([STYPE, SCH_WIDE]).mean("api00").row(0, named=True)
+    assert (rk["estimate"], rk["se"]) == pytest.approx(
+        (681.7006538816387, 31.7290536988809), rel=1e-9
+    )
