@@ -11,12 +11,23 @@ values that callers must treat as read-only (polars frames are cloned, which is 
 quality report is made of frozen dataclasses and tuples).
 
 Two files are read: the raw folder's ``manifest.json`` (what the sources are) and the processed
-folder's ``qualite.json`` (what the last ``egn build`` kept and rejected).
+folder's ``qualite.json`` (what the last ``egn build`` kept and rejected). The survey indicators
+are *computed* from the processed survey tables by :mod:`egn_analytics.indicators` (a few
+seconds): :func:`indicator_table` and :func:`indicator_gap` cache them in memory and on disk
+(``diskcache`` under the settings' ``cache_dir``), keyed on those tables' modification times and
+sizes and on the indicator code's own fingerprint, so a rebuild or a code change is picked up
+and an app restart does not pay the computation again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import io
 import json
+import sqlite3
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -26,7 +37,7 @@ from typing import Any
 import flask
 import polars as pl
 
-from egn_analytics import SYNTHETIC_NOTICE
+from egn_analytics import SYNTHETIC_NOTICE, __version__
 from egn_analytics.config import Settings, get_settings
 
 #: Key of the data folder in the Flask config of the app built by ``create_app``.
@@ -321,10 +332,255 @@ def _text(value: Any) -> str | None:
     return str(value).strip() or None
 
 
+# ------------------------------------------------------------------ survey indicators -----
+
+#: Columns of the indicator catalogue, as ``egn_analytics.indicators.compute_catalogue``
+#: returns it (declared, never inferred: the page formats by dtype). Proportions (``unit`` « % »)
+#: are fractions 0-1; ``status`` is « published », « fragile » or « masked », and masked rows have
+#: null estimate, standard error, interval and lecture.
+INDICATOR_SCHEMA: dict[str, pl.DataType] = {
+    "indicator": pl.String(),
+    "label": pl.String(),
+    "theme": pl.String(),
+    "population": pl.String(),
+    "unit": pl.String(),
+    "breakdown": pl.String(),
+    "breakdown_label": pl.String(),
+    "domain_code": pl.String(),
+    "domain": pl.String(),
+    "estimate": pl.Float64(),
+    "se": pl.Float64(),
+    "ci_lower": pl.Float64(),
+    "ci_upper": pl.Float64(),
+    "n": pl.Int64(),
+    "cv": pl.Float64(),
+    "status": pl.String(),
+    "champ": pl.String(),
+    "source": pl.String(),
+    "lecture": pl.String(),
+}
+#: Columns of ``egn_analytics.indicators.gap`` (one row: domain ``a`` minus domain ``b``).
+GAP_SCHEMA: dict[str, pl.DataType] = {
+    "indicator": pl.String(),
+    "breakdown": pl.String(),
+    "a": pl.String(),
+    "b": pl.String(),
+    "domain_a": pl.String(),
+    "domain_b": pl.String(),
+    "estimate_a": pl.Float64(),
+    "estimate_b": pl.Float64(),
+    "difference": pl.Float64(),
+    "se": pl.Float64(),
+    "ci_lower": pl.Float64(),
+    "ci_upper": pl.Float64(),
+    "p_value": pl.Float64(),
+    "status": pl.String(),
+}
+#: Processed tables the indicators are computed from (glob patterns): their names,
+#: modification times and sizes key the caches. The survey tables are required.
+INDICATOR_INPUTS = ("enquete_*.parquet", "etablissements.parquet")
+_REQUIRED_INPUT = "enquete_*.parquet"
+#: Packages whose source code the cached values depend on (missing ones are skipped).
+_INDICATOR_CODE = ("egn_analytics.indicators", "egn_analytics.survey")
+_CODE_SUFFIXES = frozenset({".py", ".csv"})
+#: Bump when the stored format changes (Arrow IPC bytes of a frame of the schemas above).
+_DISK_FORMAT = 1
+#: Size limit of the disk cache (the whole catalogue is about 1 MB; a gap, a few hundred bytes).
+_DISK_LIMIT = 256 * 1024 * 1024
+
+_compute_lock = threading.Lock()
+
+#: (file name, mtime in ns, size) of each input table, sorted by name.
+InputKey = tuple[tuple[str, int, int], ...]
+
+
+class IndicatorsNotBuiltError(FileNotFoundError):
+    """No processed survey table: ``egn build`` was never run on this data folder."""
+
+
+class IndicatorsError(RuntimeError):
+    """The indicators could not be computed (library missing, computation failed, bad shape)."""
+
+
+def indicator_inputs(processed: Path) -> InputKey:
+    """Name, mtime and size of the tables the indicators read (the caches' key).
+
+    Raises :class:`IndicatorsNotBuiltError` when there is no survey table at all.
+    """
+    folder = Path(processed)
+    found = sorted(
+        {
+            path
+            for pattern in INDICATOR_INPUTS
+            for path in folder.glob(pattern)
+            if path.is_file() and not path.name.endswith(".rejects.parquet")
+        }
+    )
+    if not any(path.match(_REQUIRED_INPUT) for path in found):
+        raise IndicatorsNotBuiltError(f"no survey table ({_REQUIRED_INPUT}) in {folder}")
+    key = []
+    for path in found:
+        stat = path.stat()
+        key.append((path.name, stat.st_mtime_ns, stat.st_size))
+    return tuple(key)
+
+
+def indicator_table(processed: Path | None = None) -> pl.DataFrame:
+    """The indicator catalogue of the processed folder (default: the running app's).
+
+    Every indicator by every breakdown, columns of :data:`INDICATOR_SCHEMA`. Computed once per
+    state of the input tables (then read from memory, or from the disk cache after a restart);
+    the caller gets its own copy.
+    """
+    folder = Path(processed) if processed is not None else processed_dir()
+    inputs = indicator_inputs(folder.resolve())
+    return _indicator_frame(str(folder.resolve()), inputs, "catalogue", ()).clone()
+
+
+def indicator_gap(
+    indicator: str, breakdown: str, a: str, b: str, processed: Path | None = None
+) -> pl.DataFrame:
+    """Difference ``a - b`` between two domains of a breakdown, with its CI and p-value.
+
+    One row, columns of :data:`GAP_SCHEMA`, cached like :func:`indicator_table` (the
+    difference needs the microdata: the two domains share strata and schools, so their
+    estimates are not independent and the bars' intervals cannot be combined by hand).
+    """
+    folder = Path(processed) if processed is not None else processed_dir()
+    inputs = indicator_inputs(folder.resolve())
+    params = (str(indicator), str(breakdown), str(a), str(b))
+    return _indicator_frame(str(folder.resolve()), inputs, "gap", params).clone()
+
+
+def _compute_catalogue(processed: Path) -> pl.DataFrame:
+    """The library call (looked up at each call, so tests can replace it)."""
+    from egn_analytics.indicators import compute_catalogue
+
+    return compute_catalogue(processed_dir=processed)
+
+
+def _compute_gap(processed: Path, indicator: str, breakdown: str, a: str, b: str) -> pl.DataFrame:
+    """The library call (looked up at each call, so tests can replace it)."""
+    from egn_analytics.indicators import gap
+
+    return gap(indicator, breakdown, a, b, processed_dir=processed)
+
+
+@lru_cache(maxsize=64)
+def _indicator_frame(
+    folder: str, inputs: InputKey, kind: str, params: tuple[str, ...]
+) -> pl.DataFrame:
+    """Memory cache over the disk cache over the computation; one computation at a time.
+
+    The lock keeps two first requests from computing the catalogue twice side by side: the
+    second waits, then finds the first one's result on disk.
+    """
+    key = _disk_key(kind, inputs, params)
+    cache_dir = Settings(data_dir=Path(folder).parent).cache_dir
+    with _compute_lock:
+        stored = _disk_get(cache_dir, key)
+        if stored is not None:
+            return stored
+        compute: Callable[..., pl.DataFrame] = (
+            _compute_catalogue if kind == "catalogue" else _compute_gap
+        )
+        try:
+            raw = compute(Path(folder), *params)
+        except ImportError as exc:
+            raise IndicatorsError(
+                f"le module egn_analytics.indicators n'est pas disponible ({exc})"
+            ) from exc
+        except Exception as exc:  # the page shows the reason, never a traceback
+            raise IndicatorsError(f"le calcul a échoué ({type(exc).__name__} : {exc})") from exc
+        frame = _conform(raw, INDICATOR_SCHEMA if kind == "catalogue" else GAP_SCHEMA)
+        _disk_set(cache_dir, key, frame)
+        return frame
+
+
+def _conform(frame: object, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """The declared columns in the declared order and dtypes, or :class:`IndicatorsError`."""
+    if not isinstance(frame, pl.DataFrame):
+        raise IndicatorsError(f"le calcul a renvoyé un {type(frame).__name__}, pas une table")
+    missing = [name for name in schema if name not in frame.columns]
+    if missing:
+        raise IndicatorsError(f"colonnes absentes du résultat : {', '.join(missing)}")
+    try:
+        return frame.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
+    except pl.exceptions.PolarsError as exc:
+        raise IndicatorsError(f"types inattendus dans le résultat ({exc})") from exc
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """Hash of what the values depend on besides the tables: the indicator code and its
+    packaged catalogue (``.py`` and ``.csv`` files) and the statistical-secret settings, so
+    that a changed estimator, catalogue or threshold invalidates the disk cache."""
+    settings = get_settings()
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(
+        f"{__version__}|{settings.secret_min_respondents}|{settings.secret_max_cv}".encode()
+    )
+    for name in _INDICATOR_CODE:
+        try:
+            spec = importlib.util.find_spec(name)
+        except ModuleNotFoundError:
+            spec = None
+        roots = list(spec.submodule_search_locations or []) if spec else []
+        for root in roots:
+            files = (path for path in Path(root).rglob("*") if path.suffix in _CODE_SUFFIXES)
+            for path in sorted(files):
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _disk_key(kind: str, inputs: InputKey, params: tuple[str, ...]) -> str:
+    payload = json.dumps([_DISK_FORMAT, kind, inputs, params, _code_fingerprint()])
+    return (
+        f"egn-indicateurs-{kind}-" + hashlib.blake2b(payload.encode(), digest_size=20).hexdigest()
+    )
+
+
+def _disk_get(cache_dir: Path, key: str) -> pl.DataFrame | None:
+    """The stored frame, or None (absent, unreadable: the disk cache is only a speed-up).
+
+    The cache is opened for each look-up (only on a memory-cache miss): no connection is
+    kept open on a folder that a test or a user may delete.
+    """
+    if not cache_dir.is_dir():
+        return None
+    try:
+        import diskcache
+
+        with diskcache.Cache(str(cache_dir)) as cache:
+            payload = cache.get(key)
+        return None if payload is None else pl.read_ipc(io.BytesIO(payload))
+    except (OSError, sqlite3.Error, pl.exceptions.PolarsError):
+        return None
+
+
+def _disk_set(cache_dir: Path, key: str, frame: pl.DataFrame) -> None:
+    """Store ``frame`` if the cache folder is writable (a read-only data folder still works)."""
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer)
+    try:
+        import diskcache
+
+        with diskcache.Cache(str(cache_dir), size_limit=_DISK_LIMIT) as cache:
+            cache.set(key, buffer.getvalue())
+    except (OSError, sqlite3.Error):
+        return
+
+
 __all__ = [
     "CONFIG_KEY",
+    "GAP_SCHEMA",
+    "INDICATOR_INPUTS",
+    "INDICATOR_SCHEMA",
     "MANIFEST_SCHEMA",
     "QUALITY_NAME",
+    "IndicatorsError",
+    "IndicatorsNotBuiltError",
     "Manifest",
     "ManifestError",
     "ManifestNotFoundError",
@@ -334,6 +590,9 @@ __all__ = [
     "TableQuality",
     "configure",
     "data_dir",
+    "indicator_gap",
+    "indicator_inputs",
+    "indicator_table",
     "load_manifest",
     "load_quality_report",
     "manifest_path",

@@ -33,6 +33,19 @@ DONNEES_QUALITY_CHECK = "donnees-qualite-controle"
 DONNEES_QUALITY_MISSING = "donnees-qualite-absente"
 
 
+# --- page « Équipement et continuité (enquêtes) » -------------------------------------------
+ENQUETES_URL = "enquetes-url"
+ENQUETES_INDICATOR = "enquetes-indicateur"
+ENQUETES_BREAKDOWN = "enquetes-ventilation"
+ENQUETES_CARD = "enquetes-estimations"
+ENQUETES_TABLE = "enquetes-tableau"
+ENQUETES_GAP = "enquetes-ecart"
+ENQUETES_GAP_A = "enquetes-ecart-a"
+ENQUETES_GAP_B = "enquetes-ecart-b"
+ENQUETES_GAP_RESULT = "enquetes-ecart-resultat"
+ENQUETES_MISSING = "enquetes-indisponible"
+
+
 @dataclass(frozen=True, slots=True)
 class CardIds:
     """Ids of the parts of one chart card, derived from the card's id."""

@@ -204,7 +204,8 @@ def test_shell_has_header_banner_nav_footer(app: Dash, manifest: dict[str, Any])
     assert banner.role == "note"
     nav = by_id(shell, ids.NAVBAR)
     links = [c for c in walk(nav) if isinstance(c, dcc.Link)]
-    assert [link.children for link in links] == ["Données"]
+    # « Données » first (order 0); other pages follow by their ``order`` (test_enquetes.py)
+    assert links[0].children == "Données"
     assert links[0].href == "/"
     assert any(c is dash.page_container for c in walk(shell))
 

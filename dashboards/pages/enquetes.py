@@ -1,0 +1,469 @@
+"""Page « Équipement et continuité (enquêtes) »: the DEPP 2020 survey indicators, by domain.
+
+A leader picks an indicator (grouped by theme) and a breakdown (only those the indicator
+has), reads one bar per domain with its 95 % confidence interval, and asks the question the
+EGN asked: is the gap between two domains (REP+ and hors EP by default) real, or noise? The
+statistician finds the same numbers in the table under the chart and in the CSV.
+
+Statistical secret first: a masked cell is a grey hatched band « secret statistique » in the
+chart, « masqué » in the table and an empty cell in the CSV, never a number; a fragile one
+(CV above the threshold) says so wherever its value is printed. See
+:mod:`dashboards.enquetes_logic`, where all of this is decided and tested.
+
+State lives in the URL (``?indicateur=…&ventilation=…&domaine=…``): the pickers and a click on
+a bar write it, Dash's router calls :func:`layout` again with it, so a view can be bookmarked
+and the back button works. ``domaine`` only chooses whose « Lecture » the card prints. The gap
+pickers are not in the URL: they change one panel, not the view. Callbacks translate an event
+into calls to :mod:`dashboards.enquetes_logic` and :mod:`dashboards.data_access`; tests call
+them directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import polars as pl
+from dash import Input, Output, State, callback, dcc, html, no_update
+from dash.development.base_component import Component
+
+from dashboards import data_access, ids
+from dashboards import enquetes_logic as logic
+from dashboards.catalogue import export_filename
+from dashboards.components.chart_card import chart_card
+from dashboards.components.notices import alert, synthetic_notice
+from egn_analytics.viz import ChartCard, RenderUnavailableError, csv_bytes, png_bytes
+from egn_analytics.viz.formats import NBSP
+
+PATH = "/enquetes"
+TITLE = "Équipement et continuité (enquêtes)"
+
+dash.register_page(
+    __name__,
+    path=PATH,
+    name=TITLE,
+    title="Équipement et continuité — EGN Analytics",
+    description="Indicateurs d'équipement numérique et de continuité pédagogique des "
+    "enquêtes DEPP 2020, par domaine, avec leurs intervalles de confiance.",
+    order=1,
+)
+
+CARD = ids.card_ids(ids.ENQUETES_CARD)
+
+PNG_UNAVAILABLE = (
+    "L'image n'a pas pu être produite : l'export PNG a besoin de Chromium "
+    "(sous Debian : apt-get install chromium). Les données restent téléchargeables en CSV."
+)
+TABLE_TITLE = "Estimations par domaine"
+GAP_TITLE = "Comparer deux domaines"
+
+#: Columns of the estimates table: (field of :class:`logic.EstimateRow`, header, class).
+_TABLE_COLUMNS = (
+    ("domain", "Domaine", ""),
+    ("estimate", "Estimation", "egn-num"),
+    ("interval", "Intervalle de confiance à 95\u202f%", "egn-num"),
+    ("respondents", "Répondants", "egn-num"),
+    ("cv", "CV", "egn-num"),
+    ("status_text", "Statut", ""),
+)
+
+#: French texts of the dropdowns' controls (Dash's defaults are English).
+_DROPDOWN_LABELS: dcc.Dropdown.Labels = {
+    "clear_selection": "Effacer la sélection",
+    "no_options_found": "Aucun résultat",
+    "search": "Rechercher",
+    "clear_search": "Effacer la recherche",
+    "select_all": "Tout sélectionner",
+    "deselect_all": "Tout désélectionner",
+    "selected_count": "{num} sélectionnés",
+}
+
+
+def layout(
+    indicateur: str | None = None,
+    ventilation: str | None = None,
+    domaine: str | None = None,
+    **_query: str,
+) -> html.Div:
+    """Page content for ``/enquetes?indicateur=…&ventilation=…&domaine=…`` (others ignored)."""
+    try:
+        table = data_access.indicator_table()
+    except data_access.IndicatorsNotBuiltError:
+        return _page(not_built())
+    except data_access.IndicatorsError as exc:
+        return _page(unavailable(exc))
+    if table.height == 0:
+        return _page(unavailable(ValueError("la table des indicateurs est vide")))
+
+    selection = logic.parse_selection(table, indicateur, ventilation, domaine)
+    notice = data_access.synthetic_notice(data_access.raw_dir())
+    card = logic.estimates_card(table, selection, synthetic=notice is not None)
+    rows = logic.domain_rows(table, selection)
+    unit = card_unit(table, selection)
+    content: list[Component] = [
+        dcc.Location(id=ids.ENQUETES_URL, refresh="callback-nav"),
+        html.P(
+            "Les indicateurs des enquêtes de la DEPP de 2020 auprès des élèves, des parents, "
+            "des enseignants et des chefs d'établissement : choisissez un indicateur et une "
+            "ventilation, lisez chaque estimation avec son intervalle de confiance, puis "
+            "vérifiez si l'écart entre deux domaines est significatif.",
+            className="egn-lead",
+        ),
+    ]
+    if notice:
+        content.append(synthetic_notice(notice))
+    content += [
+        _filters(table, selection),
+        chart_card(card, ids.ENQUETES_CARD),
+        _section(
+            "enquetes-tableau-titre",
+            TABLE_TITLE,
+            "Les valeurs du graphique. Une estimation « fragile » (coefficient de variation "
+            "au-delà du seuil) est à lire avec prudence ; une cellule « masquée » repose sur "
+            "trop peu de répondants pour être diffusée (secret statistique). Choisissez un "
+            "domaine pour lire sa phrase de lecture sous le graphique.",
+            [estimates_table(logic.estimate_rows(rows, unit, selection.domain), selection)],
+        ),
+        gap_section(table, selection, rows),
+    ]
+    return _page(content)
+
+
+def _page(content: list[Component]) -> html.Div:
+    return html.Div([html.H1(TITLE), *content], className="egn-page egn-enquetes")
+
+
+def _section(
+    heading_id: str, title: str, intro: str, children: list[Component], **props: Any
+) -> html.Section:
+    """A titled part of the page (the heading names it for screen readers)."""
+    extra: dict[str, Any] = {"aria-labelledby": heading_id, **props}
+    return html.Section(
+        [
+            html.H2(title, id=heading_id, className="egn-section__title"),
+            html.P(intro, className="egn-section__intro"),
+            *children,
+        ],
+        className="egn-section",
+        **extra,
+    )
+
+
+def card_unit(table: pl.DataFrame, selection: logic.Selection) -> str | None:
+    """Unit of the selected indicator (« % » for proportions)."""
+    units = table.filter(pl.col("indicator") == selection.indicator).get_column("unit")
+    return units[0] if units.len() else None
+
+
+def _filters(table: pl.DataFrame, selection: logic.Selection) -> html.Div:
+    """Indicator and breakdown pickers; their values go to the URL."""
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Label("Indicateur", htmlFor=ids.ENQUETES_INDICATOR),
+                    dcc.Dropdown(
+                        id=ids.ENQUETES_INDICATOR,
+                        options=logic.indicator_options(table),
+                        value=selection.indicator,
+                        clearable=False,
+                        searchable=True,
+                        search_order="original",
+                        optionHeight=48,
+                        maxHeight=360,
+                        labels=_DROPDOWN_LABELS,
+                        className="egn-dropdown egn-dropdown--wide",
+                    ),
+                ],
+                className="egn-field egn-field--wide",
+            ),
+            html.Div(
+                [
+                    html.Label("Ventilation", htmlFor=ids.ENQUETES_BREAKDOWN),
+                    dcc.Dropdown(
+                        id=ids.ENQUETES_BREAKDOWN,
+                        options=logic.breakdown_options(table, selection.indicator),
+                        value=selection.breakdown,
+                        clearable=False,
+                        searchable=False,
+                        labels=_DROPDOWN_LABELS,
+                        className="egn-dropdown",
+                    ),
+                ],
+                className="egn-field",
+            ),
+        ],
+        className="egn-filters",
+    )
+
+
+def estimates_table(rows: list[logic.EstimateRow], selection: logic.Selection) -> html.Div:
+    """One line per domain; the domain is a link that selects its « Lecture » (keyboard too)."""
+    head = html.Thead(
+        html.Tr(
+            [html.Th(label, scope="col", className=cls or None) for _, label, cls in _TABLE_COLUMNS]
+        )
+    )
+    lines = []
+    for row in rows:
+        target = logic.Selection(selection.indicator, selection.breakdown, row.code)
+        link = dcc.Link(
+            row.domain,
+            href=dash.get_relative_path(PATH) + logic.selection_query(target),
+            className="egn-enquetes__domain",
+        )
+        cells: list[Component] = [html.Th(link, scope="row")]
+        for key, _, cls in _TABLE_COLUMNS[1:]:
+            masked = row.status == logic.MASKED and key == "estimate"
+            cell_class = " ".join(c for c in (cls, "egn-cell--masked" if masked else "") if c)
+            cells.append(html.Td(getattr(row, key), className=cell_class or None))
+        modifier = {
+            logic.MASKED: "egn-row--masked",
+            logic.FRAGILE: "egn-row--fragile",
+        }.get(row.status, "")
+        row_class = " ".join(
+            c for c in (modifier, "egn-row--selected" if row.selected else "") if c
+        )
+        extra: dict[str, Any] = {"aria-current": "true"} if row.selected else {}
+        lines.append(html.Tr(cells, className=row_class or None, **extra))
+    return html.Div(
+        html.Table(
+            [head, html.Tbody(lines)],
+            id=ids.ENQUETES_TABLE,
+            className="egn-table",
+            **{"aria-labelledby": "enquetes-tableau-titre"},  # type: ignore[arg-type]
+        ),
+        className="egn-table-wrapper",
+        tabIndex="0",
+        role="region",
+        **{"aria-label": TABLE_TITLE},  # type: ignore[arg-type]
+    )
+
+
+def gap_section(
+    table: pl.DataFrame, selection: logic.Selection, rows: pl.DataFrame
+) -> html.Section:
+    """Two domain pickers and the verdict on their difference, in words."""
+    a, b = logic.default_gap_pair(rows, selection.breakdown)
+    options = logic.gap_options(rows)
+    pickers = html.Div(
+        [
+            _gap_picker(ids.ENQUETES_GAP_A, "Premier domaine", options, a),
+            html.Span("comparé à", className="egn-gap__versus", **{"aria-hidden": "true"}),  # type: ignore[arg-type]
+            _gap_picker(ids.ENQUETES_GAP_B, "Second domaine", options, b),
+        ],
+        className="egn-filters egn-gap__pickers",
+    )
+    return _section(
+        "enquetes-ecart-titre",
+        GAP_TITLE,
+        "La différence entre deux domaines, estimée sur les microdonnées (les deux domaines "
+        "partagent strates et établissements : leurs intervalles ne se combinent pas à la "
+        f"main), avec son intervalle de confiance et un test au seuil de 5{NBSP}%.",
+        [
+            pickers,
+            html.Div(
+                gap_content(table, selection, a, b),
+                id=ids.ENQUETES_GAP_RESULT,
+                className="egn-gap",
+                role="status",
+                **{"aria-live": "polite"},  # type: ignore[arg-type]
+            ),
+        ],
+        id=ids.ENQUETES_GAP,
+    )
+
+
+def _gap_picker(
+    component_id: str, label: str, options: list[dict[str, str]], value: str | None
+) -> html.Div:
+    return html.Div(
+        [
+            html.Label(label, htmlFor=component_id),
+            dcc.Dropdown(
+                id=component_id,
+                options=options,
+                value=value,
+                clearable=False,
+                searchable=len(options) > 8,
+                labels=_DROPDOWN_LABELS,
+                className="egn-dropdown",
+            ),
+        ],
+        className="egn-field",
+    )
+
+
+def gap_content(
+    table: pl.DataFrame, selection: logic.Selection, a: str | None, b: str | None
+) -> list[Component]:
+    """The verdict's components for domains ``a`` and ``b`` (the library is asked only when
+    both are chosen, different and publishable)."""
+    rows = logic.domain_rows(table, selection)
+    unit = card_unit(table, selection)
+    summary = logic.gap_prompt(rows.height, a, b)
+    if summary is None:
+        assert a is not None and b is not None
+        statuses = dict(zip(rows["domain_code"], rows["status"], strict=True))
+        if logic.MASKED in (statuses.get(a), statuses.get(b)):
+            summary = logic.gap_summary({"a": a, "b": b, "status": logic.MASKED}, rows, unit)
+        else:
+            try:
+                gap = data_access.indicator_gap(selection.indicator, selection.breakdown, a, b)
+            except data_access.IndicatorsError as exc:
+                return [
+                    html.P("L'écart n'a pas pu être calculé", className="egn-gap__verdict"),
+                    html.P([f"Détail{NBSP}: ", html.Code(str(exc))]),
+                ]
+            if gap.height == 0:
+                return [html.P("L'écart n'a pas pu être calculé", className="egn-gap__verdict")]
+            summary = logic.gap_summary(gap.row(0, named=True), rows, unit)
+    return [
+        html.P(summary.title, className=f"egn-gap__verdict egn-gap__verdict--{summary.kind}"),
+        *(html.P(sentence, className="egn-gap__sentence") for sentence in summary.sentences),
+    ]
+
+
+def not_built() -> list[Component]:
+    """No processed survey table: say how to build them (no traceback, no jargon)."""
+    return [
+        alert(
+            "Les indicateurs d'enquête ne sont pas encore calculés",
+            [
+                html.P(
+                    [
+                        "Les tables des enquêtes sont introuvables dans le dossier ",
+                        html.Code(str(data_access.processed_dir())),
+                        ".",
+                    ]
+                ),
+                html.P(
+                    [
+                        "Construisez-les avec ",
+                        html.Code("make build"),
+                        " (ou ",
+                        html.Code("egn build"),
+                        "), puis rechargez cette page.",
+                    ]
+                ),
+            ],
+            kind="warning",
+            id=ids.ENQUETES_MISSING,
+        )
+    ]
+
+
+def unavailable(exc: Exception) -> list[Component]:
+    """The indicators could not be computed: say why, and how to retry."""
+    return [
+        alert(
+            "Les indicateurs d'enquête n'ont pas pu être calculés",
+            [
+                html.P([f"Détail{NBSP}: ", html.Code(str(exc))]),
+                html.P(
+                    [
+                        "Reconstruisez les tables avec ",
+                        html.Code("make build"),
+                        ", puis rechargez la page.",
+                    ]
+                ),
+            ],
+            kind="error",
+            id=ids.ENQUETES_MISSING,
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- callbacks -----
+
+
+def _selection(search: str | None) -> tuple[pl.DataFrame, logic.Selection]:
+    table = data_access.indicator_table()
+    return table, logic.selection_from_search(table, search)
+
+
+@callback(
+    Output(ids.ENQUETES_URL, "search"),
+    Input(ids.ENQUETES_INDICATOR, "value"),
+    Input(ids.ENQUETES_BREAKDOWN, "value"),
+    prevent_initial_call=True,
+)
+def update_query(indicateur: str | None, ventilation: str | None) -> str:
+    """Pickers → URL (canonical: a breakdown the new indicator lacks becomes its default).
+
+    The domain is dropped: it belonged to the previous breakdown.
+    """
+    table = data_access.indicator_table()
+    return logic.selection_query(logic.parse_selection(table, indicateur, ventilation))
+
+
+@callback(
+    Output(ids.ENQUETES_URL, "search", allow_duplicate=True),
+    Input(CARD.graph, "clickData"),
+    State(ids.ENQUETES_URL, "search"),
+    prevent_initial_call=True,
+)
+def select_domain(click: dict[str, Any] | None, search: str | None) -> object:
+    """Click on a bar → its domain in the URL (its « Lecture » under the chart); a second
+    click on the same bar goes back to the « ensemble » sentence."""
+    points = (click or {}).get("points") or []
+    custom = points[0].get("customdata") if points else None
+    code = custom[0] if isinstance(custom, list) and custom else None
+    if not isinstance(code, str):
+        return no_update
+    table, selection = _selection(search)
+    domain = None if code == selection.domain else code
+    chosen = logic.parse_selection(table, selection.indicator, selection.breakdown, domain)
+    return logic.selection_query(chosen)
+
+
+@callback(
+    Output(ids.ENQUETES_GAP_RESULT, "children"),
+    Input(ids.ENQUETES_GAP_A, "value"),
+    Input(ids.ENQUETES_GAP_B, "value"),
+    State(ids.ENQUETES_URL, "search"),
+    prevent_initial_call=True,
+)
+def update_gap(a: str | None, b: str | None, search: str | None) -> list[Component]:
+    """Gap pickers → the verdict, in words."""
+    table, selection = _selection(search)
+    return gap_content(table, selection, a, b)
+
+
+def _card(search: str | None) -> tuple[logic.Selection, ChartCard]:
+    table, selection = _selection(search)
+    synthetic = data_access.synthetic_notice(data_access.raw_dir()) is not None
+    return selection, logic.estimates_card(table, selection, synthetic=synthetic)
+
+
+def _file_name(selection: logic.Selection, synthetic: bool, ext: str) -> str:
+    return export_filename(selection.indicator, selection.breakdown, synthetic, ext)
+
+
+@callback(
+    Output(CARD.data_download, "data"),
+    Input(CARD.data_button, "n_clicks"),
+    State(ids.ENQUETES_URL, "search"),
+    prevent_initial_call=True,
+)
+def download_data(_n_clicks: int | None, search: str | None) -> dict[str, object]:
+    """The chart's data as CSV for Excel FR (masked cells stay empty, status « masqué »)."""
+    selection, card = _card(search)
+    return dcc.send_bytes(csv_bytes(card.data), _file_name(selection, card.synthetic, "csv"))
+
+
+@callback(
+    Output(CARD.png_download, "data"),
+    Output(CARD.status, "children"),
+    Input(CARD.png_button, "n_clicks"),
+    State(ids.ENQUETES_URL, "search"),
+    prevent_initial_call=True,
+)
+def download_png(_n_clicks: int | None, search: str | None) -> tuple[object, str]:
+    """The card as a publication PNG (title, notes); a French message if Chromium is missing."""
+    selection, card = _card(search)
+    try:
+        image = png_bytes(card)
+    except RenderUnavailableError:
+        return no_update, PNG_UNAVAILABLE
+    return dcc.send_bytes(image, _file_name(selection, card.synthetic, "png")), ""

@@ -1,0 +1,830 @@
+"""The « Équipement et continuité (enquêtes) » page without a browser: logic, layout, callbacks.
+
+The indicator table is a small handmade frame with the columns of
+``egn_analytics.indicators.compute_catalogue`` (published, fragile and masked cells), handed to
+the page through the real data door: :mod:`dashboards.data_access` computes it by calling
+``_compute_catalogue`` / ``_compute_gap``, which the fixtures replace. The data door's caches
+(memory and disk) are therefore exercised as well.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import math
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import dash
+import plotly.graph_objects as go
+import polars as pl
+import pytest
+from dash import Dash, dcc, html, no_update
+from dash.development.base_component import Component
+
+from dashboards import data_access, ids
+from dashboards import enquetes_logic as logic
+from dashboards.components.navbar import nav_pages
+from egn_analytics.viz import RenderUnavailableError
+from egn_analytics.viz.formats import NBSP, NNBSP
+
+AppFactory = Callable[[Path], Dash]
+N = NNBSP
+
+# ---------------------------------------------------------------------- the fixture -----
+
+ORDI = "eleves_ordinateur_perso"
+HEURES = "enseignants_heures_semaine"
+INTERNET = "parents_sans_internet"
+CHAMP = "Élèves de collège et de lycée, public et privé sous contrat, France, 2020."
+SOURCE = "DEPP, enquête sur la continuité pédagogique 2020, élèves du second degré."
+
+_INDICATORS = {
+    ORDI: ("Élèves disposant d'un ordinateur personnel", "equipement", "eleves_2d", "%"),
+    HEURES: ("Heures travaillées par semaine", "continuite", "enseignants", "heures"),
+    INTERNET: ("Foyers sans connexion internet", "equipement", "parents_2d", "%"),
+}
+_BREAKDOWNS = {
+    "ensemble": "Ensemble",
+    "ep": "Éducation prioritaire",
+    "sexe": "Sexe",
+    "academie": "Académie",
+    "secteur": "Secteur",
+    "milieu_social": "Milieu social",
+}
+
+
+def _row(
+    indicator: str,
+    breakdown: str,
+    code: str,
+    domain: str,
+    estimate: float | None,
+    se: float | None,
+    n: int,
+    status: str,
+    lecture: str | None = None,
+) -> dict[str, Any]:
+    label, theme, population, unit = _INDICATORS[indicator]
+    known = estimate is not None and se is not None
+    return {
+        "indicator": indicator,
+        "label": label,
+        "theme": theme,
+        "population": population,
+        "unit": unit,
+        "breakdown": breakdown,
+        "breakdown_label": _BREAKDOWNS[breakdown],
+        "domain_code": code,
+        "domain": domain,
+        "estimate": estimate,
+        "se": se,
+        "ci_lower": estimate - 1.96 * se if known else None,  # type: ignore[operator]
+        "ci_upper": estimate + 1.96 * se if known else None,  # type: ignore[operator]
+        "n": n,
+        "cv": se / estimate if known else None,  # type: ignore[operator]
+        "status": status,
+        "champ": CHAMP,
+        "source": SOURCE,
+        "lecture": lecture,
+    }
+
+
+def _lecture(value: str, who: str = "") -> str:
+    return f"en 2020, {value} des élèves du second degré{who} disposent d'un ordinateur personnel."
+
+
+ROWS = [
+    # indicator « ordinateur » (equipement, %): ensemble, ep (fragile + masked), sexe, académie
+    _row(ORDI, "ensemble", "ensemble", "Ensemble", 0.42, 0.005, 24124, "published",
+         _lecture(f"42,0{N}%")),
+    _row(ORDI, "ep", "1", "REP+", 0.094, 0.025, 151, "fragile",
+         _lecture(f"9,4{N}%", " en REP+")),
+    _row(ORDI, "ep", "2", "REP", None, None, 12, "masked"),
+    _row(ORDI, "ep", "3", "Hors éducation prioritaire", 0.444, 0.006, 20583, "published",
+         _lecture(f"44,4{N}%", " hors éducation prioritaire")),
+    _row(ORDI, "sexe", "1", "Fille", 0.40, 0.007, 12000, "published", _lecture(f"40,0{N}%")),
+    _row(ORDI, "sexe", "2", "Garçon", 0.44, 0.007, 12124, "published", _lecture(f"44,0{N}%")),
+    _row(ORDI, "academie", "01", "Paris", 0.50, 0.02, 900, "published", _lecture(f"50,0{N}%")),
+    _row(ORDI, "academie", "02", "Aix-Marseille", 0.41, 0.02, 800, "published",
+         _lecture(f"41,0{N}%")),
+    _row(ORDI, "academie", "43", "Mayotte", None, None, 9, "masked"),
+    # indicator « heures » (continuite, heures): no « ep » breakdown
+    _row(HEURES, "ensemble", "ensemble", "Ensemble", 35.2, 0.3, 15000, "published",
+         "en 2020, les enseignants ont travaillé 35,2 heures par semaine."),
+    _row(HEURES, "secteur", "1", "Public", 35.0, 0.3, 12000, "published", "public : 35,0 h."),
+    _row(HEURES, "secteur", "2", "Privé sous contrat", 36.1, 0.5, 3000, "published", "privé."),
+    # indicator « internet » (equipement, %): every domain of its breakdown masked
+    _row(INTERNET, "ensemble", "ensemble", "Ensemble", 0.05, 0.004, 21000, "published",
+         f"en 2020, 5,0{N}% des foyers n'ont pas de connexion internet."),
+    _row(INTERNET, "milieu_social", "1", "Très favorisé", None, None, 20, "masked"),
+    _row(INTERNET, "milieu_social", "4", "Défavorisé", None, None, 25, "masked"),
+]  # fmt: skip
+TABLE = pl.DataFrame(ROWS, schema=data_access.INDICATOR_SCHEMA)
+
+#: What the masked « REP » cell would have been: must never be printed anywhere.
+SECRET = {"estimate": 0.6789, "se": 0.0234, "ci_lower": 0.6330, "ci_upper": 0.7248, "cv": 0.0345}
+SECRET_TEXTS = ("67,9", "0.6789", "0,6789", "67.89", "63,3", "72,5", "0.0234", "0,0234")
+
+
+def leaky_table() -> pl.DataFrame:
+    """TABLE whose masked REP row still carries values (a buggy library): they must not leak."""
+    masked_rep = (pl.col("indicator") == ORDI) & (pl.col("domain_code") == "2")
+    return TABLE.with_columns(
+        *(pl.when(masked_rep).then(pl.lit(v)).otherwise(pl.col(c)).alias(c) for c, v in SECRET.items()),
+        pl.when(masked_rep)
+        .then(pl.lit(f"en 2020, 67,9{N}% des élèves en REP disposent d'un ordinateur."))
+        .otherwise(pl.col("lecture"))
+        .alias("lecture"),
+    )  # fmt: skip
+
+
+def _normal_p(z: float) -> float:
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def fake_gap(table: pl.DataFrame, indicator: str, breakdown: str, a: str, b: str) -> pl.DataFrame:
+    """A gap frame shaped like ``egn_analytics.indicators.gap`` (independent domains here)."""
+    rows = {
+        r["domain_code"]: r
+        for r in table.filter(
+            (pl.col("indicator") == indicator) & (pl.col("breakdown") == breakdown)
+        ).iter_rows(named=True)
+    }
+    if a not in rows or b not in rows:
+        raise ValueError(f"« {a} » ou « {b} » n'est pas un domaine de {breakdown}")
+    ra, rb = rows[a], rows[b]
+    masked = "masked" in (ra["status"], rb["status"])
+    diff = None if masked else ra["estimate"] - rb["estimate"]
+    se = None if masked else math.hypot(ra["se"], rb["se"])
+    status = (
+        "masked"
+        if masked
+        else ("fragile" if "fragile" in (ra["status"], rb["status"]) else "published")
+    )
+    return pl.DataFrame(
+        [{
+            "indicator": indicator, "label": ra["label"], "breakdown": breakdown,
+            "a": a, "domain_a": ra["domain"], "b": b, "domain_b": rb["domain"],
+            "estimate_a": None if masked else ra["estimate"],
+            "estimate_b": None if masked else rb["estimate"],
+            "difference": diff, "se": se,
+            "ci_lower": None if masked else diff - 1.96 * se,  # type: ignore[operator]
+            "ci_upper": None if masked else diff + 1.96 * se,  # type: ignore[operator]
+            "p_value": None if masked else _normal_p(diff / se),  # type: ignore[operator]
+            "n_a": ra["n"], "n_b": rb["n"], "status": status,
+        }]
+    )  # fmt: skip
+
+
+class FakeLibrary:
+    """Stands for ``egn_analytics.indicators``: serves a table, counts its calls."""
+
+    def __init__(self, table: pl.DataFrame) -> None:
+        self.table = table
+        self.catalogue_calls = 0
+        self.gap_calls = 0
+
+    def compute_catalogue(self, processed: Path) -> pl.DataFrame:
+        self.catalogue_calls += 1
+        return self.table
+
+    def compute_gap(self, processed: Path, *params: str) -> pl.DataFrame:
+        self.gap_calls += 1
+        return fake_gap(self.table, *params)
+
+
+def write_survey_tables(data_dir: Path) -> Path:
+    """A processed folder with one (tiny) survey table: the indicators can be « built »."""
+    processed = data_dir / "processed"
+    processed.mkdir(parents=True, exist_ok=True)
+    pl.DataFrame({"poids": [1.0]}).write_parquet(processed / "enquete_eleves_2d.parquet")
+    return processed
+
+
+@pytest.fixture
+def library(monkeypatch: pytest.MonkeyPatch) -> FakeLibrary:
+    fake = FakeLibrary(TABLE)
+    monkeypatch.setattr(data_access, "_compute_catalogue", fake.compute_catalogue)
+    monkeypatch.setattr(data_access, "_compute_gap", fake.compute_gap)
+    return fake
+
+
+@pytest.fixture
+def enquetes_dir(data_dir: Path, library: FakeLibrary) -> Path:
+    write_survey_tables(data_dir)
+    return data_dir
+
+
+@pytest.fixture
+def app(make_app: AppFactory, enquetes_dir: Path) -> Dash:
+    return make_app(enquetes_dir)
+
+
+@pytest.fixture
+def page(app: Dash) -> ModuleType:
+    """The page module as Dash executed it (import it only after create_app)."""
+    return importlib.import_module("dashboards.pages.enquetes")
+
+
+# ------------------------------------------------------------------------- helpers -----
+
+
+def walk(node: Any) -> Iterator[Component]:
+    """Every component of a layout tree, depth first."""
+    if isinstance(node, Component):
+        yield node
+        for prop in [*getattr(node, "_children_props", []), "children"]:
+            yield from walk(getattr(node, prop, None))
+    elif isinstance(node, list | tuple):
+        for child in node:
+            yield from walk(child)
+
+
+def by_id(tree: Any, component_id: str) -> Any:
+    found = [c for c in walk(tree) if getattr(c, "id", None) == component_id]
+    assert len(found) == 1, f"{component_id}: {len(found)} components"
+    return found[0]
+
+
+def text_of(tree: Any) -> str:
+    parts: list[str] = []
+
+    def _collect(node: Any) -> None:
+        if isinstance(node, str):
+            parts.append(node)
+        elif isinstance(node, Component):
+            _collect(getattr(node, "children", None))
+        elif isinstance(node, list | tuple):
+            for child in node:
+                _collect(child)
+
+    _collect(tree)
+    return "".join(parts)
+
+
+def table_lines(tree: Any) -> dict[str, list[str]]:
+    """The estimates table: {domain: [cell texts after the domain]}."""
+    table = by_id(tree, ids.ENQUETES_TABLE)
+    body = next(c for c in walk(table) if isinstance(c, html.Tbody))
+    return {
+        text_of(line.children[0]): [text_of(c) for c in line.children[1:]] for line in body.children
+    }
+
+
+def card_notes(tree: Any) -> dict[str, str]:
+    """« Lecture », « Champ », « Source » of the chart card, as printed."""
+    card = by_id(tree, ids.ENQUETES_CARD)
+    notes = {}
+    for p in walk(card):
+        if isinstance(p, html.P) and getattr(p, "className", None) == "egn-card__note":
+            label, text = p.children
+            notes[label.children.removesuffix(f"{NBSP}: ")] = text
+    return notes
+
+
+def figure_of(tree: Any) -> go.Figure:
+    return go.Figure(by_id(tree, ids.card_ids(ids.ENQUETES_CARD).graph).figure)
+
+
+def decode_download(payload: dict[str, Any]) -> bytes:
+    assert payload["base64"] is True
+    return base64.b64decode(payload["content"])
+
+
+def csv_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
+    lines = decode_download(payload).decode("utf-8-sig").splitlines()
+    header = lines[0].split(";")
+    return [dict(zip(header, line.split(";"), strict=True)) for line in lines[1:]]
+
+
+def masked_strings(fig: go.Figure, domain: str) -> list[str]:
+    """Every text the figure can show for ``domain``: labels, hover texts, custom data."""
+    shown: list[str] = []
+    for trace in fig.data:
+        ys = list(trace.y or [])
+        for i, y in enumerate(ys):
+            if y != domain:
+                continue
+            for prop in ("text", "hovertext"):
+                value = getattr(trace, prop, None)
+                if isinstance(value, str):
+                    shown.append(value)
+                elif value is not None and len(value) > i:
+                    shown.append(str(value[i]))
+            if trace.customdata is not None:  # [domain code, then what the hover prints]
+                shown += [str(item) for item in list(trace.customdata[i])[1:]]
+            if trace.type == "bar" and trace.name != logic.SECRET_LABEL:
+                shown.append(str(trace.x[i]))
+    return shown
+
+
+# --------------------------------------------------------------------- registration -----
+
+
+def test_page_is_registered_after_donnees(page: ModuleType) -> None:
+    entry = dash.page_registry["dashboards.pages.enquetes"]
+    assert entry["path"] == "/enquetes"
+    assert entry["order"] == 1
+    assert entry["name"] == "Équipement et continuité (enquêtes)"
+    names = [p["name"] for p in nav_pages()]
+    assert names.index("Données") < names.index("Équipement et continuité (enquêtes)")
+
+
+def test_app_serves_the_page(app: Dash) -> None:
+    client = app.server.test_client()
+    assert client.get("/enquetes?indicateur=x&ventilation=y").status_code == 200
+    deps = client.get("/_dash-dependencies").get_json()
+    outputs = " ".join(d["output"] for d in deps)
+    for component in (ids.ENQUETES_URL, ids.ENQUETES_GAP_RESULT, f"{ids.ENQUETES_CARD}-statut"):
+        assert component in outputs
+
+
+# ----------------------------------------------------------------------- selection -----
+
+
+def test_indicator_options_are_grouped_by_theme() -> None:
+    options = logic.indicator_options(TABLE)
+    assert [(o["label"], o.get("disabled", False)) for o in options] == [
+        ("Équipement numérique", True),
+        ("Élèves disposant d'un ordinateur personnel", False),
+        ("Foyers sans connexion internet", False),
+        ("Continuité pédagogique", True),
+        ("Heures travaillées par semaine", False),
+    ]
+    assert [o["value"] for o in options if not o.get("disabled")] == [ORDI, INTERNET, HEURES]
+
+
+def test_breakdown_options_only_those_of_the_indicator() -> None:
+    assert logic.breakdown_options(TABLE, ORDI) == [
+        {"label": "Éducation prioritaire", "value": "ep"},
+        {"label": "Sexe", "value": "sexe"},
+        {"label": "Académie", "value": "academie"},
+    ]
+    assert [o["value"] for o in logic.breakdown_options(TABLE, HEURES)] == ["secteur"]
+    only_ensemble = TABLE.filter(pl.col("breakdown") == "ensemble")
+    assert [o["value"] for o in logic.breakdown_options(only_ensemble, ORDI)] == ["ensemble"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({}, logic.Selection(ORDI, "ep")),
+        ({"indicateur": HEURES}, logic.Selection(HEURES, "secteur")),
+        ({"indicateur": HEURES, "ventilation": "ep"}, logic.Selection(HEURES, "secteur")),
+        ({"indicateur": "inconnu", "ventilation": "sexe"}, logic.Selection(ORDI, "sexe")),
+        ({"indicateur": ORDI, "ventilation": "ep", "domaine": "3"}, logic.Selection(ORDI, "ep", "3")),
+        ({"indicateur": ORDI, "ventilation": "ep", "domaine": "99"}, logic.Selection(ORDI, "ep")),
+        ({"indicateur": ORDI, "ventilation": "ensemble"}, logic.Selection(ORDI, "ep")),
+    ],
+)  # fmt: skip
+def test_parse_selection_falls_back_to_defaults(
+    query: dict[str, str], expected: logic.Selection
+) -> None:
+    assert logic.parse_selection(TABLE, **{k: v for k, v in query.items()}) == expected
+
+
+def test_every_view_round_trips_through_the_url() -> None:
+    for option in logic.indicator_options(TABLE):
+        if option.get("disabled"):
+            continue
+        for breakdown in logic.breakdown_options(TABLE, option["value"]):
+            rows = logic.domain_rows(TABLE, logic.Selection(option["value"], breakdown["value"]))
+            for domain in [None, *rows["domain_code"].to_list()]:
+                selection = logic.Selection(option["value"], breakdown["value"], domain)
+                query = logic.selection_query(selection)
+                assert logic.selection_from_search(TABLE, query) == selection
+    assert (
+        logic.selection_query(logic.Selection(ORDI, "ep")) == f"?indicateur={ORDI}&ventilation=ep"
+    )
+    assert logic.query_params("?indicateur=a&ventilation=b&autre=c") == {
+        "indicateur": "a",
+        "ventilation": "b",
+    }
+
+
+# -------------------------------------------------------------------------- layout -----
+
+
+def test_layout_default_view(page: ModuleType) -> None:
+    tree = page.layout()
+    assert text_of(tree).startswith("Équipement et continuité (enquêtes)")
+    indicator = by_id(tree, ids.ENQUETES_INDICATOR)
+    assert indicator.value == ORDI
+    assert [o["label"] for o in indicator.options if o.get("disabled")] == [
+        "Équipement numérique",
+        "Continuité pédagogique",
+    ]
+    breakdown = by_id(tree, ids.ENQUETES_BREAKDOWN)
+    assert breakdown.value == "ep"
+    assert [o["value"] for o in breakdown.options] == ["ep", "sexe", "academie"]
+    card = by_id(tree, ids.ENQUETES_CARD)
+    heading = next(c for c in walk(card) if isinstance(c, html.H2))
+    assert (
+        heading.children == "Élèves disposant d'un ordinateur personnel, par éducation prioritaire"
+    )
+    notes = card_notes(tree)
+    assert notes["Lecture"] == _lecture(f"42,0{N}%")  # the « ensemble » row's sentence
+    assert notes["Champ"] == CHAMP
+    assert notes["Source"] == SOURCE
+    # the permanent synthetic-data notice: on the page and in the card
+    synthetic = [c for c in walk(tree) if getattr(c, "className", None) == "egn-synthetic-note"]
+    assert len(synthetic) == 2
+    assert all("ynthétiques" in text_of(c) for c in synthetic)
+    # the card's download buttons
+    card_ids = ids.card_ids(ids.ENQUETES_CARD)
+    assert by_id(tree, card_ids.data_button).children == "Télécharger les données (CSV)"
+    assert by_id(tree, card_ids.png_button).children == "Télécharger l'image (PNG)"
+
+
+def test_layout_from_the_url(page: ModuleType) -> None:
+    tree = page.layout(indicateur=HEURES, ventilation="secteur", inconnu="x")
+    assert by_id(tree, ids.ENQUETES_INDICATOR).value == HEURES
+    assert by_id(tree, ids.ENQUETES_BREAKDOWN).value == "secteur"
+    assert list(table_lines(tree)) == ["Public", "Privé sous contrat"]
+    assert table_lines(tree)["Public"][0] == f"35,0{N}heures"
+    assert card_notes(tree)["Lecture"].startswith("en 2020, les enseignants")
+
+
+def test_lecture_follows_the_selected_domain(page: ModuleType) -> None:
+    tree = page.layout(indicateur=ORDI, ventilation="ep", domaine="3")
+    assert card_notes(tree)["Lecture"] == _lecture(f"44,4{N}%", " hors éducation prioritaire")
+    table = by_id(tree, ids.ENQUETES_TABLE)
+    classes = [getattr(c, "className", None) or "" for c in walk(table) if isinstance(c, html.Tr)]
+    assert sum("egn-row--selected" in c for c in classes) == 1
+    # a masked domain has no sentence: the « ensemble » one is printed instead
+    tree = page.layout(indicateur=ORDI, ventilation="ep", domaine="2")
+    assert card_notes(tree)["Lecture"] == _lecture(f"42,0{N}%")
+
+
+def test_table_links_select_a_domain(page: ModuleType) -> None:
+    tree = page.layout(indicateur=ORDI, ventilation="sexe")
+    links = [c for c in walk(by_id(tree, ids.ENQUETES_TABLE)) if isinstance(c, dcc.Link)]
+    assert [link.href for link in links] == [
+        f"/enquetes?indicateur={ORDI}&ventilation=sexe&domaine=1",
+        f"/enquetes?indicateur={ORDI}&ventilation=sexe&domaine=2",
+    ]
+
+
+def test_table_flags_fragile_and_masked(page: ModuleType) -> None:
+    lines = table_lines(page.layout())
+    assert lines["REP+"] == [
+        f"9,4{N}%",
+        f"[4,5{N}%{NBSP}; 14,3{N}%]",
+        "151",
+        f"26,6{N}%",
+        f"fragile (CV > 20{N}%)",
+    ]
+    assert lines["REP"] == ["masqué", "–", "–", "–", "masqué (secret statistique)"]
+    assert lines["Hors éducation prioritaire"][-1] == "publié"
+    assert lines["Hors éducation prioritaire"][2] == f"20{N}583"
+
+
+# ----------------------------------------------------------------------- the figure -----
+
+
+def test_figure_has_bars_intervals_and_french_labels(page: ModuleType) -> None:
+    fig = figure_of(page.layout(indicateur=ORDI, ventilation="sexe"))
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert len(bars) == 1  # nothing masked here
+    assert bars[0].orientation == "h"
+    assert list(bars[0].y) == ["Fille", "Garçon"]
+    assert list(bars[0].x) == pytest.approx([40.0, 44.0])
+    whiskers = [t for t in fig.data if t.type == "scatter" and t.error_x.array is not None]
+    assert len(whiskers) == 2  # a white halo under the black whisker
+    black = whiskers[-1].error_x
+    assert list(black.array) == pytest.approx([1.96 * 0.7] * 2)
+    assert list(black.arrayminus) == pytest.approx([1.96 * 0.7] * 2)
+    labels = next(t for t in fig.data if getattr(t, "mode", None) == "text")
+    assert [t.strip(NBSP) for t in labels.text] == [f"40,0{N}%", f"44,0{N}%"]
+    assert list(fig.layout.xaxis.ticktext)[:3] == [f"0{N}%", f"10{N}%", f"20{N}%"]
+    assert fig.layout.xaxis.tickvals[-1] <= 100
+    assert bars[0].customdata[0][2] == f"[38,6{N}%{NBSP}; 41,4{N}%]"  # hover: the interval
+    ensemble = [a for a in fig.layout.annotations if a.text.startswith("Ensemble")]
+    assert [a.text for a in ensemble] == [f"Ensemble{NBSP}: 42,0{N}%"]
+
+
+def test_figure_marks_masked_and_fragile_cells(page: ModuleType) -> None:
+    fig = figure_of(page.layout())
+    secret = [t for t in fig.data if t.type == "bar" and t.name == logic.SECRET_LABEL]
+    assert len(secret) == 1
+    band = secret[0]
+    assert list(band.y) == ["REP"]
+    assert list(band.text) == ["secret statistique"]
+    assert band.marker.pattern.shape == "/"  # hatched, grey
+    assert band.x[0] == fig.layout.xaxis.tickvals[-1]  # the scale's length, not a value
+    assert "secret statistique" in band.hovertemplate
+    assert "%{x}" not in band.hovertemplate and "%{customdata[0]}" not in band.hovertemplate
+    estimates = next(t for t in fig.data if t.type == "bar" and t.name == "Estimation")
+    assert estimates.x[1] is None  # no bar drawn for REP in the estimates trace
+    labels = next(t for t in fig.data if getattr(t, "mode", None) == "text")
+    assert any(f"fragile (CV > 20{N}%)" in text for text in labels.text)
+    assert list(estimates.marker.pattern.shape) == [".", "", ""]  # the fragile bar is dotted
+
+
+def test_all_masked_breakdown_shows_bands_only(page: ModuleType) -> None:
+    tree = page.layout(indicateur=INTERNET, ventilation="milieu_social")
+    fig = figure_of(tree)
+    band = next(t for t in fig.data if t.name == logic.SECRET_LABEL)
+    assert list(band.y) == ["Très favorisé", "Défavorisé"]
+    assert not [t for t in fig.data if getattr(t, "mode", None) == "text"]
+    assert {tuple(v) for v in table_lines(tree).values()} == {
+        ("masqué", "–", "–", "–", "masqué (secret statistique)")
+    }
+    assert "aucun écart" in text_of(by_id(tree, ids.ENQUETES_GAP_RESULT))
+
+
+def test_masked_cells_never_show_a_number(
+    page: ModuleType, library: FakeLibrary, make_app: AppFactory, tmp_path: Path
+) -> None:
+    """Even if the library left values in a masked row, no view prints them."""
+    library.table = leaky_table()
+    folder = tmp_path / "fuite"
+    write_survey_tables(folder)
+    make_app(folder)
+    tree = page.layout(indicateur=ORDI, ventilation="ep", domaine="2")
+
+    fig = figure_of(tree)
+    shown = masked_strings(fig, "REP")
+    assert shown, "the masked domain is not in the figure at all"
+    assert not any(ch.isdigit() for text in shown for ch in text), shown
+    payload = fig.to_json()
+    for secret in SECRET_TEXTS[:4]:
+        i = payload.find(secret)
+        assert secret not in payload, payload[max(0, i - 300) : i + 50]
+
+    assert table_lines(tree)["REP"] == ["masqué", "–", "–", "–", "masqué (secret statistique)"]
+    assert "67,9" not in card_notes(tree)["Lecture"]
+
+    csv = page.download_data(1, f"?indicateur={ORDI}&ventilation=ep&domaine=2")
+    raw = decode_download(csv).decode("utf-8-sig")
+    for secret in SECRET_TEXTS[:4]:
+        assert secret not in raw
+    rep = next(r for r in csv_rows(csv) if r["domaine"] == "REP")
+    assert rep["statut"] == "masqué"
+    for column in ("estimation", "erreur_type", "ic95_bas", "ic95_haut", "repondants", "cv"):
+        assert rep[column] == "", column
+
+    gap = text_of(page.update_gap("2", "3", f"?indicateur={ORDI}&ventilation=ep"))
+    assert "secret statistique" in gap
+    assert not any(secret in gap for secret in SECRET_TEXTS)
+    assert not any(ch.isdigit() for ch in gap)
+
+
+def test_mask_secret_treats_unknown_status_as_masked() -> None:
+    odd = TABLE.head(1).with_columns(pl.lit("à revoir").alias("status"))
+    masked = logic.mask_secret(odd).row(0, named=True)
+    assert masked["status"] == "masked"
+    assert masked["estimate"] is None and masked["lecture"] is None and masked["n"] is None
+    assert logic.mask_secret(TABLE).height == TABLE.height
+    assert TABLE.filter(pl.col("status") == "published").height == 10  # TABLE is untouched
+
+
+# -------------------------------------------------------------------------- the gap -----
+
+
+def test_gap_defaults_to_rep_plus_against_outside_ep(page: ModuleType) -> None:
+    tree = page.layout()
+    assert by_id(tree, ids.ENQUETES_GAP_A).value == "1"
+    assert by_id(tree, ids.ENQUETES_GAP_B).value == "3"
+    options = by_id(tree, ids.ENQUETES_GAP_A).options
+    assert {"label": "REP (secret statistique)", "value": "2"} in options
+    text = text_of(by_id(tree, ids.ENQUETES_GAP_RESULT))
+    assert text.startswith(f"Écart significatif au seuil de 5{N}%")
+    assert f"REP+{NBSP}: 9,4{N}%{NBSP}; Hors éducation prioritaire{NBSP}: 44,4{N}%." in text
+    assert f"Écart (REP+ − Hors éducation prioritaire){NBSP}: -35,0{N}points" in text
+    assert f"p{NBSP}<{NBSP}0,001" in text
+    assert (
+        "plus basse pour «\u00a0REP+\u00a0» que pour «\u00a0Hors éducation prioritaire\u00a0»"
+        in text
+    )
+    assert f"fragile (CV > 20{N}%)" in text  # REP+ is fragile: the reader is warned
+
+
+def test_gap_defaults_elsewhere_are_the_ends() -> None:
+    rows = logic.domain_rows(TABLE, logic.Selection(ORDI, "academie"))
+    assert logic.default_gap_pair(rows, "academie") == ("01", "02")  # Mayotte is masked
+    rows = logic.domain_rows(TABLE, logic.Selection(ORDI, "ensemble"))
+    assert logic.default_gap_pair(rows, "ensemble") == (None, None)
+
+
+def test_update_gap_callback(page: ModuleType, library: FakeLibrary) -> None:
+    search = f"?indicateur={ORDI}&ventilation=sexe"
+    text = text_of(page.update_gap("2", "1", search))
+    assert text.startswith(f"Écart significatif au seuil de 5{N}%")
+    assert f"+4,0{N}points" in text
+    assert f"de +2,1 à +5,9{N}points" in text
+    calls = library.gap_calls
+    page.update_gap("2", "1", search)
+    assert library.gap_calls == calls  # cached
+    assert text_of(page.update_gap("1", "1", search)).startswith(
+        "Choisissez deux domaines différents"
+    )
+    assert text_of(page.update_gap(None, "1", search)).startswith("Choisissez deux domaines")
+
+
+def test_gap_not_significant_in_hours(page: ModuleType) -> None:
+    gap = {
+        "a": "2", "b": "1", "domain_a": "Privé sous contrat", "domain_b": "Public",
+        "estimate_a": 36.1, "estimate_b": 35.0, "difference": 1.1, "se": 0.9,
+        "ci_lower": -0.664, "ci_upper": 2.864, "p_value": 0.2217, "status": "published",
+    }  # fmt: skip
+    rows = logic.domain_rows(TABLE, logic.Selection(HEURES, "secteur"))
+    summary = logic.gap_summary(gap, rows, "heures")
+    assert summary.kind == "not_significant"
+    assert summary.title == f"Écart non significatif au seuil de 5{N}%"
+    assert summary.sentences[1] == (
+        f"Écart (Privé sous contrat − Public){NBSP}: +1,1{N}heures, intervalle de confiance à "
+        f"95{N}%{NBSP}: de -0,7 à +2,9{N}heures."
+    )
+    assert summary.sentences[2].startswith(
+        f"L'écart n'est pas significatif au seuil de 5{N}% (p{NBSP}={NBSP}0,222)"
+    )
+    # without a p-value, the interval decides
+    no_p = logic.gap_summary(gap | {"p_value": None, "ci_lower": 0.2}, rows, "heures")
+    assert no_p.kind == "significant"
+
+
+def test_gap_on_a_single_domain_breakdown(page: ModuleType) -> None:
+    assert logic.gap_prompt(1, None, None) is not None
+    assert logic.gap_prompt(1, None, None).kind == "single"  # type: ignore[union-attr]
+
+
+def test_gap_error_is_said_in_french(page: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    def _broken(*_args: object) -> pl.DataFrame:
+        raise ValueError("domaine inconnu")
+
+    monkeypatch.setattr(data_access, "_compute_gap", _broken)
+    text = text_of(page.update_gap("1", "2", f"?indicateur={ORDI}&ventilation=academie"))
+    assert text.startswith("L'écart n'a pas pu être calculé")
+    assert "domaine inconnu" in text
+
+
+# ----------------------------------------------------------------------- callbacks -----
+
+
+def test_update_query_is_canonical(page: ModuleType) -> None:
+    assert page.update_query(ORDI, "sexe") == f"?indicateur={ORDI}&ventilation=sexe"
+    # the new indicator has no « ep »: its own first breakdown
+    assert page.update_query(HEURES, "ep") == f"?indicateur={HEURES}&ventilation=secteur"
+    assert page.update_query(None, None) == f"?indicateur={ORDI}&ventilation=ep"
+
+
+def test_url_round_trip_through_the_layout(page: ModuleType) -> None:
+    search = page.update_query(HEURES, "secteur")
+    tree = page.layout(**logic.query_params(search))
+    assert by_id(tree, ids.ENQUETES_INDICATOR).value == HEURES
+    assert by_id(tree, ids.ENQUETES_BREAKDOWN).value == "secteur"
+
+
+def test_select_domain_from_a_click(page: ModuleType) -> None:
+    search = f"?indicateur={ORDI}&ventilation=ep"
+    click = {"points": [{"y": "REP+", "customdata": ["1", f"9,4{N}%", "", "", ""]}]}
+    assert page.select_domain(click, search) == f"{search}&domaine=1"
+    # a second click on the same bar goes back to the « ensemble » sentence
+    assert page.select_domain(click, f"{search}&domaine=1") == search
+    masked = {"points": [{"y": "REP", "customdata": ["2"]}]}
+    assert page.select_domain(masked, search) == f"{search}&domaine=2"
+    assert page.select_domain(None, search) is no_update
+    assert page.select_domain({"points": [{"y": "x"}]}, search) is no_update
+
+
+def test_download_data(page: ModuleType) -> None:
+    payload = page.download_data(1, f"?indicateur={ORDI}&ventilation=ep")
+    assert payload["filename"] == f"{ORDI}_ep_SYNTHETIQUE.csv"
+    raw = decode_download(payload)
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = csv_rows(payload)
+    assert list(rows[0]) == [
+        "indicateur", "libelle", "theme", "population", "ventilation", "libelle_ventilation",
+        "code_domaine", "domaine", "unite", "estimation", "erreur_type", "ic95_bas", "ic95_haut",
+        "repondants", "cv", "statut", "champ", "source",
+    ]  # fmt: skip
+    assert [r["domaine"] for r in rows] == ["REP+", "REP", "Hors éducation prioritaire"]
+    assert [r["statut"] for r in rows] == ["fragile", "masqué", "publié"]
+    assert rows[2]["estimation"] == "0,444"  # a proportion, decimal comma
+    assert rows[2]["unite"] == "proportion (0-1)"
+
+
+def test_download_png_without_chromium(page: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    def _unavailable(*_args: object, **_kwargs: object) -> bytes:
+        raise RenderUnavailableError("no chromium")
+
+    monkeypatch.setattr(page, "png_bytes", _unavailable)
+    data, status = page.download_png(1, f"?indicateur={ORDI}&ventilation=ep")
+    assert data is no_update
+    assert "Chromium" in status and "CSV" in status
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    not (os.environ.get("BROWSER_PATH") or Path("/usr/bin/chromium").exists())
+    and not os.environ.get("CI"),
+    reason="no Chromium",
+)
+def test_download_png(page: ModuleType) -> None:
+    data, status = page.download_png(1, f"?indicateur={ORDI}&ventilation=ep")
+    assert status == ""
+    assert data["filename"] == f"{ORDI}_ep_SYNTHETIQUE.png"
+    assert decode_download(data)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ----------------------------------------------------------------- missing or broken -----
+
+
+def test_layout_before_the_build(
+    make_app: AppFactory, data_dir: Path, library: FakeLibrary
+) -> None:
+    make_app(data_dir)  # raw data, no processed survey table
+    page = importlib.import_module("dashboards.pages.enquetes")
+    tree = page.layout()
+    message = by_id(tree, ids.ENQUETES_MISSING)
+    assert "make build" in text_of(message)
+    assert library.catalogue_calls == 0
+
+
+def test_layout_when_the_computation_fails(
+    page: ModuleType, monkeypatch: pytest.MonkeyPatch, make_app: AppFactory, tmp_path: Path
+) -> None:
+    def _broken(_processed: Path) -> pl.DataFrame:
+        raise KeyError("colonne ordinateur absente")
+
+    monkeypatch.setattr(data_access, "_compute_catalogue", _broken)
+    folder = tmp_path / "casse"
+    write_survey_tables(folder)
+    make_app(folder)
+    message = by_id(page.layout(), ids.ENQUETES_MISSING)
+    assert message.role == "alert"
+    assert "colonne ordinateur absente" in text_of(message)
+
+
+# --------------------------------------------------------------------- data access -----
+
+
+def test_indicator_table_is_cached_on_the_tables(enquetes_dir: Path, library: FakeLibrary) -> None:
+    processed = enquetes_dir / "processed"
+    first = data_access.indicator_table(processed)
+    assert first.schema == pl.Schema(data_access.INDICATOR_SCHEMA)
+    assert first.equals(TABLE)
+    data_access.indicator_table(processed)
+    assert library.catalogue_calls == 1
+    # callers get a copy: changing it changes nothing for the next one
+    first.drop_in_place("lecture")
+    assert "lecture" in data_access.indicator_table(processed).columns
+
+    # a rebuilt table (new mtime) is computed again
+    table = processed / "enquete_eleves_2d.parquet"
+    stat = table.stat()
+    os.utime(table, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    data_access.indicator_table(processed)
+    assert library.catalogue_calls == 2
+
+    # a new process (empty memory cache) reads the disk cache under settings.cache_dir
+    data_access._indicator_frame.cache_clear()
+    assert data_access.indicator_table(processed).equals(TABLE)
+    assert library.catalogue_calls == 2
+    assert (enquetes_dir / "cache").is_dir()
+
+
+def test_indicator_table_checks_the_shape(enquetes_dir: Path, library: FakeLibrary) -> None:
+    library.table = TABLE.drop("cv")
+    with pytest.raises(data_access.IndicatorsError, match="cv"):
+        data_access.indicator_table(enquetes_dir / "processed")
+
+
+def test_indicator_inputs(tmp_path: Path) -> None:
+    with pytest.raises(data_access.IndicatorsNotBuiltError):
+        data_access.indicator_inputs(tmp_path)
+    write_survey_tables(tmp_path)
+    (tmp_path / "processed" / "enquete_eleves_2d.rejects.parquet").write_bytes(b"")
+    names = [name for name, _, _ in data_access.indicator_inputs(tmp_path / "processed")]
+    assert names == ["enquete_eleves_2d.parquet"]
+
+
+# --------------------------------------------------------------- on the embedded data -----
+
+REPO_DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(
+    not list((REPO_DATA / "processed").glob("enquete_*.parquet")),
+    reason="no built tables in data/processed (make build)",
+)
+def test_layout_on_the_embedded_data(make_app: AppFactory) -> None:
+    pytest.importorskip("egn_analytics.indicators")
+    make_app(REPO_DATA)
+    page = importlib.import_module("dashboards.pages.enquetes")
+    tree = page.layout(ventilation="ep")
+    assert by_id(tree, ids.ENQUETES_BREAKDOWN).value == "ep"
+    lines = table_lines(tree)
+    assert "REP+" in lines and "Hors éducation prioritaire" in lines
+    assert by_id(tree, ids.ENQUETES_GAP_A).value == next(
+        o["value"] for o in by_id(tree, ids.ENQUETES_GAP_A).options if o["label"] == "REP+"
+    )
+    gap = text_of(by_id(tree, ids.ENQUETES_GAP_RESULT))
+    assert "au seuil de 5" in gap and "points" in gap
+    assert card_notes(tree)["Lecture"].startswith("en 2020")
