@@ -17,7 +17,9 @@ app and the tests can import the same module objects.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from pathlib import Path
 
 import flask
@@ -111,8 +113,26 @@ def _add_donnees_alias(app: Dash) -> None:
     app.server.add_url_rule(f"{prefix}donnees", "egn_donnees_alias", _redirect)
 
 
+def warm_caches() -> threading.Thread:
+    """Compute the survey indicator table in the background while the server starts.
+
+    The first visit of « Équipement et continuité » would otherwise wait for the whole
+    catalogue (a few seconds); computed here, it is in the memory and disk caches by then. A
+    failure (tables not built yet) is left for the page to explain.
+    """
+
+    def work() -> None:
+        with contextlib.suppress(Exception):
+            data_access.indicator_table()
+
+    thread = threading.Thread(target=work, name="egn-warm-caches", daemon=True)
+    thread.start()
+    return thread
+
+
 def run(app: Dash, *, host: str | None = None, port: int | None = None) -> None:
     """Serve on localhost (``EGN_HOST``/``EGN_PORT`` to change; ``EGN_DEBUG=1`` for dev tools)."""
+    warm_caches()
     app.run(
         host=host or os.environ.get("EGN_HOST", "127.0.0.1"),
         port=port or int(os.environ.get("EGN_PORT", "8050")),

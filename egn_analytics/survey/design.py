@@ -42,7 +42,7 @@ import copy
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -147,7 +147,7 @@ class _BaseDesign:
         """Boolean mask of the rows in the current domain (all true for a full design)."""
         return pl.Series("domaine", self._domain)
 
-    def subset(self, condition: pl.Expr) -> _BaseDesign:
+    def subset(self, condition: pl.Expr) -> Self:
         """The design restricted to a domain: ``design.subset(pl.col("ep") == 1)``.
 
         As R's ``subset()``: the full design is kept, so variances stay design-based (rows
@@ -161,7 +161,7 @@ class _BaseDesign:
         new._domain = self._domain & mask.to_numpy()
         return new
 
-    def with_columns(self, *exprs: pl.Expr, **named: pl.Expr) -> _BaseDesign:
+    def with_columns(self, *exprs: pl.Expr, **named: pl.Expr) -> Self:
         """The same design with derived variables (R's ``update(design, x = ...)``).
 
         For instance a 0/1 indicator ``(pl.col("ordinateur") == 3).cast(pl.Float64)`` whose
@@ -865,7 +865,7 @@ class SurveyDesign(_BaseDesign):
 
     # ------------------------------------------------------------------ calibration
 
-    def _calibrated(self) -> SurveyDesign:
+    def _calibrated(self) -> Self:
         if not self._domain.all():
             raise SurveyDesignError(
                 "caler le plan complet puis restreindre au domaine (subset après le calage)"
