@@ -2,7 +2,8 @@
 
 Start with :func:`compute_catalogue` (the tidy indicator table the dashboards, notebooks and
 exports read), :func:`gap` (a difference between two domains, with its SE and p-value) and
-:func:`calibration_check` (the embedded data against the published figures). The catalogue
+:func:`calibration_check` (the embedded data against the published figures) and
+:func:`computer_model` (the design-based logit of having no computer at home). The catalogue
 itself is ``_data/catalogue_enquetes.csv``, loaded and validated by :func:`load_catalogue`.
 """
 
@@ -20,6 +21,7 @@ from egn_analytics.indicators.catalogue import (
     load_breakdowns,
     load_catalogue,
 )
+from egn_analytics.indicators.models import computer_model
 
 __all__ = [
     "OUTPUT_SCHEMA",
@@ -29,6 +31,7 @@ __all__ = [
     "CatalogueError",
     "calibration_check",
     "compute_catalogue",
+    "computer_model",
     "gap",
     "lecture_for",
     "load_breakdowns",

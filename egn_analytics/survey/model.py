@@ -13,7 +13,8 @@ does for a factor; coefficients are named as R names them (``(Intercept)``, ``st
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -27,7 +28,10 @@ _OUTCOME = "__egn_outcome"
 
 
 def _design_matrix(
-    frame: pl.DataFrame, covariates: Sequence[str], categorical: set[str]
+    frame: pl.DataFrame,
+    covariates: Sequence[str],
+    categorical: set[str],
+    reference: Mapping[str, Any],
 ) -> tuple[np.ndarray, list[str]]:
     columns = [np.ones(frame.height)]
     names = ["(Intercept)"]
@@ -35,6 +39,12 @@ def _design_matrix(
         col = frame.get_column(cov)
         if cov in categorical or not col.dtype.is_numeric():
             levels = col.drop_nulls().unique().sort().to_list()
+            if cov in reference:
+                if reference[cov] not in levels:
+                    raise SurveyDesignError(
+                        f"logistic() : modalité de référence « {reference[cov]} » absente de {cov}"
+                    )
+                levels = [reference[cov], *[lv for lv in levels if lv != reference[cov]]]
             for lv in levels[1:]:
                 columns.append((col == lv).cast(pl.Float64).to_numpy())
                 names.append(f"{cov}{lv}")
@@ -50,9 +60,13 @@ def logistic(
     covariates: Sequence[str],
     *,
     categorical: Sequence[str] = (),
+    reference: Mapping[str, Any] | None = None,
     level: float = 0.95,
 ) -> pl.DataFrame:
     """Fit ``logit P(outcome) = Xβ`` on the design; one row per coefficient.
+
+    ``reference`` sets the reference level of a categorical covariate (R's ``relevel``), e.g.
+    ``{"ep": 3}`` to compare REP+ and REP with « hors EP ».
 
     ``outcome`` is a 0/1 or Boolean column, or a Polars expression giving one (e.g.
     ``pl.col("ordinateur") == 3``). Rows with a missing outcome or covariate, or outside the
@@ -78,7 +92,7 @@ def logistic(
     if not np.isin(y, (0.0, 1.0)).all():
         raise SurveyDesignError("logistic() : la variable expliquée doit valoir 0 ou 1")
     cats = set(categorical) | {c for c in covariates if not data.schema[c].is_numeric()}
-    x, names = _design_matrix(used, covariates, cats)
+    x, names = _design_matrix(used, covariates, cats, reference or {})
     w = design.weights.to_numpy()[keep]
     w = w / w.mean()  # R rescales the weights to mean 1; estimates and variances do not move
     fit = sm.GLM(y, x, family=sm.families.Binomial(), freq_weights=w).fit(tol=1e-12)

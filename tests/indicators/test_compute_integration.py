@@ -183,3 +183,17 @@ def test_questionnaire_codebooks_are_the_loaders(small_processed: Path) -> None:
     for name, book in questionnaire_codebooks().items():
         written = pl.read_parquet(small_processed / f"enquete_{name}_dictionnaire.parquet")
         assert book.equals(written), name
+
+
+def test_computer_model_reads_as_odds_ratios_against_the_common_case(
+    small_processed: Path,
+) -> None:
+    from egn_analytics.indicators import computer_model
+
+    fit = computer_model(processed_dir=small_processed)
+    rep_plus = fit.filter(pl.col("term") == "ep1").row(0, named=True)
+    assert rep_plus["level_label"] == "REP+"
+    assert rep_plus["reference_label"] == "Hors éducation prioritaire"
+    assert rep_plus["or_lower"] < rep_plus["odds_ratio"] < rep_plus["or_upper"]
+    low = fit.filter(pl.col("term") == "milieu_social4").row(0, named=True)
+    assert low["odds_ratio"] > 1  # the synthetic data's latent model: less equipment

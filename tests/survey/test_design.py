@@ -311,3 +311,19 @@ def test_calibration_when_clusters_lie_inside_groups_matches_r() -> None:
     assert (rk["estimate"], rk["se"]) == pytest.approx(
         (681.7006538816387, 31.7290536988809), rel=1e-9
     )
+
+
+def test_logistic_reference_level_flips_the_contrast() -> None:
+    from egn_analytics.survey import logistic
+
+    strat = SurveyDesign(
+        pl.read_csv(API / "apistrat.csv"), strata="stype", weights="pw", fpc="fpc", secret=OPEN
+    )
+    yes = pl.col("sch_wide") == "Yes"
+    by_e = logistic(strat, yes, ["ell", "stype"]).filter(pl.col("term") == "stypeH")
+    by_h = logistic(strat, yes, ["ell", "stype"], reference={"stype": "H"})
+    flipped = by_h.filter(pl.col("term") == "stypeE")
+    assert flipped["estimate"][0] == pytest.approx(-by_e["estimate"][0], rel=1e-8)
+    assert flipped["se"][0] == pytest.approx(by_e["se"][0], rel=1e-8)
+    with pytest.raises(SurveyDesignError, match="référence « X » absente"):
+        logistic(strat, yes, ["stype"], reference={"stype": "X"})
