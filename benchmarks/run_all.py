@@ -96,6 +96,10 @@ def main() -> int:
          "--events", str(10**6 if args.quick else 10**7)],
         check=True,
     )  # fmt: skip
+    # Survey estimates (tables, indicator catalogue) vs svy on the same data: bench_survey.py.
+    subprocess.run(
+        [sys.executable, str(HERE / "bench_survey.py"), *["--quick"] * args.quick], check=True
+    )
     return 0
 
 

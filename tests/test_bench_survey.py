@@ -1,0 +1,28 @@
+"""The survey benchmark's quick mode runs and its estimates agree with svy's (not its speed)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_quick_benchmark_agrees_with_svy() -> None:
+    pytest.importorskip("svy")
+    run = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_survey.py"), "--quick", "--repeat", "1"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = run.stdout.splitlines()
+    assert any(line.startswith("agreement tables    OK") for line in lines), run.stdout
+    assert any(line.startswith("agreement catalogue OK") for line in lines), run.stdout
+    assert lines[-1] == "agreement: OK", run.stdout
