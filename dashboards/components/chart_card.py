@@ -8,11 +8,11 @@ from the URL's filters; only ids travel, never the data).
 
 from __future__ import annotations
 
-from dash import dcc, html
+from dash import dcc, html, no_update
 
 from dashboards import ids
 from dashboards.components.notices import synthetic_notice
-from egn_analytics.viz import ChartCard, graph_config
+from egn_analytics.viz import ChartCard, RenderUnavailableError, graph_config, png_bytes
 from egn_analytics.viz.card import SYNTHETIC_NOTE
 from egn_analytics.viz.formats import NBSP
 
@@ -72,3 +72,22 @@ def chart_card(card: ChartCard, card_id: str) -> html.Section:
         className="egn-card",
         **{"aria-labelledby": heading_id},  # type: ignore[arg-type]
     )
+
+
+PNG_UNAVAILABLE = (
+    "L'image n'a pas pu être produite : l'export PNG a besoin de Chromium "
+    "(sous Debian : apt-get install chromium). Les données restent téléchargeables en CSV."
+)
+
+
+def png_download(card: ChartCard, filename: str) -> tuple[object, str]:
+    """(``dcc.Download`` data, status message) of a card's publication PNG.
+
+    Without Chromium the download is left unchanged and the message says why, in French;
+    the CSV button still works.
+    """
+    try:
+        image = png_bytes(card)
+    except RenderUnavailableError:
+        return no_update, PNG_UNAVAILABLE
+    return dcc.send_bytes(image, filename), ""

@@ -18,14 +18,15 @@ from typing import Any
 
 import dash
 import polars as pl
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, dcc, html
 from dash.dash_table.DataTable import DataTable
 from dash.development.base_component import Component
 
 from dashboards import catalogue, data_access, ids
-from dashboards.components.chart_card import chart_card
+from dashboards.components.chart_card import chart_card, png_download
+from dashboards.components.layout import page, section
 from dashboards.components.notices import alert, synthetic_notice
-from egn_analytics.viz import RenderUnavailableError, csv_bytes, png_bytes
+from egn_analytics.viz import csv_bytes
 from egn_analytics.viz.formats import NBSP
 
 dash.register_page(
@@ -40,10 +41,6 @@ dash.register_page(
 SIZES = ids.card_ids(ids.DONNEES_SIZES_CARD)
 
 MAKE_DATA_TITLE = "Aucune donnée n'est disponible"
-PNG_UNAVAILABLE = (
-    "L'image n'a pas pu être produite : l'export PNG a besoin de Chromium "
-    "(sous Debian : apt-get install chromium). Les données restent téléchargeables en CSV."
-)
 
 QUALITY_TITLE = "Qualité des données (dernière construction)"
 #: Columns of « Qualité des données »: (field of :class:`catalogue.QualityRow`, header, class).
@@ -86,9 +83,9 @@ def layout(famille: str | None = None, **_query: str) -> html.Div:
     try:
         manifest = data_access.load_manifest(raw)
     except data_access.ManifestNotFoundError:
-        return _page(missing_data(raw))
+        return _page_of(missing_data(raw))
     except data_access.ManifestError as exc:
-        return _page(broken_manifest(raw, exc))
+        return _page_of(broken_manifest(raw, exc))
 
     family = catalogue.parse_family(famille, manifest.files)
     shown = catalogue.filter_catalogue(manifest.files, family)
@@ -105,7 +102,7 @@ def layout(famille: str | None = None, **_query: str) -> html.Div:
         content.append(synthetic_notice(manifest.notice))
     content += [
         key_figures(catalogue.key_figures(manifest.files)),
-        _section(
+        section(
             "donnees-jeux-titre",
             "Sources embarquées",
             "Une ligne par jeu de données : les formats d'une même enquête, les fichiers "
@@ -114,9 +111,9 @@ def layout(famille: str | None = None, **_query: str) -> html.Div:
             "format ; « n.d. » pour les textes libres.",
             [datasets_table(catalogue.dataset_rows(manifest.files))],
         ),
-        quality_section(),
+        qualitysection(),
         chart_card(catalogue.sizes_card(manifest, family), ids.DONNEES_SIZES_CARD),
-        _section(
+        section(
             "donnees-detail-titre",
             "Détail des fichiers",
             "Un fichier par ligne, pour retrouver un chemin, un format ou une taille. Cliquez "
@@ -130,27 +127,7 @@ def layout(famille: str | None = None, **_query: str) -> html.Div:
             id=ids.DONNEES_DETAIL,
         ),
     ]
-    return _page(content)
-
-
-def _page(content: list[Component]) -> html.Div:
-    return html.Div([html.H1("Données embarquées"), *content], className="egn-page")
-
-
-def _section(
-    heading_id: str, title: str, intro: str, children: list[Component], **props: Any
-) -> html.Section:
-    """A titled part of the page (the heading names it for screen readers)."""
-    extra: dict[str, Any] = {"aria-labelledby": heading_id, **props}
-    return html.Section(
-        [
-            html.H2(title, id=heading_id, className="egn-section__title"),
-            html.P(intro, className="egn-section__intro"),
-            *children,
-        ],
-        className="egn-section",
-        **extra,
-    )
+    return _page_of(content)
 
 
 def _filters(files: pl.DataFrame, family: str | None) -> html.Div:
@@ -268,7 +245,7 @@ def datasets_table(rows: list[dict[str, str]]) -> html.Div:
     )
 
 
-def quality_section() -> html.Section:
+def qualitysection() -> html.Section:
     """« Qualité des données »: the last build's report, or how to build the tables."""
     processed = data_access.processed_dir()
     children: list[Component]
@@ -280,7 +257,7 @@ def quality_section() -> html.Section:
         children = [broken_quality_report(data_access.quality_report_path(processed), exc)]
     else:
         children = quality_content(report)
-    return _section(
+    return section(
         "donnees-qualite-titre",
         QUALITY_TITLE,
         "Ce que la dernière construction des tables a lu dans chaque source, ce qu'elle a "
@@ -570,9 +547,9 @@ def download_sizes_png(_n_clicks: int | None, famille: str | None) -> tuple[obje
     """The card as a publication PNG (title, notes); a French message if Chromium is missing."""
     manifest = data_access.load_manifest(data_access.raw_dir())
     card = catalogue.sizes_card(manifest, catalogue.parse_family(famille, manifest.files))
-    try:
-        image = png_bytes(card)
-    except RenderUnavailableError:
-        return no_update, PNG_UNAVAILABLE
     name = catalogue.export_filename("tailles_par_famille", None, card.synthetic, "png")
-    return dcc.send_bytes(image, name), ""
+    return png_download(card, name)
+
+
+def _page_of(content: list[Component]) -> html.Div:
+    return page("Données embarquées", content)

@@ -30,9 +30,10 @@ from dash.development.base_component import Component
 from dashboards import data_access, ids
 from dashboards import enquetes_logic as logic
 from dashboards.catalogue import export_filename
-from dashboards.components.chart_card import chart_card
+from dashboards.components.chart_card import chart_card, png_download
+from dashboards.components.layout import page, section
 from dashboards.components.notices import alert, synthetic_notice
-from egn_analytics.viz import ChartCard, RenderUnavailableError, csv_bytes, png_bytes
+from egn_analytics.viz import ChartCard, csv_bytes
 from egn_analytics.viz.formats import NBSP
 
 PATH = "/enquetes"
@@ -50,10 +51,6 @@ dash.register_page(
 
 CARD = ids.card_ids(ids.ENQUETES_CARD)
 
-PNG_UNAVAILABLE = (
-    "L'image n'a pas pu être produite : l'export PNG a besoin de Chromium "
-    "(sous Debian : apt-get install chromium). Les données restent téléchargeables en CSV."
-)
 TABLE_TITLE = "Estimations par domaine"
 GAP_TITLE = "Comparer deux domaines"
 
@@ -89,11 +86,11 @@ def layout(
     try:
         table = data_access.indicator_table()
     except data_access.IndicatorsNotBuiltError:
-        return _page(not_built())
+        return _page_of(not_built())
     except data_access.IndicatorsError as exc:
-        return _page(unavailable(exc))
+        return _page_of(unavailable(exc))
     if table.height == 0:
-        return _page(unavailable(ValueError("la table des indicateurs est vide")))
+        return _page_of(unavailable(ValueError("la table des indicateurs est vide")))
 
     selection = logic.parse_selection(table, indicateur, ventilation, domaine)
     notice = data_access.synthetic_notice(data_access.raw_dir())
@@ -115,7 +112,7 @@ def layout(
     content += [
         _filters(table, selection),
         chart_card(card, ids.ENQUETES_CARD),
-        _section(
+        section(
             "enquetes-tableau-titre",
             TABLE_TITLE,
             "Les valeurs du graphique. Une estimation « fragile » (coefficient de variation "
@@ -124,29 +121,9 @@ def layout(
             "domaine pour lire sa phrase de lecture sous le graphique.",
             [estimates_table(logic.estimate_rows(rows, unit, selection.domain), selection)],
         ),
-        gap_section(table, selection, rows),
+        gapsection(table, selection, rows),
     ]
-    return _page(content)
-
-
-def _page(content: list[Component]) -> html.Div:
-    return html.Div([html.H1(TITLE), *content], className="egn-page egn-enquetes")
-
-
-def _section(
-    heading_id: str, title: str, intro: str, children: list[Component], **props: Any
-) -> html.Section:
-    """A titled part of the page (the heading names it for screen readers)."""
-    extra: dict[str, Any] = {"aria-labelledby": heading_id, **props}
-    return html.Section(
-        [
-            html.H2(title, id=heading_id, className="egn-section__title"),
-            html.P(intro, className="egn-section__intro"),
-            *children,
-        ],
-        className="egn-section",
-        **extra,
-    )
+    return _page_of(content)
 
 
 def card_unit(table: pl.DataFrame, selection: logic.Selection) -> str | None:
@@ -240,9 +217,7 @@ def estimates_table(rows: list[logic.EstimateRow], selection: logic.Selection) -
     )
 
 
-def gap_section(
-    table: pl.DataFrame, selection: logic.Selection, rows: pl.DataFrame
-) -> html.Section:
+def gapsection(table: pl.DataFrame, selection: logic.Selection, rows: pl.DataFrame) -> html.Section:
     """Two domain pickers and the verdict on their difference, in words."""
     a, b = logic.default_gap_pair(rows, selection.breakdown)
     options = logic.gap_options(rows)
@@ -254,7 +229,7 @@ def gap_section(
         ],
         className="egn-filters egn-gap__pickers",
     )
-    return _section(
+    return section(
         "enquetes-ecart-titre",
         GAP_TITLE,
         "La différence entre deux domaines, estimée sur les microdonnées (les deux domaines "
@@ -462,8 +437,8 @@ def download_data(_n_clicks: int | None, search: str | None) -> dict[str, object
 def download_png(_n_clicks: int | None, search: str | None) -> tuple[object, str]:
     """The card as a publication PNG (title, notes); a French message if Chromium is missing."""
     selection, card = _card(search)
-    try:
-        image = png_bytes(card)
-    except RenderUnavailableError:
-        return no_update, PNG_UNAVAILABLE
-    return dcc.send_bytes(image, _file_name(selection, card.synthetic, "png")), ""
+    return png_download(card, _file_name(selection, card.synthetic, "png"))
+
+
+def _page_of(content: list[Component]) -> html.Div:
+    return page(TITLE, content, "egn-enquetes")

@@ -439,3 +439,20 @@ def make_app() -> Iterator[Callable[[Path], Dash]]:
     yield _make
     dash_callback.GLOBAL_CALLBACK_LIST.clear()
     dash_callback.GLOBAL_CALLBACK_MAP.clear()
+
+
+@pytest.fixture(scope="session")
+def generated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder as ``make build`` leaves it, small: raw files generated, tables built.
+
+    Surveys and établissements only (what the survey page reads), scale 0.05: seconds, and
+    small domains that the statistical secret masks, so the page shows masked cells too.
+    """
+    from egn_analytics.loaders import registry
+    from egn_analytics.synth import generate
+
+    data = tmp_path_factory.mktemp("data")
+    raw, processed = data / "raw", data / "processed"
+    generate(raw, seed=2020, scale=0.05, families=("enquetes", "etablissements"))
+    registry.build(raw, processed)
+    return data

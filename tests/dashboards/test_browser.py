@@ -7,7 +7,6 @@ invariant in red), and no request leaves localhost (no CDN, no telemetry).
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -17,11 +16,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from dash import Dash
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import make_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+from tests.dashboards.browser_support import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, serve
+
 #: Data rows of the per-file detail (a Dash DataTable: the header row has no ``td``).
 DETAIL_ROWS = "#donnees-table tr:has(td.dash-cell)"
 #: Sort button of the detail's « Taille » column (the sixth).
@@ -43,30 +41,16 @@ pytestmark = [
 ]
 
 
-def _serve(app: Dash) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1:<free port> in a daemon thread; yield its base URL."""
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    httpd: BaseWSGIServer = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, name="egn-test-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
-        httpd.server_close()
-
-
 @pytest.fixture
 def server(make_app: Callable[[Path], Dash], data_dir: Path) -> Iterator[str]:
     """The app on the small handmade manifest."""
-    yield from _serve(make_app(data_dir))
+    yield from serve(make_app(data_dir))
 
 
 @pytest.fixture
 def full_server(make_app: Callable[[Path], Dash], full_data_dir: Path) -> Iterator[str]:
     """The app on a manifest shaped like the embedded dataset's (142 files)."""
-    yield from _serve(make_app(full_data_dir))
+    yield from serve(make_app(full_data_dir))
 
 
 def test_donnees_page_in_chromium(

@@ -13,7 +13,7 @@ import base64
 import importlib
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -23,13 +23,14 @@ import plotly.graph_objects as go
 import polars as pl
 import pytest
 from dash import Dash, dcc, html, no_update
-from dash.development.base_component import Component
 
 from dashboards import data_access, ids
 from dashboards import enquetes_logic as logic
+from dashboards.components import chart_card as chart_card_component
 from dashboards.components.navbar import nav_pages
 from egn_analytics.viz import RenderUnavailableError
 from egn_analytics.viz.formats import NBSP, NNBSP
+from tests.dashboards.layout_tree import by_id, text_of, walk
 
 AppFactory = Callable[[Path], Dash]
 N = NNBSP
@@ -231,39 +232,6 @@ def page(app: Dash) -> ModuleType:
 
 
 # ------------------------------------------------------------------------- helpers -----
-
-
-def walk(node: Any) -> Iterator[Component]:
-    """Every component of a layout tree, depth first."""
-    if isinstance(node, Component):
-        yield node
-        for prop in [*getattr(node, "_children_props", []), "children"]:
-            yield from walk(getattr(node, prop, None))
-    elif isinstance(node, list | tuple):
-        for child in node:
-            yield from walk(child)
-
-
-def by_id(tree: Any, component_id: str) -> Any:
-    found = [c for c in walk(tree) if getattr(c, "id", None) == component_id]
-    assert len(found) == 1, f"{component_id}: {len(found)} components"
-    return found[0]
-
-
-def text_of(tree: Any) -> str:
-    parts: list[str] = []
-
-    def _collect(node: Any) -> None:
-        if isinstance(node, str):
-            parts.append(node)
-        elif isinstance(node, Component):
-            _collect(getattr(node, "children", None))
-        elif isinstance(node, list | tuple):
-            for child in node:
-                _collect(child)
-
-    _collect(tree)
-    return "".join(parts)
 
 
 def table_lines(tree: Any) -> dict[str, list[str]]:
@@ -713,7 +681,7 @@ def test_download_png_without_chromium(page: ModuleType, monkeypatch: pytest.Mon
     def _unavailable(*_args: object, **_kwargs: object) -> bytes:
         raise RenderUnavailableError("no chromium")
 
-    monkeypatch.setattr(page, "png_bytes", _unavailable)
+    monkeypatch.setattr(chart_card_component, "png_bytes", _unavailable)
     data, status = page.download_png(1, f"?indicateur={ORDI}&ventilation=ep")
     assert data is no_update
     assert "Chromium" in status and "CSV" in status
@@ -804,19 +772,13 @@ def test_indicator_inputs(tmp_path: Path) -> None:
     assert names == ["enquete_eleves_2d.parquet"]
 
 
-# --------------------------------------------------------------- on the embedded data -----
-
-REPO_DATA = Path(__file__).resolve().parents[2] / "data"
+# ------------------------------------------------------------ on generated, built data -----
 
 
 @pytest.mark.integration
-@pytest.mark.skipif(
-    not list((REPO_DATA / "processed").glob("enquete_*.parquet")),
-    reason="no built tables in data/processed (make build)",
-)
-def test_layout_on_the_embedded_data(make_app: AppFactory) -> None:
-    pytest.importorskip("egn_analytics.indicators")
-    make_app(REPO_DATA)
+def test_layout_on_generated_data(make_app: AppFactory, generated_data_dir: Path) -> None:
+    """The page on tables generated and built for real (surveys + établissements)."""
+    make_app(generated_data_dir)
     page = importlib.import_module("dashboards.pages.enquetes")
     tree = page.layout(ventilation="ep")
     assert by_id(tree, ids.ENQUETES_BREAKDOWN).value == "ep"

@@ -1,4 +1,4 @@
-"""The « enquêtes » page in a real headless Chromium, on the embedded data (``data/``).
+"""The « enquêtes » page in a real headless Chromium, on data generated and built by the tests.
 
 Checks what only a browser can: the page renders the chart from the real indicator table,
 changing the breakdown goes through the URL and redraws the chart, a click on a bar selects
@@ -8,10 +8,8 @@ localhost).
 
 from __future__ import annotations
 
-import logging
 import os
 import re
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,12 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from dash import Dash
-from werkzeug.serving import BaseWSGIServer, make_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-REPO_DATA = Path(__file__).resolve().parents[2] / "data"
+from tests.dashboards.browser_support import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, serve
+
 GRAPH = "#enquetes-estimations-graphique"
 #: The first visit may compute the indicator table (a few seconds, then cached on disk).
 FIRST_LOAD_MS = 120_000
@@ -35,32 +30,13 @@ pytestmark = [
         not CHROMIUM.exists() and not os.environ.get("CI"),
         reason="needs Debian Chromium at /usr/bin/chromium",
     ),
-    pytest.mark.skipif(
-        not list((REPO_DATA / "processed").glob("enquete_*.parquet")),
-        reason="no built survey tables in data/processed (make build)",
-    ),
 ]
 
 
-def _serve(app: Dash) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1:<free port> in a daemon thread; yield its base URL."""
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    httpd: BaseWSGIServer = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, name="egn-test-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
-        httpd.server_close()
-
-
 @pytest.fixture
-def embedded_server(make_app: Callable[[Path], Dash]) -> Iterator[str]:
-    """The app on the embedded data (``make data`` then ``make build``)."""
-    pytest.importorskip("egn_analytics.indicators")
-    yield from _serve(make_app(REPO_DATA))
+def embedded_server(make_app: Callable[[Path], Dash], generated_data_dir: Path) -> Iterator[str]:
+    """The app on a small generated dataset (surveys and établissements), built for real."""
+    yield from serve(make_app(generated_data_dir))
 
 
 def top_down(ticks: Any) -> list[str]:

@@ -7,7 +7,7 @@ import importlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from types import ModuleType
@@ -18,13 +18,14 @@ import polars as pl
 import pytest
 from dash import Dash, dcc, html, no_update
 from dash.dash_table.DataTable import DataTable
-from dash.development.base_component import Component
 from plotly.utils import PlotlyJSONEncoder
 
 from dashboards import catalogue, data_access, ids
+from dashboards.components import chart_card as chart_card_component
 from dashboards.components.navbar import nav_pages
 from dashboards.components.shell import app_shell
 from egn_analytics.viz import RenderUnavailableError, fmt_number
+from tests.dashboards.layout_tree import by_id, text_of, walk
 
 AppFactory = Callable[[Path], Dash]
 WriteManifest = Callable[[Path, dict[str, Any] | str], Path]
@@ -32,39 +33,6 @@ WriteQuality = Callable[[Path, dict[str, Any] | str], Path]
 
 
 # ----------------------------------------------------------------------------- helpers -----
-
-
-def walk(node: Any) -> Iterator[Component]:
-    """Every component of a layout tree, depth first."""
-    if isinstance(node, Component):
-        yield node
-        for prop in [*getattr(node, "_children_props", []), "children"]:
-            yield from walk(getattr(node, prop, None))
-    elif isinstance(node, list | tuple):
-        for child in node:
-            yield from walk(child)
-
-
-def by_id(tree: Any, component_id: str) -> Component:
-    found = [c for c in walk(tree) if getattr(c, "id", None) == component_id]
-    assert len(found) == 1, f"{component_id}: {len(found)} components"
-    return found[0]
-
-
-def text_of(tree: Any) -> str:
-    parts: list[str] = []
-
-    def _collect(node: Any) -> None:
-        if isinstance(node, str):
-            parts.append(node)
-        elif isinstance(node, Component):
-            _collect(getattr(node, "children", None))
-        elif isinstance(node, list | tuple):
-            for child in node:
-                _collect(child)
-
-    _collect(tree)
-    return "".join(parts)  # as the browser shows it: adjacent elements, no added space
 
 
 DETAIL_KEYS = ("famille", "fichier", "description", "format", "lignes", "taille")
@@ -486,7 +454,7 @@ def test_download_png_without_chromium(page: ModuleType, monkeypatch: pytest.Mon
     def _unavailable(*_args: object, **_kwargs: object) -> bytes:
         raise RenderUnavailableError("no chromium")
 
-    monkeypatch.setattr(page, "png_bytes", _unavailable)
+    monkeypatch.setattr(chart_card_component, "png_bytes", _unavailable)
     data, status = page.download_sizes_png(1, None)
     assert data is no_update
     assert "Chromium" in status and "CSV" in status
