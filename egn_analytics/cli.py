@@ -198,6 +198,44 @@ def serve(
     dashboards.run(dash_app, host=host, port=port)
 
 
+usage_app = typer.Typer(
+    help="Usage des ENT : tables quotidiennes et indicateurs de continuité.",
+    no_args_is_help=True,
+)
+app.add_typer(usage_app, name="usage")
+
+
+@usage_app.command("daily")
+def usage_daily(
+    events_dir: Annotated[
+        Path, typer.Argument(help="Dossier ent_evenements (partitions mois=AAAA-MM).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Fichier Parquet à écrire.")],
+    etablissements: Annotated[
+        Path | None,
+        typer.Option(help="Table etablissements.parquet (défaut : celle de data/processed)."),
+    ] = None,
+) -> None:
+    """Écrire la table quotidienne jour × académie × profil (événements, visites, utilisateurs)."""
+    from egn_analytics.usage import write_daily
+
+    with _one_line_errors():
+        report = write_daily(events_dir, out, etablissements)
+    table = report.table
+    n_days = table.get_column("jour").n_unique()
+    n_acad = table.get_column("code_academie").n_unique()
+    typer.echo(
+        f"{out} : {fmt_fr(table.height, 0)} lignes, {fmt_fr(n_days, 0)} jours, "
+        f"{fmt_fr(n_acad, 0)} académies, {report.partitions} partitions mensuelles "
+        f"en {fmt_fr(report.seconds, 1)} s ; mémoire max {fmt_fr(_peak_rss_mib(), 0)} Mio"
+    )
+    if report.unmatched_events:
+        typer.echo(
+            f"  exclus : {fmt_fr(report.unmatched_events, 0)} événement(s) dont l'UAI est absent "
+            f"de la table des établissements ({fmt_fr(report.unmatched_uai, 0)} UAI distinct(s))"
+        )
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 
