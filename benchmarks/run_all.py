@@ -100,6 +100,10 @@ def main() -> int:
     subprocess.run(
         [sys.executable, str(HERE / "bench_survey.py"), *["--quick"] * args.quick], check=True
     )
+    # Daily ENT usage table vs DuckDB and pandas on the same ingested events: bench_usage.py.
+    subprocess.run(
+        [sys.executable, str(HERE / "bench_usage.py"), *["--quick"] * args.quick], check=True
+    )
     return 0
 
 

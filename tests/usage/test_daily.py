@@ -237,3 +237,38 @@ def test_bad_arguments_are_french_one_liners(tmp_path: Path, etab: pl.DataFrame)
         usage_by(tmp_path, etab, by=["couleur"])
     with pytest.raises(ValueError, match="table des établissements introuvable"):
         daily_table(tmp_path, tmp_path / "etab.parquet")
+
+
+def test_hash_sort_and_text_sort_give_the_same_visits(events_dir: Path, etab: pl.DataFrame) -> None:
+    """The fallback used when two pseudonyms share a hash gives the very same counts."""
+    from egn_analytics.usage import daily
+
+    lf = usage.scan_partition(next(iter(usage.month_partitions(events_dir))))
+    matched, _ = daily._prepared(lf, etab, ("code_academie", "profil"))
+    by = ("code_academie", "profil")
+    fast = daily._aggregate(daily._with_visits(matched), by, "day").collect().drop("_collisions")
+    text = daily._aggregate(daily._with_visits(matched, by_hash=False), by, "day")
+    text = text.collect().drop("_collisions")
+    keys = ["jour", *by]
+    assert_frame_equal(fast.sort(keys), text.sort(keys))
+
+
+def test_a_hash_collision_falls_back_to_the_text_sort(
+    events_dir: Path, etab: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Force every pseudonym onto one hash: the month is redone and the counts do not move."""
+    from egn_analytics.usage import daily
+
+    expected = daily_table(events_dir, etab)
+    real = daily._with_visits
+
+    def colliding(ev: pl.LazyFrame, **kw: bool) -> pl.LazyFrame:
+        if kw.get("by_hash", True):
+            ev = ev.with_columns(pl.col("id_utilisateur").alias("_vrai_id"))
+            out = real(ev.with_columns(pl.lit("x").alias("id_utilisateur")), **kw)
+            flagged = out.with_columns(pl.lit(True).alias("_collision"))
+            return flagged.with_columns(pl.col("_vrai_id").alias("id_utilisateur"))
+        return real(ev, **kw)
+
+    monkeypatch.setattr(daily, "_with_visits", colliding)
+    assert_frame_equal(daily_table(events_dir, etab), expected)
