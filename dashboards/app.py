@@ -114,16 +114,21 @@ def _add_donnees_alias(app: Dash) -> None:
 
 
 def warm_caches() -> threading.Thread:
-    """Compute the survey indicator table in the background while the server starts.
+    """Compute the survey indicators and the ENT usage tables in the background while the
+    server starts.
 
     The first visit of « Équipement et continuité » would otherwise wait for the whole
-    catalogue (a few seconds); computed here, it is in the memory and disk caches by then. A
-    failure (tables not built yet) is left for the page to explain.
+    catalogue, and that of « Continuité pédagogique (usages numériques) » for a few passes
+    over the ENT events (a few seconds each); computed here, they are in the memory and disk
+    caches by then. Each is warmed on its own, so a failure of one (tables not built yet) does
+    not stop the other; failures are left for the pages to explain.
     """
 
     def work() -> None:
         with contextlib.suppress(Exception):
             data_access.indicator_table()
+        with contextlib.suppress(Exception):
+            data_access.warm_usage()
 
     thread = threading.Thread(target=work, name="egn-warm-caches", daemon=True)
     thread.start()

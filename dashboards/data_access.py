@@ -21,13 +21,14 @@ and an app restart does not pay the computation again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import io
 import json
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -572,6 +573,554 @@ def _disk_set(cache_dir: Path, key: str, frame: pl.DataFrame) -> None:
         return
 
 
+# ------------------------------------------------------------------------- ENT usage -----
+#
+# The « usages numériques » page reads the ingested ENT events (``processed/ent_evenements``,
+# one Hive partition per month) through :mod:`egn_analytics.usage`. Reading the events takes a
+# few seconds per pass (two million events at scale 1), so every table the page needs is
+# computed once per state of the input files and kept like the survey indicators: in memory,
+# then on disk (``diskcache`` under the settings' ``cache_dir``), keyed on the names,
+# modification times and sizes of the partition files and of the établissements and CNED
+# tables, and on a fingerprint of the usage code. The few passes over the events (daily table,
+# regional and national series, hourly counts, HTTP errors) are the base; everything else
+# (ratios, shares, models) is derived from them in milliseconds and cached the same way.
+
+#: Folder of the ingested events in the processed folder (``mois=YYYY-MM`` partitions).
+USAGE_EVENTS = "ent_evenements"
+#: UAI → académie, région académique and ENT project: required by every usage figure.
+USAGE_ETABLISSEMENTS = "etablissements.parquet"
+#: CNED « Ma classe à la maison » daily series: optional (only its card needs it).
+USAGE_CNED = "cned_quotidien.parquet"
+#: Packages whose source the usage values depend on (definitions, calendar, models), besides
+#: this module (the glue that filters a territory or a profile before calling them).
+_USAGE_CODE = ("egn_analytics.usage", "egn_analytics.reference")
+#: Bump when the stored format of the usage frames changes.
+_USAGE_DISK_FORMAT = 1
+#: Break dates of the interrupted time series: closure (16 March), reopening (11 May 2020).
+USAGE_BREAKS = ("2020-03-16", "2020-05-11")
+
+_COUNT = pl.Int64()
+_SHARE = pl.Float64()
+#: Declared columns of each usage frame (the page formats by dtype; a library change that
+#: drops a column is reported in French instead of failing in a figure).
+USAGE_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    # egn_analytics.usage.daily_table: day × académie × profile
+    "daily": {
+        "jour": pl.Date(),
+        "code_academie": pl.String(),
+        "profil": pl.String(),
+        "evenements": _COUNT,
+        "visites": _COUNT,
+        "utilisateurs": _COUNT,
+    },
+    # usage_by(by=[code_region_academique, profil]): exact distinct users per région
+    "regions": {
+        "jour": pl.Date(),
+        "code_region_academique": pl.String(),
+        "profil": pl.String(),
+        "evenements": _COUNT,
+        "visites": _COUNT,
+        "utilisateurs": _COUNT,
+    },
+    # national_daily: exact distinct users for France
+    "national": {
+        "jour": pl.Date(),
+        "profil": pl.String(),
+        "evenements": _COUNT,
+        "visites": _COUNT,
+        "utilisateurs": _COUNT,
+    },
+    # indicators.hourly_events
+    "hourly": {
+        "jour": pl.Date(),
+        "code_academie": pl.String(),
+        "profil": pl.String(),
+        "heure": pl.Int8(),
+        "evenements": _COUNT,
+    },
+    # indicators.error_rates
+    "errors": {
+        "jour": pl.Date(),
+        "projet_ent": pl.String(),
+        "evenements": _COUNT,
+        "erreurs_4xx": _COUNT,
+        "erreurs_5xx": _COUNT,
+        "part_4xx": _SHARE,
+        "part_5xx": _SHARE,
+    },
+    # indicators.saturation (16 March 2020 against 6 January - 28 February)
+    "saturation": {
+        "projet_ent": pl.String(),
+        "evenements_jour": _COUNT,
+        "part_5xx_jour": _SHARE,
+        "part_5xx_reference": _SHARE,
+        "ecart_points": _SHARE,
+        "ratio": _SHARE,
+    },
+    # indicators.closure_ratio by académie (``profil`` « tous » when profiles are pooled)
+    "ratio": {
+        "code_academie": pl.String(),
+        "profil": pl.String(),
+        "zone": pl.String(),
+        "jours_reference": _COUNT,
+        "reference": _SHARE,
+        "jours_fermeture": _COUNT,
+        "fermeture": _SHARE,
+        "jours_vacances_fermeture": _COUNT,
+        "ratio": _SHARE,
+    },
+    # indicators.desynchronisation of a territory and a profile
+    "desync": {
+        "profil": pl.String(),
+        "periode": pl.String(),
+        "evenements": _COUNT,
+        "part_soir": _SHARE,
+        "part_nuit": _SHARE,
+        "part_weekend": _SHARE,
+    },
+    # models.its of a territory and a profile (one fit: by=None)
+    "its": {
+        "variable": pl.String(),
+        "rupture": pl.Date(),
+        "effet": pl.String(),
+        "libelle": pl.String(),
+        "evenement": pl.String(),
+        "estimate": _SHARE,
+        "se": _SHARE,
+        "ci_lower": _SHARE,
+        "ci_upper": _SHARE,
+        "p_value": _SHARE,
+        "relative_change": _SHARE,
+        "relative_ci_lower": _SHARE,
+        "relative_ci_upper": _SHARE,
+        "n_days": _COUNT,
+        "calendrier_complet": pl.Boolean(),
+        "methode": pl.String(),
+    },
+    # models.its_fitted of the same fit
+    "its_fitted": {
+        "jour": pl.Date(),
+        "observed": _SHARE,
+        "fitted": _SHARE,
+        "counterfactual": _SHARE,
+        "vacances": _SHARE,
+    },
+    # indicators.cned_vs_ent: the CNED series beside the ENT national series
+    "cned": {
+        "jour": pl.Date(),
+        "ent_evenements": _COUNT,
+        "ent_visites": _COUNT,
+        "ent_utilisateurs": _COUNT,
+        "cned_inscriptions": _COUNT,
+        "cned_utilisateurs_cumules": _COUNT,
+        "cned_classes_virtuelles": _COUNT,
+    },
+    # établissements with an ENT project, per académie and project
+    "projects": {
+        "code_academie": pl.String(),
+        "code_region_academique": pl.String(),
+        "projet_ent": pl.String(),
+        "etablissements": _COUNT,
+    },
+}
+
+#: One computation of usage figures at a time (re-entrant: a derived figure reads its base
+#: tables through the same cache while holding it).
+_usage_lock = threading.RLock()
+
+
+class UsageNotBuiltError(FileNotFoundError):
+    """No ingested ENT events (or no établissements table): ``egn build`` was never run."""
+
+
+class UsageError(RuntimeError):
+    """A usage figure could not be computed (library missing, computation failed, bad shape)."""
+
+
+class CnedNotBuiltError(FileNotFoundError):
+    """No processed CNED table: the ENT figures still work, the CNED card says so."""
+
+
+def usage_inputs(processed: Path) -> InputKey:
+    """Relative path, mtime and size of every file the usage figures read (the caches' key).
+
+    Every Parquet file of the events' partitions counts (a re-ingested month changes the key),
+    plus the établissements table and, when present, the CNED table. Raises
+    :class:`UsageNotBuiltError` when there is no event partition or no établissements table.
+    """
+    folder = Path(processed)
+    events = folder / USAGE_EVENTS
+    files = (
+        sorted(
+            path
+            for path in events.glob("mois=*/**/*.parquet")
+            if path.is_file() and not path.name.startswith(".")
+        )
+        if events.is_dir()
+        else []
+    )
+    if not files:
+        raise UsageNotBuiltError(f"no ENT events ({USAGE_EVENTS}/mois=…) in {folder}")
+    etab = folder / USAGE_ETABLISSEMENTS
+    if not etab.is_file():
+        raise UsageNotBuiltError(f"no {USAGE_ETABLISSEMENTS} in {folder}")
+    cned = folder / USAGE_CNED
+    key = []
+    for path in [*files, etab, *([cned] if cned.is_file() else [])]:
+        stat = path.stat()
+        key.append((path.relative_to(folder).as_posix(), stat.st_mtime_ns, stat.st_size))
+    return tuple(key)
+
+
+def _usage_get(kind: str, params: tuple[str, ...], processed: Path | None) -> pl.DataFrame:
+    folder = (Path(processed) if processed is not None else processed_dir()).resolve()
+    inputs = usage_inputs(folder)
+    return _usage_frame(str(folder), inputs, kind, params).clone()
+
+
+def usage_daily(processed: Path | None = None) -> pl.DataFrame:
+    """ENT activity per day × académie × profile (:func:`egn_analytics.usage.daily_table`).
+
+    Events, visits and exact distinct users; definitions (local day, duplicates, 30-minute
+    visits, unknown UAIs excluded) in :mod:`egn_analytics.usage.daily`.
+    """
+    return _usage_get("daily", (), processed)
+
+
+def usage_regions(processed: Path | None = None) -> pl.DataFrame:
+    """Per day × région académique × profile, distinct users exact for the région (a user
+    active in two of its académies counts once, which a sum of académies would not do)."""
+    return _usage_get("regions", (), processed)
+
+
+def usage_national(processed: Path | None = None) -> pl.DataFrame:
+    """Per day × profile for France (:func:`egn_analytics.usage.national_daily`)."""
+    return _usage_get("national", (), processed)
+
+
+def usage_hourly(processed: Path | None = None) -> pl.DataFrame:
+    """Events per day × académie × profile × local hour (evening, night and weekend shares)."""
+    return _usage_get("hourly", (), processed)
+
+
+def usage_errors(processed: Path | None = None) -> pl.DataFrame:
+    """HTTP 4xx and 5xx shares per day and ENT project (all profiles)."""
+    return _usage_get("errors", (), processed)
+
+
+def usage_saturation(processed: Path | None = None) -> pl.DataFrame:
+    """5xx share of 16 March 2020 by ENT project against 6 January - 28 February."""
+    return _usage_get("saturation", (), processed)
+
+
+def usage_closure_ratio(
+    profile: str | None = None, metric: str = "visites", processed: Path | None = None
+) -> pl.DataFrame:
+    """Closure / reference ratio of ``metric`` by académie for ``profile`` (« élève »…;
+    None: all profiles pooled, ``profil`` « tous »). Null for an académie whose school
+    calendar is unknown (DROM), never invented."""
+    return _usage_get("ratio", (metric, profile or ""), processed)
+
+
+def usage_desynchronisation(
+    academies: tuple[str, ...] = (), profile: str | None = None, processed: Path | None = None
+) -> pl.DataFrame:
+    """Evening, night and weekend shares before and during the closure, for the events of
+    ``academies`` (empty: all) and ``profile`` (None: all profiles, ``profil`` « tous »)."""
+    return _usage_get("desync", (profile or "", *sorted(academies)), processed)
+
+
+def usage_its(
+    academies: tuple[str, ...] = (),
+    profile: str | None = None,
+    value: str = "visites",
+    processed: Path | None = None,
+) -> pl.DataFrame:
+    """Interrupted time series of daily ``value`` summed over ``academies`` (empty: France)
+    and ``profile`` (None: all), breaks :data:`USAGE_BREAKS`: level and slope changes with
+    their 95 % intervals (:func:`egn_analytics.usage.models.its`, one fit)."""
+    return _usage_get("its", (value, profile or "", *sorted(academies)), processed)
+
+
+def usage_its_fitted(
+    academies: tuple[str, ...] = (),
+    profile: str | None = None,
+    value: str = "visites",
+    processed: Path | None = None,
+) -> pl.DataFrame:
+    """Observed, fitted and counterfactual values of the :func:`usage_its` fit, per day."""
+    return _usage_get("its_fitted", (value, profile or "", *sorted(academies)), processed)
+
+
+def usage_cned(processed: Path | None = None) -> pl.DataFrame:
+    """The CNED daily series beside the ENT national one (:func:`cned_vs_ent`).
+
+    Raises :class:`CnedNotBuiltError` when the processed CNED table is missing.
+    """
+    folder = (Path(processed) if processed is not None else processed_dir()).resolve()
+    if not (folder / USAGE_CNED).is_file():
+        raise CnedNotBuiltError(f"no {USAGE_CNED} in {folder}")
+    return _usage_get("cned", (), folder)
+
+
+def usage_projects(processed: Path | None = None) -> pl.DataFrame:
+    """Établissements with an ENT project, counted per académie and project (which ENTs serve
+    a territory: the incidents card keeps those)."""
+    return _usage_get("projects", (), processed)
+
+
+@dataclass(frozen=True, slots=True)
+class _UsageSource:
+    """Where a usage frame is computed from: the processed folder and its input key."""
+
+    folder: Path
+    inputs: InputKey
+
+    @property
+    def events(self) -> Path:
+        return self.folder / USAGE_EVENTS
+
+    @property
+    def etablissements(self) -> Path:
+        return self.folder / USAGE_ETABLISSEMENTS
+
+    def base(self, kind: str) -> pl.DataFrame:
+        """Another (cached) usage frame of the same inputs; not to be mutated."""
+        return _usage_frame(str(self.folder), self.inputs, kind, ())
+
+    def daily_of(self, profile: str, academies: Sequence[str]) -> pl.DataFrame:
+        """The daily table of one profile (« »: all) and some académies (none: all).
+
+        The models lay a series on the days from its first to its last row, and a day
+        without events has no row: a sparse selection (a few connections of one profile in a
+        small académie) would lose its empty weeks. Two zero rows, on the first and the last
+        day of the whole table, keep it on the data's full period (absent days are zeros).
+        """
+        whole = self.base("daily")
+        daily = whole
+        if profile:
+            daily = daily.filter(pl.col("profil") == profile)
+        if academies:
+            daily = daily.filter(pl.col("code_academie").is_in(list(academies)))
+        if daily.is_empty():
+            raise ValueError("aucune activité ENT pour ce profil sur ce territoire")
+        first = daily.row(0, named=True)
+        edges = pl.DataFrame(
+            {
+                "jour": [whole["jour"].min(), whole["jour"].max()],
+                "code_academie": [first["code_academie"]] * 2,
+                "profil": [first["profil"]] * 2,
+            },
+            schema={"jour": pl.Date, "code_academie": pl.String, "profil": pl.String},
+        ).with_columns(
+            pl.lit(0, pl.Int64).alias(c) for c in ("evenements", "visites", "utilisateurs")
+        )
+        return pl.concat([daily, edges.select(daily.columns)], how="vertical_relaxed")
+
+
+def _usage_daily_raw(src: _UsageSource, _params: tuple[str, ...]) -> pl.DataFrame:
+    from egn_analytics.usage import daily_table
+
+    return daily_table(src.events, src.etablissements)
+
+
+def _usage_regions_raw(src: _UsageSource, _params: tuple[str, ...]) -> pl.DataFrame:
+    from egn_analytics.usage import usage_by
+
+    return usage_by(src.events, src.etablissements, by=["code_region_academique", "profil"])
+
+
+def _usage_national_raw(src: _UsageSource, _params: tuple[str, ...]) -> pl.DataFrame:
+    from egn_analytics.usage import national_daily
+
+    return national_daily(src.events, src.etablissements)
+
+
+def _usage_hourly_raw(src: _UsageSource, _params: tuple[str, ...]) -> pl.DataFrame:
+    from egn_analytics.usage.indicators import hourly_events
+
+    return hourly_events(src.events, src.etablissements)
+
+
+def _usage_errors_raw(src: _UsageSource, _params: tuple[str, ...]) -> pl.DataFrame:
+    from egn_analytics.usage.indicators import error_rates
+
+    return error_rates(src.events, src.etablissements)
+
+
+def _usage_saturation_raw(src: _UsageSource, _params: tuple[str, ...]) -> pl.DataFrame:
+    from egn_analytics.usage.indicators import saturation
+
+    return saturation(src.base("errors"))
+
+
+def _usage_ratio_raw(src: _UsageSource, params: tuple[str, ...]) -> pl.DataFrame:
+    from egn_analytics.usage.indicators import closure_ratio
+
+    metric, profile = params
+    ratio = closure_ratio(src.base("daily"), metric, by_profil=bool(profile))
+    if profile:
+        return ratio.filter(pl.col("profil") == profile)
+    return ratio.with_columns(pl.lit("tous").alias("profil"))
+
+
+def _usage_desync_raw(src: _UsageSource, params: tuple[str, ...]) -> pl.DataFrame:
+    from egn_analytics.usage.indicators import desynchronisation
+
+    profile, *academies = params
+    hourly = src.base("hourly")
+    if academies:
+        hourly = hourly.filter(pl.col("code_academie").is_in(academies))
+    hourly = (
+        hourly.filter(pl.col("profil") == profile)
+        if profile
+        else hourly.with_columns(pl.lit("tous").alias("profil"))
+    )
+    return desynchronisation(hourly=hourly)
+
+
+def _usage_its_raw(src: _UsageSource, params: tuple[str, ...]) -> pl.DataFrame:
+    from egn_analytics.usage.models import its
+
+    value, profile, *academies = params
+    return its(src.daily_of(profile, academies), value, by=None, breaks=USAGE_BREAKS)
+
+
+def _usage_its_fitted_raw(src: _UsageSource, params: tuple[str, ...]) -> pl.DataFrame:
+    from egn_analytics.usage.models import its_fitted
+
+    value, profile, *academies = params
+    return its_fitted(src.daily_of(profile, academies), value, by=None, breaks=USAGE_BREAKS)
+
+
+def _usage_cned_raw(src: _UsageSource, _params: tuple[str, ...]) -> pl.DataFrame:
+    from egn_analytics.usage.indicators import cned_vs_ent
+
+    return cned_vs_ent(src.folder / USAGE_CNED, src.base("national"))
+
+
+def _usage_projects_raw(src: _UsageSource, _params: tuple[str, ...]) -> pl.DataFrame:
+    columns = ["code_academie", "code_region_academique", "projet_ent"]
+    return (
+        pl.read_parquet(src.etablissements, columns=columns)
+        .filter(pl.col("projet_ent").is_not_null())
+        .group_by(columns)
+        .agg(pl.len().alias("etablissements"))
+        .sort("code_academie", "projet_ent")
+    )
+
+
+#: How each usage frame is computed (kind → function of the source and the parameters).
+_USAGE_COMPUTE: dict[str, Callable[[_UsageSource, tuple[str, ...]], pl.DataFrame]] = {
+    "daily": _usage_daily_raw,
+    "regions": _usage_regions_raw,
+    "national": _usage_national_raw,
+    "hourly": _usage_hourly_raw,
+    "errors": _usage_errors_raw,
+    "saturation": _usage_saturation_raw,
+    "ratio": _usage_ratio_raw,
+    "desync": _usage_desync_raw,
+    "its": _usage_its_raw,
+    "its_fitted": _usage_its_fitted_raw,
+    "cned": _usage_cned_raw,
+    "projects": _usage_projects_raw,
+}
+
+
+def _compute_usage(
+    folder: Path, inputs: InputKey, kind: str, params: tuple[str, ...]
+) -> pl.DataFrame:
+    """The library call behind each usage frame (looked up at each call: tests wrap it)."""
+    return _USAGE_COMPUTE[kind](_UsageSource(folder, inputs), params)
+
+
+@lru_cache(maxsize=512)
+def _usage_frame(folder: str, inputs: InputKey, kind: str, params: tuple[str, ...]) -> pl.DataFrame:
+    """Memory cache over the disk cache over the computation (like :func:`_indicator_frame`).
+
+    Callers must not mutate the result (the public getters hand out clones).
+    """
+    key = _usage_disk_key(kind, inputs, params)
+    cache_dir = Settings(data_dir=Path(folder).parent).cache_dir
+    with _usage_lock:
+        stored = _disk_get(cache_dir, key)
+        if stored is not None:
+            return stored
+        try:
+            raw = _compute_usage(Path(folder), inputs, kind, params)
+        except UsageError:
+            raise
+        except ImportError as exc:
+            raise UsageError(
+                f"le module d'analyse des usages n'est pas disponible ({exc})"
+            ) from exc
+        except ValueError as exc:  # the library's own French message (short series…)
+            raise UsageError(str(exc)) from exc
+        except Exception as exc:  # the page shows the reason, never a traceback
+            raise UsageError(f"le calcul a échoué ({type(exc).__name__} : {exc})") from exc
+        frame = _conform_usage(raw, USAGE_SCHEMAS[kind])
+        _disk_set(cache_dir, key, frame)
+        return frame
+
+
+def _conform_usage(frame: object, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """The declared columns in the declared order and dtypes, or :class:`UsageError`."""
+    if not isinstance(frame, pl.DataFrame):
+        raise UsageError(f"le calcul a renvoyé un {type(frame).__name__}, pas une table")
+    missing = [name for name in schema if name not in frame.columns]
+    if missing:
+        raise UsageError(f"colonnes absentes du résultat : {', '.join(missing)}")
+    try:
+        return frame.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
+    except pl.exceptions.PolarsError as exc:
+        raise UsageError(f"types inattendus dans le résultat ({exc})") from exc
+
+
+@lru_cache(maxsize=1)
+def _usage_fingerprint() -> str:
+    """Hash of the usage code (``.py`` and ``.csv`` of :data:`_USAGE_CODE`) and of this
+    module, so that a changed definition, calendar or model invalidates the disk cache."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{__version__}|{_USAGE_DISK_FORMAT}".encode())
+    for name in _USAGE_CODE:
+        try:
+            spec = importlib.util.find_spec(name)
+        except ModuleNotFoundError:
+            spec = None
+        for root in list(spec.submodule_search_locations or []) if spec else []:
+            files = (path for path in Path(root).rglob("*") if path.suffix in _CODE_SUFFIXES)
+            for path in sorted(files):
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def _usage_disk_key(kind: str, inputs: InputKey, params: tuple[str, ...]) -> str:
+    payload = json.dumps([_USAGE_DISK_FORMAT, kind, inputs, params, _usage_fingerprint()])
+    return f"egn-usages-{kind}-" + hashlib.blake2b(payload.encode(), digest_size=20).hexdigest()
+
+
+def warm_usage(processed: Path | None = None) -> None:
+    """Compute the base usage tables and the page's default view (server start-up).
+
+    Raises what the getters raise (the caller decides whether to ignore it).
+    """
+    usage_daily(processed)
+    usage_regions(processed)
+    usage_national(processed)
+    usage_hourly(processed)
+    usage_saturation(processed)
+    usage_projects(processed)
+    for profile in (None, "élève"):
+        usage_closure_ratio(profile, processed=processed)
+        usage_desynchronisation((), profile, processed)
+        usage_its((), profile, processed=processed)
+        usage_its_fitted((), profile, processed=processed)
+    with contextlib.suppress(CnedNotBuiltError):
+        usage_cned(processed)
+
+
 __all__ = [
     "CONFIG_KEY",
     "GAP_SCHEMA",
@@ -579,6 +1128,12 @@ __all__ = [
     "INDICATOR_SCHEMA",
     "MANIFEST_SCHEMA",
     "QUALITY_NAME",
+    "USAGE_BREAKS",
+    "USAGE_CNED",
+    "USAGE_ETABLISSEMENTS",
+    "USAGE_EVENTS",
+    "USAGE_SCHEMAS",
+    "CnedNotBuiltError",
     "IndicatorsError",
     "IndicatorsNotBuiltError",
     "Manifest",
@@ -588,6 +1143,8 @@ __all__ = [
     "QualityReportError",
     "QualityReportNotFoundError",
     "TableQuality",
+    "UsageError",
+    "UsageNotBuiltError",
     "configure",
     "data_dir",
     "indicator_gap",
@@ -601,4 +1158,18 @@ __all__ = [
     "raw_dir",
     "source_catalogue",
     "synthetic_notice",
+    "usage_closure_ratio",
+    "usage_cned",
+    "usage_daily",
+    "usage_desynchronisation",
+    "usage_errors",
+    "usage_hourly",
+    "usage_inputs",
+    "usage_its",
+    "usage_its_fitted",
+    "usage_national",
+    "usage_projects",
+    "usage_regions",
+    "usage_saturation",
+    "warm_usage",
 ]

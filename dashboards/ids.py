@@ -46,6 +46,20 @@ ENQUETES_GAP_RESULT = "enquetes-ecart-resultat"
 ENQUETES_MISSING = "enquetes-indisponible"
 
 
+# --- page « Continuité pédagogique (usages numériques) » -------------------------------------
+USAGES_URL = "usages-url"
+USAGES_PROFILE = "usages-profil"
+USAGES_TERRITORY = "usages-territoire"
+USAGES_MISSING = "usages-indisponible"
+USAGES_TIMELINE_CARD = "usages-chronologie"
+USAGES_CNED_CARD = "usages-cned"
+USAGES_RATIO_CARD = "usages-rapport"
+USAGES_DESYNC_CARD = "usages-horaires"
+USAGES_ITS_EFFECTS = "usages-its-effets"
+USAGES_ITS_CARD = "usages-its"
+USAGES_INCIDENTS_CARD = "usages-incidents"
+
+
 @dataclass(frozen=True, slots=True)
 class CardIds:
     """Ids of the parts of one chart card, derived from the card's id."""

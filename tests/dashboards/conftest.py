@@ -445,14 +445,20 @@ def make_app() -> Iterator[Callable[[Path], Dash]]:
 def generated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder as ``make build`` leaves it, small: raw files generated, tables built.
 
-    Surveys and établissements only (what the survey page reads), scale 0.05: seconds, and
-    small domains that the statistical secret masks, so the page shows masked cells too.
+    What the survey and usage pages read: surveys, établissements, ENT events, the CNED series
+    and the school calendar, at scale 0.05: seconds (about 100 000 ENT events), and small
+    survey domains that the statistical secret masks, so the survey page shows masked cells.
     """
     from egn_analytics.loaders import registry
     from egn_analytics.synth import generate
 
     data = tmp_path_factory.mktemp("data")
     raw, processed = data / "raw", data / "processed"
-    generate(raw, seed=2020, scale=0.05, families=("enquetes", "etablissements"))
+    generate(
+        raw,
+        seed=2020,
+        scale=0.05,
+        families=("enquetes", "etablissements", "ent", "cned", "calendrier"),
+    )
     registry.build(raw, processed)
     return data

@@ -1,0 +1,756 @@
+"""The « Continuité pédagogique (usages numériques) » page without a browser.
+
+Two kinds of inputs. Handmade frames with the columns of :mod:`egn_analytics.usage` check the
+sentences and figures exactly (a ratio of 2.1 must read « 2,1 fois plus »). The small dataset
+generated and built by ``generated_data_dir`` (ENT events, établissements, CNED) goes through
+the real data door, :mod:`dashboards.data_access`, so the library calls, the caches and the
+page are exercised together; tests that break or change data work on a copy of it.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import importlib
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import dash
+import plotly.graph_objects as go
+import polars as pl
+import pytest
+from dash import Dash, dcc, html, no_update
+
+from dashboards import data_access, ids
+from dashboards import usages_logic as logic
+from dashboards.components import chart_card as chart_card_component
+from dashboards.components.navbar import nav_pages
+from egn_analytics.viz import RenderUnavailableError
+from egn_analytics.viz.formats import NBSP, NNBSP
+from tests.dashboards.layout_tree import by_id, text_of, walk
+
+AppFactory = Callable[[Path], Dash]
+N = NNBSP
+
+#: Tests on the data generated and built by ``generated_data_dir`` (seconds, once a session).
+on_generated_data = pytest.mark.integration
+
+CARD_IDS = {
+    "chronologie": ids.USAGES_TIMELINE_CARD,
+    "cned": ids.USAGES_CNED_CARD,
+    "rapport": ids.USAGES_RATIO_CARD,
+    "horaires": ids.USAGES_DESYNC_CARD,
+    "its": ids.USAGES_ITS_CARD,
+    "incidents": ids.USAGES_INCIDENTS_CARD,
+}
+LILLE = logic.parse_selection("eleve", "academie-09")
+
+# ----------------------------------------------------------------------- fixtures -----
+
+
+@pytest.fixture
+def app(make_app: AppFactory, generated_data_dir: Path) -> Dash:
+    return make_app(generated_data_dir)
+
+
+@pytest.fixture
+def page(app: Dash) -> ModuleType:
+    """The page module as Dash executed it (import it only after create_app)."""
+    return importlib.import_module("dashboards.pages.usages")
+
+
+@pytest.fixture
+def usage_copy(tmp_path: Path, generated_data_dir: Path) -> Path:
+    """A private copy of the generated data folder (raw manifest and built tables), with an
+    empty cache: tests may break it or count computations."""
+    folder = tmp_path / "donnees"
+    (folder / "raw").mkdir(parents=True)
+    shutil.copy(generated_data_dir / "raw" / "manifest.json", folder / "raw" / "manifest.json")
+    shutil.copytree(generated_data_dir / "processed", folder / "processed")
+    return folder
+
+
+class Counter:
+    """Wraps ``data_access._compute_usage`` and counts its calls per kind."""
+
+    def __init__(self, real: Callable[..., pl.DataFrame]) -> None:
+        self.real = real
+        self.calls: list[str] = []
+
+    def __call__(
+        self, folder: Path, inputs: Any, kind: str, params: tuple[str, ...]
+    ) -> pl.DataFrame:
+        self.calls.append(kind)
+        return self.real(folder, inputs, kind, params)
+
+
+@pytest.fixture
+def counter(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter]:
+    data_access._usage_frame.cache_clear()
+    wrapped = Counter(data_access._compute_usage)
+    monkeypatch.setattr(data_access, "_compute_usage", wrapped)
+    yield wrapped
+    data_access._usage_frame.cache_clear()
+
+
+# ------------------------------------------------------------------------ helpers -----
+
+
+def card_notes(tree: Any, card_id: str) -> dict[str, str]:
+    """« Lecture », « Champ », « Source » of a chart card, as printed."""
+    notes = {}
+    for p in walk(by_id(tree, card_id)):
+        if isinstance(p, html.P) and getattr(p, "className", None) == "egn-card__note":
+            label, text = p.children
+            notes[label.children.removesuffix(f"{NBSP}: ")] = text
+    return notes
+
+
+def card_title(tree: Any, card_id: str) -> str:
+    return next(text_of(c) for c in walk(by_id(tree, card_id)) if isinstance(c, html.H2))
+
+
+def figure_of(tree: Any, card_id: str) -> go.Figure:
+    return go.Figure(by_id(tree, ids.card_ids(card_id).graph).figure)
+
+
+def decode(payload: dict[str, Any]) -> bytes:
+    assert payload["base64"] is True
+    return base64.b64decode(payload["content"])
+
+
+def csv_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
+    lines = decode(payload).decode("utf-8-sig").splitlines()
+    header = lines[0].split(";")
+    return [dict(zip(header, line.split(";"), strict=True)) for line in lines[1:]]
+
+
+def ratio_table(**ratios: float | None) -> pl.DataFrame:
+    """A closure_ratio frame: {code_academie: ratio}, reference 100 visits a school day."""
+    rows = []
+    for key, ratio in ratios.items():
+        known = ratio is not None
+        rows.append(
+            {
+                "code_academie": key.removeprefix("a"),
+                "profil": "élève",
+                "zone": "Zone B",
+                "jours_reference": 30 if known else 0,
+                "reference": 100.0 if known else None,
+                "jours_fermeture": 28 if known else 0,
+                "fermeture": 100.0 * ratio if ratio is not None else None,
+                "jours_vacances_fermeture": 16,
+                "ratio": ratio,
+            }
+        )
+    return pl.DataFrame(rows, schema=data_access.USAGE_SCHEMAS["ratio"])
+
+
+def its_table(level: float, low: float, high: float, reopening: float = -0.1) -> pl.DataFrame:
+    """A models.its frame (log model): level and slope at both breaks."""
+    rows = []
+    for day, effect, rel, lo, hi in (
+        (dt.date(2020, 3, 16), "niveau", level, low, high),
+        (dt.date(2020, 3, 16), "pente", 0.002, -0.007, 0.012),
+        (dt.date(2020, 5, 11), "niveau", reopening, -0.35, 0.29),
+        (dt.date(2020, 5, 11), "pente", -0.032, -0.04, -0.023),
+    ):
+        label = "Changement de niveau" if effect == "niveau" else "Changement de pente"
+        rows.append(
+            {
+                "variable": "visites",
+                "rupture": day,
+                "effet": effect,
+                "libelle": f"{label} au {logic.fmt_date(day)}",
+                "evenement": None,
+                "estimate": 0.0,
+                "se": 0.1,
+                "ci_lower": 0.0,
+                "ci_upper": 0.0,
+                "p_value": 0.0004 if lo > 0 or hi < 0 else 0.6,
+                "relative_change": rel,
+                "relative_ci_lower": lo,
+                "relative_ci_upper": hi,
+                "n_days": 213,
+                "calendrier_complet": True,
+                "methode": "MCO, écarts-types de Newey–West (HAC, 7 retards)",
+            }
+        )
+    return pl.DataFrame(rows, schema=data_access.USAGE_SCHEMAS["its"])
+
+
+# ------------------------------------------------------------------- registration -----
+
+
+@on_generated_data
+def test_page_is_registered_after_enquetes(page: ModuleType) -> None:
+    entry = dash.page_registry["dashboards.pages.usages"]
+    assert entry["path"] == "/usages"
+    assert entry["order"] == 2
+    assert entry["name"] == "Continuité pédagogique (usages numériques)"
+    names = [p["name"] for p in nav_pages()]
+    assert names.index("Équipement et continuité (enquêtes)") < names.index(entry["name"])
+
+
+@on_generated_data
+def test_app_serves_the_page_and_its_callbacks(app: Dash) -> None:
+    client = app.server.test_client()
+    assert client.get("/usages?profil=x&territoire=y").status_code == 200
+    deps = client.get("/_dash-dependencies").get_json()
+    outputs = " ".join(d["output"] for d in deps)
+    assert ids.USAGES_URL in outputs
+    for card_id in CARD_IDS.values():
+        parts = ids.card_ids(card_id)
+        assert parts.data_download in outputs and parts.png_download in outputs
+
+
+# ---------------------------------------------------------------------- selection -----
+
+
+@pytest.mark.parametrize(
+    ("query", "profile", "territory"),
+    [
+        ({}, "eleve", "france"),
+        ({"profil": "parent"}, "parent", "france"),
+        ({"profil": "élève"}, "eleve", "france"),
+        ({"profil": "Tous"}, "tous", "france"),
+        ({"profil": "inconnu", "territoire": "academie-09"}, "eleve", "academie-09"),
+        ({"territoire": "region-32"}, "eleve", "region-32"),
+        ({"territoire": "ACADEMIE-09"}, "eleve", "academie-09"),
+        ({"territoire": "academie-99"}, "eleve", "france"),
+        ({"territoire": "09"}, "eleve", "france"),
+    ],
+)
+def test_parse_selection_falls_back_to_defaults(
+    query: dict[str, str], profile: str, territory: str
+) -> None:
+    selection = logic.parse_selection(query.get("profil"), query.get("territoire"))
+    assert (selection.profile.slug, selection.territory.value) == (profile, territory)
+
+
+def test_every_view_round_trips_through_the_url() -> None:
+    for profile in logic.PROFILES:
+        for territory in logic.territories():
+            selection = logic.Selection(profile, territory)
+            assert logic.selection_from_search(logic.selection_query(selection)) == selection
+    assert logic.selection_query(LILLE) == "?profil=eleve&territoire=academie-09"
+    assert logic.query_params("?profil=a&territoire=b&autre=c") == {
+        "profil": "a",
+        "territoire": "b",
+    }
+
+
+def test_territories_france_regions_academies() -> None:
+    found = logic.territories()
+    assert found[0].value == "france" and len(found[0].academies) == 30
+    assert found[0].zones == ("Zone A", "Zone B", "Zone C")
+    assert sum(t.kind == "region" for t in found) == 18
+    assert sum(t.kind == "academie" for t in found) == 30
+    hdf = logic.parse_selection(None, "region-32").territory
+    assert hdf.label == "Région académique Hauts-de-France"
+    assert hdf.academies == ("09", "20") and hdf.zones == ("Zone B",)
+    assert LILLE.territory.label == "Académie de Lille"
+    assert LILLE.territory.of == "de l'académie de Lille"
+    aix = logic.parse_selection(None, "academie-02").territory
+    assert aix.label == "Académie d'Aix-Marseille"
+    # French alphabetical order: Île-de-France with the I
+    regions = [t.name for t in found if t.kind == "region"]
+    assert regions.index("Grand Est") < regions.index("Île-de-France") < regions.index("Martinique")
+
+
+def test_territory_options_are_grouped() -> None:
+    options = logic.territory_options()
+    assert options[0] == {"label": "France", "value": "france", "search": "France France"}
+    headings = [o["label"] for o in options if o.get("disabled")]
+    assert headings == ["Régions académiques", "Académies"]
+    assert all(
+        o["value"].startswith(logic.GROUP_OPTION_PREFIX) for o in options if o.get("disabled")
+    )
+    assert len(options) == 1 + 2 + 18 + 30
+    assert [o["label"] for o in logic.profile_options()] == [
+        "Élèves",
+        "Parents",
+        "Enseignants",
+        "Personnels",
+        "Tous les profils",
+    ]
+
+
+# --------------------------------------------------------------------- formatting -----
+
+
+def test_french_formats() -> None:
+    assert logic.fmt_ratio(2.1) == "×2,1"
+    assert logic.fmt_ratio(2.149) == "×2,1"
+    assert logic.fmt_ratio(None) == "n.d."
+    assert logic.fmt_signed_pct(0.85) == f"+85{N}%"
+    assert logic.fmt_signed_pct(-0.3) == f"-30{N}%"
+    assert logic.fmt_signed_pct(0.0004) == f"0{N}%"
+    assert logic.fmt_signed_pct(0.002, 1) == f"+0,2{N}%"
+    assert logic.fmt_day(dt.date(2020, 3, 16)) == "lundi 16 mars 2020"
+    assert logic.fmt_day(dt.date(2020, 5, 1)) == "vendredi 1er mai 2020"
+
+
+def test_holiday_bands_of_zone_b() -> None:
+    bands = logic.holiday_bands(["Zone B"], dt.date(2020, 1, 1), dt.date(2020, 7, 31))
+    spans = [(r["vacances"], r["debut"], r["fin"]) for r in bands.iter_rows(named=True)]
+    assert spans == [
+        ("Noël", dt.date(2020, 1, 1), dt.date(2020, 1, 5)),
+        ("Hiver", dt.date(2020, 2, 15), dt.date(2020, 3, 1)),
+        ("Printemps", dt.date(2020, 4, 11), dt.date(2020, 4, 26)),
+        ("Pont de l'Ascension", dt.date(2020, 5, 21), dt.date(2020, 5, 24)),
+        ("Été", dt.date(2020, 7, 4), dt.date(2020, 7, 31)),
+    ]
+
+
+# ------------------------------------------------------------------ (2) the ratio -----
+
+
+def test_ratio_lecture_is_the_sentence_of_the_brief() -> None:
+    card = logic.ratio_card(ratio_table(a09=2.1, a20=1.9, a01=2.3), LILLE, synthetic=True)
+    assert card.lecture == (
+        "pendant la fermeture, les élèves de l'académie de Lille ont fait 2,1 fois plus de "
+        "visites par jour de classe qu'en janvier-février."
+    )
+    bars = card.figure.data[0]
+    assert list(bars.y) == ["Paris", "Lille", "Amiens"]  # ranked, highest first
+    assert list(card.figure.data[1].text) == ["×2,3", "×2,1", "×1,9"]  # the value column
+    colours = list(bars.marker.color)
+    assert colours[1] != colours[0] == colours[2]  # Lille highlighted
+    assert card.data["rapport_fermeture_reference"].to_list() == [2.3, 2.1, 1.9]
+
+
+def test_ratio_for_a_region_is_pooled_and_names_the_highest() -> None:
+    table = ratio_table(a09=2.0, a20=1.5, a01=2.5)
+    hdf = logic.parse_selection("eleve", "region-32")
+    rows = logic.ratio_rows(table)
+    assert logic.pooled_ratio(rows, hdf.territory.academies) == pytest.approx(1.75)
+    card = logic.ratio_card(table, hdf, synthetic=False)
+    assert card.lecture.startswith(
+        "pendant la fermeture, les élèves de la région académique Hauts-de-France ont fait "
+        "1,8 fois plus de visites"
+    )
+    assert "académie de Paris (×2,5)" in card.lecture
+    assert "(synthétiques)" not in card.source
+    france = logic.ratio_card(table, logic.parse_selection("tous", None), synthetic=True)
+    assert france.lecture.startswith(
+        "pendant la fermeture, en France, les utilisateurs ont fait 2,0 fois plus de visites"
+    )
+    lines = [s for s in france.figure.layout.shapes if s.type == "line"]
+    assert any(s.line.dash == "dash" for s in lines)  # the France line
+
+
+def test_ratio_below_one_and_unknown_calendars() -> None:
+    table = ratio_table(a09=0.7, a43=None)
+    card = logic.ratio_card(table, LILLE, synthetic=True)
+    assert "30\u202f% de visites en moins par jour de classe" in card.lecture
+    assert "Sans rapport (calendrier des vacances incomplet)" in card.champ
+    assert "Mayotte" in card.champ
+    assert list(card.figure.data[0].y) == ["Lille"]  # no bar for Mayotte
+    mayotte = logic.ratio_card(table, logic.parse_selection(None, "academie-43"), synthetic=True)
+    assert "n'est pas entièrement connu" in mayotte.lecture
+    assert "aucun jour de vacances n'est inventé" in mayotte.lecture
+
+
+# --------------------------------------------------------- (3) desynchronisation -----
+
+
+def test_desync_card_before_and_during() -> None:
+    rows = pl.DataFrame(
+        {
+            "profil": ["élève", "élève"],
+            "periode": ["avant", "fermeture"],
+            "evenements": [1000, 3000],
+            "part_soir": [0.240, 0.289],
+            "part_nuit": [0.031, 0.098],
+            "part_weekend": [0.090, 0.147],
+        },
+        schema=data_access.USAGE_SCHEMAS["desync"],
+    )
+    card = logic.desync_card(rows, LILLE, synthetic=True)
+    assert card.lecture == (
+        f"pendant la fermeture, 28,9{N}% des requêtes des élèves de l'académie de Lille ont eu "
+        f"lieu le soir (19{N}h-22{N}h), contre 24,0{N}% avant la fermeture{NBSP}; 14,7{N}% le "
+        f"week-end, contre 9,0{N}%."
+    )
+    assert [t.name for t in card.figure.data] == list(logic.PERIOD_LABELS.values())
+    assert list(card.figure.data[1].text) == [f"28,9{N}%", f"9,8{N}%", f"14,7{N}%"]
+    assert card.figure.layout.barmode == "group"
+    empty = logic.desync_card(rows.clear(), LILLE, synthetic=True)
+    assert empty.lecture.startswith("aucune requête des élèves de l'académie de Lille")
+
+
+# ------------------------------------------------------------------------ (4) ITS -----
+
+
+def test_its_effects_and_sentence() -> None:
+    effects = logic.its_effects(its_table(1.03, 0.46, 1.83))
+    closure = logic.level_effect(effects, dt.date(2020, 3, 16))
+    assert closure is not None
+    assert (closure.value, closure.interval) == (f"+103{N}%", f"[+46{N}%{NBSP}; +183{N}%]")
+    assert closure.significant and closure.p_value == f"p{NBSP}<{NBSP}0,001"
+    slope = next(e for e in effects if e.kind == "pente")
+    assert slope.value == f"+0,2{N}% par jour" and not slope.significant
+    assert logic.effect_sentence(closure, LILLE) == (
+        f"au 16 mars 2020, les visites des élèves de l'académie de Lille ont augmenté de "
+        f"103{N}% par rapport à la tendance d'avant, prolongée, à jour de la semaine et vacances "
+        f"comparables (intervalle de confiance à 95{N}%{NBSP}: de +46{N}% à +183{N}%)."
+    )
+    drop = logic.level_effect(logic.its_effects(its_table(-0.2, -0.4, 0.05)), dt.date(2020, 3, 16))
+    assert drop is not None and not drop.significant
+    sentence = logic.effect_sentence(drop, logic.parse_selection("tous", None))
+    assert sentence.startswith(
+        "au 16 mars 2020, en France, les visites des utilisateurs ont baissé"
+    )
+    assert "n'est pas significatif" in sentence
+
+
+def test_its_card_draws_the_counterfactual_after_the_closure_only() -> None:
+    days = pl.date_range(dt.date(2020, 1, 1), dt.date(2020, 7, 31), "1d", eager=True)
+    fitted = pl.DataFrame(
+        {
+            "jour": days,
+            "observed": [float(i % 7) for i in range(days.len())],
+            "fitted": [3.0] * days.len(),
+            "counterfactual": [2.0] * days.len(),
+            "vacances": [0.0] * days.len(),
+        }
+    )
+    card = logic.its_card(fitted, its_table(1.03, 0.46, 1.83), LILLE, synthetic=True)
+    names = [t.name for t in card.figure.data]
+    assert names == ["Observé", "Ajusté par le modèle", "Contrefactuel (sans fermeture)"]
+    counterfactual = card.figure.data[2].y
+    first = (dt.date(2020, 3, 16) - dt.date(2020, 1, 1)).days
+    assert all(v is None for v in counterfactual[:first])
+    assert counterfactual[first] == 2.0
+    assert card.lecture.startswith("au 16 mars 2020, les visites des élèves")
+    assert f"Au 11 mai 2020{NBSP}: -10{N}%" in card.lecture
+    assert "Newey–West" in card.champ
+    assert card.data.columns[:4] == ["jour", "territoire", "profil", "visites_observees"]
+
+
+# ------------------------------------------------------------------ (5) incidents -----
+
+
+def test_incidents_keep_the_territory_projects_with_enough_requests() -> None:
+    saturation = pl.DataFrame(
+        {
+            "projet_ent": ["ENT A", "ENT B", "ENT C", None],
+            "evenements_jour": [400, 100, 10, 50],
+            "part_5xx_jour": [0.26, 0.30, 0.5, 0.1],
+            "part_5xx_reference": [0.002, 0.001, 0.0, 0.0],
+            "ecart_points": [25.8, 29.9, 50.0, 10.0],
+            "ratio": [130.0, 300.0, None, None],
+        },
+        schema=data_access.USAGE_SCHEMAS["saturation"],
+    )
+    projects = pl.DataFrame(
+        {
+            "code_academie": ["09", "09", "20"],
+            "code_region_academique": ["32", "32", "32"],
+            "projet_ent": ["ENT A", "ENT C", "ENT B"],
+            "etablissements": [10, 2, 5],
+        },
+        schema=data_access.USAGE_SCHEMAS["projects"],
+    )
+    card = logic.incidents_card(saturation, projects, LILLE, synthetic=True)
+    assert list(card.figure.data[0].y) == ["ENT A"]  # ENT C: too few requests on 16 March
+    assert card.data["projet_ent"].to_list() == ["ENT C", "ENT A"]  # the CSV keeps it
+    assert card.lecture == (
+        f"le 16 mars 2020, 26,0{N}% des requêtes adressées à l'ENT «{NBSP}ENT A{NBSP}» ont échoué "
+        f"sur une erreur du serveur (5xx), contre 0,2{N}% du 6 janvier au 28 février."
+    )
+    france = logic.incidents_card(saturation, projects, logic.parse_selection(), synthetic=True)
+    assert list(france.figure.data[0].y) == ["ENT B", "ENT A"]
+    assert "tous les projets ENT" in france.subtitle
+
+
+# ----------------------------------------------------- layout on the generated data -----
+
+
+@on_generated_data
+def test_layout_default_view(page: ModuleType) -> None:
+    tree = page.layout()
+    assert text_of(tree).startswith("Continuité pédagogique (usages numériques)")
+    assert by_id(tree, ids.USAGES_PROFILE).value == "eleve"
+    territory = by_id(tree, ids.USAGES_TERRITORY)
+    assert territory.value == "france"
+    assert len(territory.options) == 51
+    for key, card_id in CARD_IDS.items():
+        notes = card_notes(tree, card_id)
+        assert set(notes) == {"Lecture", "Champ", "Source"}, key
+        assert notes["Lecture"] and notes["Champ"]
+        card_text = text_of(by_id(tree, card_id))
+        assert "Données synthétiques" in card_text, key
+        assert "Télécharger les données (CSV)" in card_text
+        assert "Télécharger l'image (PNG)" in card_text
+    assert card_title(tree, ids.USAGES_TIMELINE_CARD).endswith(f"{NBSP}: élèves, France")
+    timeline = card_notes(tree, ids.USAGES_TIMELINE_CARD)
+    assert timeline["Lecture"].startswith(
+        "le lundi 16 mars 2020, premier jour de la fermeture, en France, les élèves ont fait "
+    )
+    assert timeline["Source"].startswith("ENT, journaux de connexion (synthétiques)")
+    ratio = card_notes(tree, ids.USAGES_RATIO_CARD)["Lecture"]
+    assert ratio.startswith("pendant la fermeture, en France, les élèves ont fait ")
+    assert "fois plus de visites par jour de classe qu'en janvier-février." in ratio
+    effects = text_of(by_id(tree, ids.USAGES_ITS_EFFECTS))
+    assert "Changement de niveau au 16 mars 2020" in effects
+    assert "Changement de niveau au 11 mai 2020" in effects
+    assert "Intervalle de confiance à 95" in effects
+    # ids are unique on the page
+    found = [getattr(c, "id", None) for c in walk(tree)]
+    found = [i for i in found if isinstance(i, str)]
+    assert len(found) == len(set(found))
+
+
+@on_generated_data
+def test_timeline_figure_shades_the_closure_and_the_holidays(page: ModuleType) -> None:
+    france = figure_of(page.layout(), ids.USAGES_TIMELINE_CARD)
+    assert [t.name for t in france.data] == ["Visites", "Utilisateurs distincts"]
+    closure = next(s for s in france.layout.shapes if str(s.name).startswith("Fermeture ("))
+    assert (closure.x0, closure.x1) == ("2020-03-15 12:00", "2020-05-10 12:00")
+    reopening = next(s for s in france.layout.shapes if s.type == "line")
+    assert reopening.x0 == "2020-05-11"
+    # France: a thin strip per mainland zone, labelled
+    labels = [a.text for a in france.layout.annotations]
+    assert labels == ["zone A", "zone B", "zone C"]
+    strips = [s for s in france.layout.shapes if s.legendgroup == "vacances"]
+    assert {round(s.y1 - s.y0, 3) for s in strips} == {0.04}
+    assert france.layout.xaxis.ticktext[:3] == ("janv.", "févr.", "mars")
+    # an académie: its own zone's holidays, full height
+    lille = figure_of(page.layout("eleve", "academie-09"), ids.USAGES_TIMELINE_CARD)
+    bands = [s for s in lille.layout.shapes if s.legendgroup == "vacances"]
+    assert len(bands) == 5 and all((s.y0, s.y1) == (0, 1) for s in bands)
+    assert bands[0].name == "Vacances (zone B)"
+    assert strips[0].name == "Vacances (zones A, B, C)"
+
+
+@on_generated_data
+def test_layout_from_the_url_for_a_territory_and_all_profiles(page: ModuleType) -> None:
+    tree = page.layout(profil="tous", territoire="academie-09")
+    assert by_id(tree, ids.USAGES_PROFILE).value == "tous"
+    assert by_id(tree, ids.USAGES_TERRITORY).value == "academie-09"
+    title = card_title(tree, ids.USAGES_TIMELINE_CARD)
+    assert title.endswith(f"{NBSP}: tous les profils, académie de Lille")
+    lecture = card_notes(tree, ids.USAGES_RATIO_CARD)["Lecture"]
+    assert lecture.startswith("pendant la fermeture, les utilisateurs de l'académie de Lille ont")
+    assert "académie de Lille" in card_notes(tree, ids.USAGES_DESYNC_CARD)["Lecture"]
+    bars = figure_of(tree, ids.USAGES_RATIO_CARD).data[0]
+    highlighted = [y for y, c in zip(bars.y, bars.marker.color, strict=True) if c == "#000091"]
+    assert highlighted == ["Lille"]
+
+
+@on_generated_data
+def test_timeline_counts_are_exact_at_every_level(app: Dash) -> None:
+    daily, regions = data_access.usage_daily(), data_access.usage_regions()
+    national = data_access.usage_national()
+    hdf = logic.parse_selection("tous", "region-32")
+    rows = logic.timeline_rows(daily, regions, national, hdf)
+    assert rows["jour"].is_sorted() and rows["jour"].n_unique() == rows.height
+    lille = logic.timeline_rows(
+        daily, regions, national, logic.parse_selection("tous", "academie-09")
+    )
+    amiens = logic.timeline_rows(
+        daily, regions, national, logic.parse_selection("tous", "academie-20")
+    )
+    # visits add up across académies; distinct users of the région never exceed the sum
+    assert rows["visites"].to_list() == (lille["visites"] + amiens["visites"]).to_list()
+    assert (rows["utilisateurs"] <= lille["utilisateurs"] + amiens["utilisateurs"]).all()
+    # profiles add up (a pseudonym has one profile)
+    by_profile = sum(
+        logic.timeline_rows(daily, regions, national, logic.parse_selection(p.slug, "region-32"))[
+            "utilisateurs"
+        ]
+        for p in logic.PROFILES
+        if p.value
+    )
+    assert rows["utilisateurs"].to_list() == by_profile.to_list()  # type: ignore[union-attr]
+
+
+@on_generated_data
+def test_cned_card_is_national(page: ModuleType) -> None:
+    tree = page.layout(profil="parent", territoire="academie-09")
+    notes = card_notes(tree, ids.USAGES_CNED_CARD)
+    assert "Ma classe à la maison" in notes["Lecture"] and "inscriptions" in notes["Lecture"]
+    assert "France entière" in notes["Champ"]
+    fig = figure_of(tree, ids.USAGES_CNED_CARD)
+    assert [t.name for t in fig.data] == ["Inscriptions du jour", "Classes virtuelles du jour"]
+    assert fig.layout.xaxis.ticktext[0] == "2 mars"
+    assert fig.layout.yaxis.tickformat == ",d"
+
+
+# -------------------------------------------------------------------- callbacks -----
+
+
+@on_generated_data
+def test_update_query_is_canonical(page: ModuleType) -> None:
+    assert page.update_query("parent", "academie-09") == "?profil=parent&territoire=academie-09"
+    assert page.update_query(None, "inconnu") == "?profil=eleve&territoire=france"
+    assert page.update_query("tous", "region-32") == "?profil=tous&territoire=region-32"
+
+
+@on_generated_data
+@pytest.mark.parametrize("key", list(CARD_IDS))
+def test_download_data(page: ModuleType, key: str) -> None:
+    payload = page.download_data(key, "?profil=eleve&territoire=academie-09")
+    stem = "usages_cned" if key == "cned" else f"usages_{key}_eleve_academie-09"
+    assert payload["filename"] == f"{stem}_SYNTHETIQUE.csv"
+    raw = decode(payload)
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM for Excel
+    rows = csv_rows(payload)
+    assert rows, key
+
+
+@on_generated_data
+def test_download_csv_is_french(page: ModuleType) -> None:
+    rows = csv_rows(page.download_data("rapport", "?profil=eleve&territoire=france"))
+    assert len(rows) == 30
+    assert set(rows[0]) >= {"academie", "zone", "rapport_fermeture_reference"}
+    assert "," in rows[0]["rapport_fermeture_reference"]  # decimal comma
+    timeline = csv_rows(page.download_data("chronologie", "?profil=eleve&territoire=academie-09"))
+    assert timeline[0]["territoire"] == "Académie de Lille"
+    assert {r["periode"] for r in timeline} >= {"référence", "fermeture", "réouverture"}
+    assert any("zone B (Printemps)" in r["vacances"] for r in timeline)
+
+
+@on_generated_data
+def test_download_png_without_chromium(page: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    def _no_chromium(*_args: object, **_kwargs: object) -> bytes:
+        raise RenderUnavailableError("no Chromium")
+
+    monkeypatch.setattr(chart_card_component, "png_bytes", _no_chromium)
+    data, status = page.download_png("its", "?profil=eleve&territoire=france")
+    assert data is no_update
+    assert "Chromium" in status and "CSV" in status
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    not (os.environ.get("BROWSER_PATH") or Path("/usr/bin/chromium").exists())
+    and not os.environ.get("CI"),
+    reason="no Chromium",
+)
+@on_generated_data
+def test_download_png(page: ModuleType) -> None:
+    data, status = page.download_png("rapport", "?profil=eleve&territoire=academie-09")
+    assert status == ""
+    assert data["filename"] == "usages_rapport_eleve_academie-09_SYNTHETIQUE.png"
+    assert decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ------------------------------------------------------------- missing or broken -----
+
+
+@on_generated_data
+def test_layout_before_the_build(make_app: AppFactory, data_dir: Path) -> None:
+    make_app(data_dir)  # raw manifest only, no ingested events
+    page = importlib.import_module("dashboards.pages.usages")
+    tree = page.layout()
+    message = by_id(tree, ids.USAGES_MISSING)
+    assert "make build" in text_of(message)
+    assert not [c for c in walk(tree) if isinstance(c, dcc.Graph)]
+
+
+@on_generated_data
+def test_a_failing_card_does_not_hide_the_others(
+    make_app: AppFactory, usage_copy: Path, counter: Counter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def _broken(*_args: object) -> pl.DataFrame:
+        raise ValueError("série trop courte : 3 jours")
+
+    monkeypatch.setitem(data_access._USAGE_COMPUTE, "its", _broken)
+    make_app(usage_copy)
+    page = importlib.import_module("dashboards.pages.usages")
+    tree = page.layout()
+    message = text_of(by_id(tree, f"{ids.USAGES_ITS_CARD}-indisponible"))
+    assert "pour la France" in message and "série trop courte : 3 jours" in message
+    assert "Le modèle n'a pas pu être estimé" in text_of(by_id(tree, ids.USAGES_ITS_EFFECTS))
+    for key in ("chronologie", "cned", "rapport", "horaires", "incidents"):
+        by_id(tree, ids.card_ids(CARD_IDS[key]).graph)
+
+
+@on_generated_data
+def test_without_the_cned_table(make_app: AppFactory, usage_copy: Path, counter: Counter) -> None:
+    (usage_copy / "processed" / "cned_quotidien.parquet").unlink()
+    make_app(usage_copy)
+    page = importlib.import_module("dashboards.pages.usages")
+    tree = page.layout()
+    message = by_id(tree, f"{ids.USAGES_CNED_CARD}-indisponible")
+    assert "cned_quotidien.parquet" in text_of(message)
+    by_id(tree, ids.card_ids(ids.USAGES_TIMELINE_CARD).graph)
+
+
+# ------------------------------------------------------------------- data access -----
+
+
+@on_generated_data
+def test_usage_figures_are_cached_in_memory_and_on_disk(usage_copy: Path, counter: Counter) -> None:
+    processed = usage_copy / "processed"
+    first = data_access.usage_daily(processed)
+    assert first.schema == pl.Schema(data_access.USAGE_SCHEMAS["daily"])
+    data_access.usage_daily(processed)
+    assert counter.calls == ["daily"]
+    first.drop_in_place("visites")  # callers get a copy
+    assert "visites" in data_access.usage_daily(processed).columns
+
+    # a derived figure reads its base through the same cache
+    data_access.usage_closure_ratio("élève", processed=processed)
+    assert counter.calls == ["daily", "ratio"]
+
+    # a new process (empty memory cache) reads the disk cache under settings.cache_dir
+    data_access._usage_frame.cache_clear()
+    data_access.usage_daily(processed)
+    data_access.usage_closure_ratio("élève", processed=processed)
+    assert counter.calls == ["daily", "ratio"]
+    assert (usage_copy / "cache").is_dir()
+
+    # a re-ingested month (new mtime) is computed again
+    part = next((processed / "ent_evenements").glob("mois=2020-03/**/*.parquet"))
+    stat = part.stat()
+    os.utime(part, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    data_access.usage_daily(processed)
+    assert counter.calls == ["daily", "ratio", "daily"]
+
+
+@on_generated_data
+def test_usage_inputs(tmp_path: Path, usage_copy: Path) -> None:
+    with pytest.raises(data_access.UsageNotBuiltError):
+        data_access.usage_inputs(tmp_path)
+    names = [name for name, _, _ in data_access.usage_inputs(usage_copy / "processed")]
+    assert names[-2:] == ["etablissements.parquet", "cned_quotidien.parquet"]
+    assert all(n.startswith("ent_evenements/mois=2020-") for n in names[:-2])
+    (usage_copy / "processed" / "etablissements.parquet").unlink()
+    with pytest.raises(data_access.UsageNotBuiltError):
+        data_access.usage_inputs(usage_copy / "processed")
+
+
+@on_generated_data
+def test_usage_shape_is_checked(
+    usage_copy: Path, counter: Counter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(
+        data_access._USAGE_COMPUTE, "national", lambda *_: pl.DataFrame({"jour": [1]})
+    )
+    with pytest.raises(data_access.UsageError, match="visites"):
+        data_access.usage_national(usage_copy / "processed")
+
+
+@on_generated_data
+def test_warm_caches_computes_the_usage_tables(
+    make_app: AppFactory, usage_copy: Path, counter: Counter
+) -> None:
+    from dashboards.app import warm_caches
+
+    make_app(usage_copy)
+    warm_caches().join(timeout=120)
+    assert {"daily", "regions", "national", "hourly", "saturation", "its", "cned"} <= set(
+        counter.calls
+    )
+    done = len(counter.calls)
+    page = importlib.import_module("dashboards.pages.usages")
+    page.layout()  # the default view: nothing left to compute
+    assert len(counter.calls) == done
