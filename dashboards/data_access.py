@@ -476,39 +476,75 @@ def _indicator_frame(
     The lock keeps two first requests from computing the catalogue twice side by side: the
     second waits, then finds the first one's result on disk.
     """
-    key = _disk_key(kind, inputs, params)
-    cache_dir = Settings(data_dir=Path(folder).parent).cache_dir
-    with _compute_lock:
-        stored = _disk_get(cache_dir, key)
-        if stored is not None:
-            return stored
-        compute: Callable[..., pl.DataFrame] = (
+
+    def compute() -> pl.DataFrame:
+        library: Callable[..., pl.DataFrame] = (
             _compute_catalogue if kind == "catalogue" else _compute_gap
         )
         try:
-            raw = compute(Path(folder), *params)
+            raw = library(Path(folder), *params)
         except ImportError as exc:
             raise IndicatorsError(
                 f"le module egn_analytics.indicators n'est pas disponible ({exc})"
             ) from exc
         except Exception as exc:  # the page shows the reason, never a traceback
             raise IndicatorsError(f"le calcul a échoué ({type(exc).__name__} : {exc})") from exc
-        frame = _conform(raw, INDICATOR_SCHEMA if kind == "catalogue" else GAP_SCHEMA)
+        return _conform(raw, INDICATOR_SCHEMA if kind == "catalogue" else GAP_SCHEMA)
+
+    return _through_disk(folder, _disk_key(kind, inputs, params), _compute_lock, compute)
+
+
+def _through_disk(
+    folder: str,
+    key: str,
+    lock: contextlib.AbstractContextManager[Any],
+    compute: Callable[[], pl.DataFrame],
+) -> pl.DataFrame:
+    """The frame stored under ``key`` in the disk cache next to ``folder``, or ``compute()``
+    stored there; under ``lock``, so that a second caller waits and then reads the first's."""
+    cache_dir = Settings(data_dir=Path(folder).parent).cache_dir
+    with lock:
+        stored = _disk_get(cache_dir, key)
+        if stored is not None:
+            return stored
+        frame = compute()
         _disk_set(cache_dir, key, frame)
         return frame
 
 
 def _conform(frame: object, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """The declared columns in the declared order and dtypes, or :class:`IndicatorsError`."""
+    return _conform_to(frame, schema, IndicatorsError)
+
+
+def _conform_to(
+    frame: object, schema: dict[str, pl.DataType], error: type[Exception]
+) -> pl.DataFrame:
+    """The declared columns in the declared order and dtypes, or ``error`` saying why."""
     if not isinstance(frame, pl.DataFrame):
-        raise IndicatorsError(f"le calcul a renvoyé un {type(frame).__name__}, pas une table")
+        raise error(f"le calcul a renvoyé un {type(frame).__name__}, pas une table")
     missing = [name for name in schema if name not in frame.columns]
     if missing:
-        raise IndicatorsError(f"colonnes absentes du résultat : {', '.join(missing)}")
+        raise error(f"colonnes absentes du résultat : {', '.join(missing)}")
     try:
         return frame.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
     except pl.exceptions.PolarsError as exc:
-        raise IndicatorsError(f"types inattendus dans le résultat ({exc})") from exc
+        raise error(f"types inattendus dans le résultat ({exc})") from exc
+
+
+def _hash_code(digest: hashlib.blake2b, modules: Sequence[str]) -> None:
+    """Feed ``digest`` the relative paths and bytes of the ``.py``/``.csv`` files of each
+    package in ``modules`` (a module that cannot be found adds nothing)."""
+    for name in modules:
+        try:
+            spec = importlib.util.find_spec(name)
+        except ModuleNotFoundError:
+            spec = None
+        for root in list(spec.submodule_search_locations or []) if spec else []:
+            files = (path for path in Path(root).rglob("*") if path.suffix in _CODE_SUFFIXES)
+            for path in sorted(files):
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
 
 
 @lru_cache(maxsize=1)
@@ -521,17 +557,7 @@ def _code_fingerprint() -> str:
     digest.update(
         f"{__version__}|{settings.secret_min_respondents}|{settings.secret_max_cv}".encode()
     )
-    for name in _INDICATOR_CODE:
-        try:
-            spec = importlib.util.find_spec(name)
-        except ModuleNotFoundError:
-            spec = None
-        roots = list(spec.submodule_search_locations or []) if spec else []
-        for root in roots:
-            files = (path for path in Path(root).rglob("*") if path.suffix in _CODE_SUFFIXES)
-            for path in sorted(files):
-                digest.update(str(path.relative_to(root)).encode())
-                digest.update(path.read_bytes())
+    _hash_code(digest, _INDICATOR_CODE)
     return digest.hexdigest()
 
 
@@ -1040,12 +1066,8 @@ def _usage_frame(folder: str, inputs: InputKey, kind: str, params: tuple[str, ..
 
     Callers must not mutate the result (the public getters hand out clones).
     """
-    key = _usage_disk_key(kind, inputs, params)
-    cache_dir = Settings(data_dir=Path(folder).parent).cache_dir
-    with _usage_lock:
-        stored = _disk_get(cache_dir, key)
-        if stored is not None:
-            return stored
+
+    def compute() -> pl.DataFrame:
         try:
             raw = _compute_usage(Path(folder), inputs, kind, params)
         except UsageError:
@@ -1058,22 +1080,14 @@ def _usage_frame(folder: str, inputs: InputKey, kind: str, params: tuple[str, ..
             raise UsageError(str(exc)) from exc
         except Exception as exc:  # the page shows the reason, never a traceback
             raise UsageError(f"le calcul a échoué ({type(exc).__name__} : {exc})") from exc
-        frame = _conform_usage(raw, USAGE_SCHEMAS[kind])
-        _disk_set(cache_dir, key, frame)
-        return frame
+        return _conform_usage(raw, USAGE_SCHEMAS[kind])
+
+    return _through_disk(folder, _usage_disk_key(kind, inputs, params), _usage_lock, compute)
 
 
 def _conform_usage(frame: object, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """The declared columns in the declared order and dtypes, or :class:`UsageError`."""
-    if not isinstance(frame, pl.DataFrame):
-        raise UsageError(f"le calcul a renvoyé un {type(frame).__name__}, pas une table")
-    missing = [name for name in schema if name not in frame.columns]
-    if missing:
-        raise UsageError(f"colonnes absentes du résultat : {', '.join(missing)}")
-    try:
-        return frame.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
-    except pl.exceptions.PolarsError as exc:
-        raise UsageError(f"types inattendus dans le résultat ({exc})") from exc
+    return _conform_to(frame, schema, UsageError)
 
 
 @lru_cache(maxsize=1)
@@ -1082,16 +1096,7 @@ def _usage_fingerprint() -> str:
     module, so that a changed definition, calendar or model invalidates the disk cache."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{__version__}|{_USAGE_DISK_FORMAT}".encode())
-    for name in _USAGE_CODE:
-        try:
-            spec = importlib.util.find_spec(name)
-        except ModuleNotFoundError:
-            spec = None
-        for root in list(spec.submodule_search_locations or []) if spec else []:
-            files = (path for path in Path(root).rglob("*") if path.suffix in _CODE_SUFFIXES)
-            for path in sorted(files):
-                digest.update(str(path.relative_to(root)).encode())
-                digest.update(path.read_bytes())
+    _hash_code(digest, _USAGE_CODE)
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()
 

@@ -21,15 +21,15 @@ A difference of two proportions is in percentage points (« points »).
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboards.formatting import ascii_fold, fmt_p_value, search_params
 from egn_analytics.config import get_settings
 from egn_analytics.viz import ChartCard, bar_chart, fmt_number, fmt_pct
 from egn_analytics.viz.formats import MISSING, NBSP, NNBSP, is_missing
@@ -247,12 +247,7 @@ def query_params(search: str | None) -> dict[str, str]:
 
     Only the page's own parameters, first value of each; what :func:`parse_selection` takes.
     """
-    parsed = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
-    return {
-        name: values[0]
-        for name, values in parsed.items()
-        if name in (INDICATOR_PARAM, BREAKDOWN_PARAM, DOMAIN_PARAM) and values
-    }
+    return search_params(search, (INDICATOR_PARAM, BREAKDOWN_PARAM, DOMAIN_PARAM))
 
 
 def selection_from_search(table: pl.DataFrame, search: str | None) -> Selection:
@@ -348,16 +343,6 @@ def fmt_difference(
         text = "+" + text
     word = "points" if is_percent_like(unit) else (unit or "")
     return f"{text}{NNBSP}{word}" if word and with_unit else text
-
-
-def fmt_p_value(p: float | None) -> str:
-    """« p < 0,001 » or « p = 0,042 »."""
-    if is_missing(p):
-        return f"p{NBSP}={NBSP}{MISSING}"
-    assert p is not None
-    if p < 0.001:
-        return f"p{NBSP}<{NBSP}0,001"
-    return f"p{NBSP}={NBSP}{fmt_number(p, 3)}"
 
 
 def status_label(status: str | None) -> str:
@@ -823,8 +808,7 @@ def estimate_rows(rows: pl.DataFrame, unit: str | None, selected: str | None) ->
 
 def _normalise(text: object) -> str:
     """Lower case, no accents, no spaces or separators: « Hors EP » → « horsep »."""
-    plain = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
-    return "".join(ch for ch in plain.lower() if ch.isalnum() or ch == "+")
+    return "".join(ch for ch in ascii_fold(text).lower() if ch.isalnum() or ch == "+")
 
 
 def _is_rep_plus(code: str, label: str) -> bool:

@@ -26,17 +26,17 @@ calendar is not fully known gets no ratio rather than invented holidays.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 import polars as pl
 from babel.dates import format_date
 
+from dashboards.formatting import ascii_fold, fmt_p_value, search_params
 from egn_analytics import reference
 from egn_analytics.viz import ChartCard, bar_chart, fmt_date, fmt_number, fmt_pct
 from egn_analytics.viz.formats import LOCALE, MISSING, NBSP, NNBSP, is_missing
@@ -170,8 +170,7 @@ def _de(name: str) -> str:
 
 def _sort_key(text: str) -> str:
     """Alphabetical order a French reader expects: « Île-de-France » with the I."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return plain.casefold()
+    return ascii_fold(text).casefold()
 
 
 @lru_cache(maxsize=1)
@@ -239,8 +238,7 @@ def profile_options() -> list[dict[str, str]]:
 
 
 def _plain(text: object) -> str:
-    plain = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
-    return plain.strip().casefold()
+    return ascii_fold(text).strip().casefold()
 
 
 def parse_selection(profil: object = None, territoire: object = None) -> Selection:
@@ -269,12 +267,7 @@ def selection_query(selection: Selection) -> str:
 
 def query_params(search: str | None) -> dict[str, str]:
     """The page's own parameters of a URL's search string (first value of each)."""
-    parsed = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
-    return {
-        name: values[0]
-        for name, values in parsed.items()
-        if name in (PROFILE_PARAM, TERRITORY_PARAM) and values
-    }
+    return search_params(search, (PROFILE_PARAM, TERRITORY_PARAM))
 
 
 def selection_from_search(search: str | None) -> Selection:
@@ -612,16 +605,11 @@ def timeline_zones(selection: Selection) -> tuple[str, ...]:
     return selection.territory.zones
 
 
-def timeline_figure(rows: pl.DataFrame, bands: pl.DataFrame, zones: Sequence[str]) -> go.Figure:
-    """Visits and distinct users per day, closure and holidays shaded."""
-    start, end = rows.get_column("jour").min(), rows.get_column("jour").max()
-    assert isinstance(start, dt.date) and isinstance(end, dt.date)
+def _daily_lines(rows: pl.DataFrame, series: Sequence[tuple[str, str, str]]) -> go.Figure:
+    """A figure with one line per ``(column, name, colour)``, by ``jour``, French hover."""
     days = [fmt_day(d) for d in rows.get_column("jour")]
     fig = go.Figure()
-    for column, name, colour in (
-        ("visites", "Visites", VISITS_COLOUR),
-        ("utilisateurs", "Utilisateurs distincts", USERS_COLOUR),
-    ):
+    for column, name, colour in series:
         values = rows.get_column(column).to_list()
         fig.add_trace(
             go.Scatter(
@@ -634,6 +622,20 @@ def timeline_figure(rows: pl.DataFrame, bands: pl.DataFrame, zones: Sequence[str
                 hovertemplate=_hover(name),
             )
         )
+    return fig
+
+
+def timeline_figure(rows: pl.DataFrame, bands: pl.DataFrame, zones: Sequence[str]) -> go.Figure:
+    """Visits and distinct users per day, closure and holidays shaded."""
+    start, end = rows.get_column("jour").min(), rows.get_column("jour").max()
+    assert isinstance(start, dt.date) and isinstance(end, dt.date)
+    fig = _daily_lines(
+        rows,
+        (
+            ("visites", "Visites", VISITS_COLOUR),
+            ("utilisateurs", "Utilisateurs distincts", USERS_COLOUR),
+        ),
+    )
     _add_phases(fig, start, end)
     _add_holidays(fig, bands, zones)
     top = max(_largest(rows, "visites"), _largest(rows, "utilisateurs"))
@@ -757,24 +759,13 @@ def cned_figure(rows: pl.DataFrame) -> go.Figure:
         return _empty_figure("Pas de série CNED dans les données")
     start, end = rows.get_column("jour").min(), rows.get_column("jour").max()
     assert isinstance(start, dt.date) and isinstance(end, dt.date)
-    days = [fmt_day(d) for d in rows.get_column("jour")]
-    fig = go.Figure()
-    for column, name, colour in (
-        ("cned_inscriptions", "Inscriptions du jour", VISITS_COLOUR),
-        ("cned_classes_virtuelles", "Classes virtuelles du jour", USERS_COLOUR),
-    ):
-        values = rows.get_column(column).to_list()
-        fig.add_trace(
-            go.Scatter(
-                x=rows.get_column("jour").to_list(),
-                y=values,
-                name=name,
-                mode="lines",
-                line={"color": colour, "width": 2},
-                customdata=[[d, fmt_number(v)] for d, v in zip(days, values, strict=True)],
-                hovertemplate=_hover(name),
-            )
-        )
+    fig = _daily_lines(
+        rows,
+        (
+            ("cned_inscriptions", "Inscriptions du jour", VISITS_COLOUR),
+            ("cned_classes_virtuelles", "Classes virtuelles du jour", USERS_COLOUR),
+        ),
+    )
     _add_phases(fig, start, end)
     fig.update_layout(
         template=template(),
@@ -1158,15 +1149,6 @@ class Effect:
     relative: float | None
 
 
-def _fmt_p(p: float | None) -> str:
-    if is_missing(p):
-        return f"p{NBSP}={NBSP}{MISSING}"
-    assert p is not None
-    if p < 0.001:
-        return f"p{NBSP}<{NBSP}0,001"
-    return f"p{NBSP}={NBSP}{fmt_number(p, 3)}"
-
-
 def its_effects(its: pl.DataFrame) -> list[Effect]:
     """Level and slope changes at each break, as percentages (log model) with their 95 %
     interval; significant when the interval excludes 0."""
@@ -1192,7 +1174,7 @@ def its_effects(its: pl.DataFrame) -> list[Effect]:
                 rupture=r["rupture"],
                 value=value,
                 interval=interval,
-                p_value=_fmt_p(r["p_value"]),
+                p_value=fmt_p_value(r["p_value"]),
                 significant=significant,
                 relative=None if is_missing(relative) else float(relative),
             )

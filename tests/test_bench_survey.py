@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.bench_support import run_quick_benchmark
 
 
 @pytest.mark.slow
 def test_quick_benchmark_agrees_with_svy() -> None:
     pytest.importorskip("svy")
-    run = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "bench_survey.py"), "--quick", "--repeat", "1"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    lines = run.stdout.splitlines()
-    assert any(line.startswith("agreement tables    OK") for line in lines), run.stdout
-    assert any(line.startswith("agreement catalogue OK") for line in lines), run.stdout
-    assert lines[-1] == "agreement: OK", run.stdout
+    lines = run_quick_benchmark("bench_survey.py")
+    assert any(line.startswith("agreement tables    OK") for line in lines), lines
+    assert any(line.startswith("agreement catalogue OK") for line in lines), lines

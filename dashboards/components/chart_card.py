@@ -12,7 +12,13 @@ from dash import dcc, html, no_update
 
 from dashboards import ids
 from dashboards.components.notices import synthetic_notice
-from egn_analytics.viz import ChartCard, RenderUnavailableError, graph_config, png_bytes
+from egn_analytics.viz import (
+    ChartCard,
+    RenderUnavailableError,
+    csv_bytes,
+    graph_config,
+    png_bytes,
+)
 from egn_analytics.viz.card import SYNTHETIC_NOTE
 from egn_analytics.viz.formats import NBSP
 
@@ -78,6 +84,11 @@ PNG_UNAVAILABLE = (
     "L'image n'a pas pu être produite : l'export PNG a besoin de Chromium "
     "(sous Debian : apt-get install chromium). Les données restent téléchargeables en CSV."
 )
+
+
+def csv_download(card: ChartCard, filename: str) -> dict[str, object]:
+    """``dcc.Download`` data of a card's data as CSV for Excel FR."""
+    return dcc.send_bytes(csv_bytes(card.data), filename)
 
 
 def png_download(card: ChartCard, filename: str) -> tuple[object, str]:

@@ -6,10 +6,22 @@ their ``h2`` for screen readers) and the same classes for the stylesheet.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from dash import html
+from dash import dcc, html
 from dash.development.base_component import Component
+
+#: French texts of the dropdowns' controls (Dash's defaults are English).
+DROPDOWN_LABELS: dcc.Dropdown.Labels = {
+    "clear_selection": "Effacer la sélection",
+    "no_options_found": "Aucun résultat",
+    "search": "Rechercher",
+    "clear_search": "Effacer la recherche",
+    "select_all": "Tout sélectionner",
+    "deselect_all": "Tout désélectionner",
+    "selected_count": "{num} sélectionnés",
+}
 
 
 def page(title: str, content: list[Component], class_name: str = "") -> html.Div:
@@ -31,3 +43,16 @@ def section(
         className="egn-section",
         **extra,
     )
+
+
+def column_heads(columns: Sequence[tuple[str, str, str]]) -> html.Thead:
+    """A table's header row from ``(field, header, class)`` columns."""
+    return html.Thead(
+        html.Tr([html.Th(label, scope="col", className=cls or None) for _, label, cls in columns])
+    )
+
+
+def table_region(table: html.Table, label: str) -> html.Div:
+    """A table in a focusable region named ``label``: a wide table scrolls, by keyboard too."""
+    extra: dict[str, Any] = {"aria-label": label}
+    return html.Div(table, className="egn-table-wrapper", tabIndex="0", role="region", **extra)

@@ -7,6 +7,8 @@ from typing import Any, Literal
 from dash import html
 from dash.development.base_component import Component
 
+from egn_analytics.viz.formats import NBSP
+
 AlertKind = Literal["info", "warning", "error", "success"]
 
 
@@ -27,6 +29,31 @@ def alert(
         className=f"egn-alert egn-alert--{kind}",
         role="alert" if kind == "error" else "status",
         **optional,
+    )
+
+
+def detail(exc: Exception) -> html.P:
+    """« Détail : <the error> », the technical cause under a French message."""
+    return html.P([f"Détail{NBSP}: ", html.Code(str(exc))])
+
+
+def build_hint(lead: str, tail: str) -> list[Component | str]:
+    """« <lead> ``make build`` (ou ``egn build``)<tail> », how to (re)build the tables."""
+    return [lead, html.Code("make build"), " (ou ", html.Code("egn build"), tail]
+
+
+def not_built(
+    title: str, missing: list[Component | str], folder: object, element_id: str
+) -> html.Div:
+    """Tables never built: which ones are missing from which folder, and how to build them."""
+    return alert(
+        title,
+        [
+            html.P([*missing, " sont introuvables dans le dossier ", html.Code(str(folder)), "."]),
+            html.P(build_hint("Construisez-les avec ", "), puis rechargez cette page.")),
+        ],
+        kind="warning",
+        id=element_id,
     )
 
 

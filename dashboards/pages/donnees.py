@@ -23,9 +23,9 @@ from dash.dash_table.DataTable import DataTable
 from dash.development.base_component import Component
 
 from dashboards import catalogue, data_access, ids
-from dashboards.components.chart_card import chart_card, png_download
-from dashboards.components.layout import page, section
-from dashboards.components.notices import alert, synthetic_notice
+from dashboards.components.chart_card import chart_card, csv_download, png_download
+from dashboards.components.layout import column_heads, page, section, table_region
+from dashboards.components.notices import alert, build_hint, detail, synthetic_notice
 from egn_analytics.viz import csv_bytes
 from egn_analytics.viz.formats import NBSP
 
@@ -206,14 +206,7 @@ def datasets_table(rows: list[dict[str, str]]) -> html.Div:
     Plain HTML rather than a DataTable: about twenty lines need neither paging nor sorting,
     and a real table reads well with a screen reader and prints.
     """
-    head = html.Thead(
-        html.Tr(
-            [
-                html.Th(label, scope="col", className=cls or None)
-                for _, label, cls in _DATASET_COLUMNS
-            ]
-        )
-    )
+    head = column_heads(_DATASET_COLUMNS)
     bodies = []
     for family, group in groupby(rows, key=lambda row: row["famille"]):
         members = list(group)
@@ -231,17 +224,14 @@ def datasets_table(rows: list[dict[str, str]]) -> html.Div:
             ]
             lines.append(html.Tr(cells))
         bodies.append(html.Tbody(lines))
-    return html.Div(
+    return table_region(
         html.Table(
             [head, *bodies],
             id=ids.DONNEES_DATASETS,
             className="egn-table egn-table--grouped",
             **{"aria-labelledby": "donnees-jeux-titre"},  # type: ignore[arg-type]
         ),
-        className="egn-table-wrapper",
-        tabIndex="0",
-        role="region",
-        **{"aria-label": "Sources embarquées"},  # type: ignore[arg-type]
+        "Sources embarquées",
     )
 
 
@@ -271,13 +261,7 @@ def qualitysection() -> html.Section:
 def not_built() -> html.P:
     """The tables were never built: one sentence saying how to build them."""
     return html.P(
-        [
-            f"Les tables n'ont pas encore été construites{NBSP}: lancez ",
-            html.Code("make build"),
-            " (ou ",
-            html.Code("egn build"),
-            ").",
-        ],
+        build_hint(f"Les tables n'ont pas encore été construites{NBSP}: lancez ", ")."),
         id=ids.DONNEES_QUALITY_MISSING,
         className="egn-quality__missing",
     )
@@ -289,16 +273,8 @@ def broken_quality_report(path: object, exc: Exception) -> html.Div:
         "Le rapport de qualité est illisible",
         [
             html.P(["Le fichier ", html.Code(str(path)), " n'a pas pu être lu."]),
-            html.P([f"Détail{NBSP}: ", html.Code(str(exc))]),
-            html.P(
-                [
-                    "Reconstruisez les tables avec ",
-                    html.Code("make build"),
-                    " (ou ",
-                    html.Code("egn build"),
-                    "), puis rechargez la page.",
-                ]
-            ),
+            detail(exc),
+            html.P(build_hint("Reconstruisez les tables avec ", "), puis rechargez la page.")),
         ],
         kind="error",
         id=ids.DONNEES_QUALITY_MISSING,
@@ -341,14 +317,7 @@ def _quality_cell(row: catalogue.QualityRow, key: str, cls: str) -> Component:
 
 def quality_table(rows: list[catalogue.QualityRow]) -> html.Div:
     """One line per built table; a line breaking the invariant is flagged (text and red)."""
-    head = html.Thead(
-        html.Tr(
-            [
-                html.Th(label, scope="col", className=cls or None)
-                for _, label, cls in _QUALITY_COLUMNS
-            ]
-        )
-    )
+    head = column_heads(_QUALITY_COLUMNS)
     body = html.Tbody(
         [
             html.Tr(
@@ -358,17 +327,14 @@ def quality_table(rows: list[catalogue.QualityRow]) -> html.Div:
             for row in rows
         ]
     )
-    return html.Div(
+    return table_region(
         html.Table(
             [head, body],
             id=ids.DONNEES_QUALITY_TABLE,
             className="egn-table",
             **{"aria-labelledby": "donnees-qualite-titre"},  # type: ignore[arg-type]
         ),
-        className="egn-table-wrapper",
-        tabIndex="0",
-        role="region",
-        **{"aria-label": QUALITY_TITLE},  # type: ignore[arg-type]
+        QUALITY_TITLE,
     )
 
 
@@ -533,7 +499,7 @@ def download_sizes_data(_n_clicks: int | None, famille: str | None) -> dict[str,
     manifest = data_access.load_manifest(data_access.raw_dir())
     card = catalogue.sizes_card(manifest, catalogue.parse_family(famille, manifest.files))
     name = catalogue.export_filename("tailles_par_famille", None, card.synthetic, "csv")
-    return dcc.send_bytes(csv_bytes(card.data), name)
+    return csv_download(card, name)
 
 
 @callback(

@@ -30,10 +30,11 @@ from dash.development.base_component import Component
 from dashboards import data_access, ids
 from dashboards import enquetes_logic as logic
 from dashboards.catalogue import export_filename
-from dashboards.components.chart_card import chart_card, png_download
-from dashboards.components.layout import page, section
-from dashboards.components.notices import alert, synthetic_notice
-from egn_analytics.viz import ChartCard, csv_bytes
+from dashboards.components import notices
+from dashboards.components.chart_card import chart_card, csv_download, png_download
+from dashboards.components.layout import DROPDOWN_LABELS, column_heads, page, section, table_region
+from dashboards.components.notices import alert, detail, synthetic_notice
+from egn_analytics.viz import ChartCard
 from egn_analytics.viz.formats import NBSP
 
 PATH = "/enquetes"
@@ -63,17 +64,6 @@ _TABLE_COLUMNS = (
     ("cv", "CV", "egn-num"),
     ("status_text", "Statut", ""),
 )
-
-#: French texts of the dropdowns' controls (Dash's defaults are English).
-_DROPDOWN_LABELS: dcc.Dropdown.Labels = {
-    "clear_selection": "Effacer la sélection",
-    "no_options_found": "Aucun résultat",
-    "search": "Rechercher",
-    "clear_search": "Effacer la recherche",
-    "select_all": "Tout sélectionner",
-    "deselect_all": "Tout désélectionner",
-    "selected_count": "{num} sélectionnés",
-}
 
 
 def layout(
@@ -148,7 +138,7 @@ def _filters(table: pl.DataFrame, selection: logic.Selection) -> html.Div:
                         search_order="original",
                         optionHeight=48,
                         maxHeight=360,
-                        labels=_DROPDOWN_LABELS,
+                        labels=DROPDOWN_LABELS,
                         className="egn-dropdown egn-dropdown--wide",
                     ),
                 ],
@@ -163,7 +153,7 @@ def _filters(table: pl.DataFrame, selection: logic.Selection) -> html.Div:
                         value=selection.breakdown,
                         clearable=False,
                         searchable=False,
-                        labels=_DROPDOWN_LABELS,
+                        labels=DROPDOWN_LABELS,
                         className="egn-dropdown",
                     ),
                 ],
@@ -176,11 +166,7 @@ def _filters(table: pl.DataFrame, selection: logic.Selection) -> html.Div:
 
 def estimates_table(rows: list[logic.EstimateRow], selection: logic.Selection) -> html.Div:
     """One line per domain; the domain is a link that selects its « Lecture » (keyboard too)."""
-    head = html.Thead(
-        html.Tr(
-            [html.Th(label, scope="col", className=cls or None) for _, label, cls in _TABLE_COLUMNS]
-        )
-    )
+    head = column_heads(_TABLE_COLUMNS)
     lines = []
     for row in rows:
         target = logic.Selection(selection.indicator, selection.breakdown, row.code)
@@ -203,17 +189,14 @@ def estimates_table(rows: list[logic.EstimateRow], selection: logic.Selection) -
         )
         extra: dict[str, Any] = {"aria-current": "true"} if row.selected else {}
         lines.append(html.Tr(cells, className=row_class or None, **extra))
-    return html.Div(
+    return table_region(
         html.Table(
             [head, html.Tbody(lines)],
             id=ids.ENQUETES_TABLE,
             className="egn-table",
             **{"aria-labelledby": "enquetes-tableau-titre"},  # type: ignore[arg-type]
         ),
-        className="egn-table-wrapper",
-        tabIndex="0",
-        role="region",
-        **{"aria-label": TABLE_TITLE},  # type: ignore[arg-type]
+        TABLE_TITLE,
     )
 
 
@@ -261,7 +244,7 @@ def _gap_picker(
                 value=value,
                 clearable=False,
                 searchable=len(options) > 8,
-                labels=_DROPDOWN_LABELS,
+                labels=DROPDOWN_LABELS,
                 className="egn-dropdown",
             ),
         ],
@@ -288,7 +271,7 @@ def gap_content(
             except data_access.IndicatorsError as exc:
                 return [
                     html.P("L'écart n'a pas pu être calculé", className="egn-gap__verdict"),
-                    html.P([f"Détail{NBSP}: ", html.Code(str(exc))]),
+                    detail(exc),
                 ]
             if gap.height == 0:
                 return [html.P("L'écart n'a pas pu être calculé", className="egn-gap__verdict")]
@@ -302,28 +285,11 @@ def gap_content(
 def not_built() -> list[Component]:
     """No processed survey table: say how to build them (no traceback, no jargon)."""
     return [
-        alert(
+        notices.not_built(
             "Les indicateurs d'enquête ne sont pas encore calculés",
-            [
-                html.P(
-                    [
-                        "Les tables des enquêtes sont introuvables dans le dossier ",
-                        html.Code(str(data_access.processed_dir())),
-                        ".",
-                    ]
-                ),
-                html.P(
-                    [
-                        "Construisez-les avec ",
-                        html.Code("make build"),
-                        " (ou ",
-                        html.Code("egn build"),
-                        "), puis rechargez cette page.",
-                    ]
-                ),
-            ],
-            kind="warning",
-            id=ids.ENQUETES_MISSING,
+            ["Les tables des enquêtes"],
+            data_access.processed_dir(),
+            ids.ENQUETES_MISSING,
         )
     ]
 
@@ -334,7 +300,7 @@ def unavailable(exc: Exception) -> list[Component]:
         alert(
             "Les indicateurs d'enquête n'ont pas pu être calculés",
             [
-                html.P([f"Détail{NBSP}: ", html.Code(str(exc))]),
+                detail(exc),
                 html.P(
                     [
                         "Reconstruisez les tables avec ",
@@ -424,7 +390,7 @@ def _file_name(selection: logic.Selection, synthetic: bool, ext: str) -> str:
 def download_data(_n_clicks: int | None, search: str | None) -> dict[str, object]:
     """The chart's data as CSV for Excel FR (masked cells stay empty, status « masqué »)."""
     selection, card = _card(search)
-    return dcc.send_bytes(csv_bytes(card.data), _file_name(selection, card.synthetic, "csv"))
+    return csv_download(card, _file_name(selection, card.synthetic, "csv"))
 
 
 @callback(

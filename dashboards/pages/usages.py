@@ -28,10 +28,11 @@ from dash.development.base_component import Component
 from dashboards import data_access, ids
 from dashboards import usages_logic as logic
 from dashboards.catalogue import export_filename
-from dashboards.components.chart_card import chart_card, png_download
-from dashboards.components.layout import page, section
-from dashboards.components.notices import alert, synthetic_notice
-from egn_analytics.viz import ChartCard, csv_bytes, fmt_date
+from dashboards.components import notices
+from dashboards.components.chart_card import chart_card, csv_download, png_download
+from dashboards.components.layout import DROPDOWN_LABELS, page, section, table_region
+from dashboards.components.notices import alert, detail, synthetic_notice
+from egn_analytics.viz import ChartCard, fmt_date
 from egn_analytics.viz.formats import NBSP, NNBSP
 
 PATH = "/usages"
@@ -59,17 +60,6 @@ CARDS: dict[str, str] = {
 }
 
 ITS_TITLE = "Effet estimé de la fermeture et de la réouverture"
-
-#: French texts of the dropdown's controls (Dash's defaults are English).
-_DROPDOWN_LABELS: dcc.Dropdown.Labels = {
-    "clear_selection": "Effacer la sélection",
-    "no_options_found": "Aucun résultat",
-    "search": "Rechercher",
-    "clear_search": "Effacer la recherche",
-    "select_all": "Tout sélectionner",
-    "deselect_all": "Tout désélectionner",
-    "selected_count": "{num} sélectionnés",
-}
 
 
 def layout(profil: str | None = None, territoire: str | None = None, **_query: str) -> html.Div:
@@ -143,7 +133,7 @@ def _filters(selection: logic.Selection) -> html.Div:
                         searchable=True,
                         search_order="original",
                         maxHeight=360,
-                        labels=_DROPDOWN_LABELS,
+                        labels=DROPDOWN_LABELS,
                         className="egn-dropdown",
                     ),
                 ],
@@ -261,7 +251,7 @@ def card_or_alert(key: str, selection: logic.Selection, synthetic: bool) -> Comp
         return alert(
             f"Ce graphique n'a pas pu être calculé {_for(selection.territory)}",
             [
-                html.P([f"Détail{NBSP}: ", html.Code(str(exc))]),
+                detail(exc),
                 html.P("Choisissez un autre profil ou un territoire plus large."),
             ],
             kind="warning",
@@ -301,7 +291,7 @@ def its_section(selection: logic.Selection) -> html.Section:
         body: list[Component] = [
             alert(
                 "Le modèle n'a pas pu être estimé",
-                [html.P([f"Détail{NBSP}: ", html.Code(str(exc))])],
+                [detail(exc)],
                 kind="warning",
             )
         ]
@@ -372,12 +362,9 @@ def effects_table(effects: list[logic.Effect]) -> html.Div:
         )
         for effect in effects
     ]
-    return html.Div(
+    return table_region(
         html.Table([head, html.Tbody(lines)], className="egn-table"),
-        className="egn-table-wrapper",
-        tabIndex="0",
-        role="region",
-        **{"aria-label": "Effets estimés"},  # type: ignore[arg-type]
+        "Effets estimés",
     )
 
 
@@ -386,30 +373,15 @@ def effects_table(effects: list[logic.Effect]) -> html.Div:
 
 def not_built() -> Component:
     """No ingested ENT events: say how to build them (no traceback, no jargon)."""
-    return alert(
+    return notices.not_built(
         "Les journaux des ENT ne sont pas encore ingérés",
         [
-            html.P(
-                [
-                    "Les événements ENT (",
-                    html.Code(data_access.USAGE_EVENTS),
-                    ") ou la table des établissements sont introuvables dans le dossier ",
-                    html.Code(str(data_access.processed_dir())),
-                    ".",
-                ]
-            ),
-            html.P(
-                [
-                    "Construisez-les avec ",
-                    html.Code("make build"),
-                    " (ou ",
-                    html.Code("egn build"),
-                    "), puis rechargez cette page.",
-                ]
-            ),
+            "Les événements ENT (",
+            html.Code(data_access.USAGE_EVENTS),
+            ") ou la table des établissements",
         ],
-        kind="warning",
-        id=ids.USAGES_MISSING,
+        data_access.processed_dir(),
+        ids.USAGES_MISSING,
     )
 
 
@@ -435,7 +407,7 @@ def download_data(key: str, search: str | None) -> dict[str, object]:
     """The data of card ``key`` for the URL's selection, as CSV for Excel FR."""
     selection = logic.selection_from_search(search)
     card = build_card(key, selection, _synthetic())
-    return dcc.send_bytes(csv_bytes(card.data), _file_name(key, selection, card.synthetic, "csv"))
+    return csv_download(card, _file_name(key, selection, card.synthetic, "csv"))
 
 
 def download_png(key: str, search: str | None) -> tuple[object, str]:

@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from dash import Dash
 from werkzeug.serving import BaseWSGIServer, make_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+#: Browser test modules: skipped on a developer machine without Chromium; under CI a missing
+#: Chromium fails.
+NEEDS_CHROMIUM = pytest.mark.skipif(
+    not CHROMIUM.exists() and not os.environ.get("CI"),
+    reason="needs Debian Chromium at /usr/bin/chromium",
+)
+#: Publication PNG tests: any Chromium will do (``BROWSER_PATH`` or Debian's).
+NEEDS_PNG_RENDERER = pytest.mark.skipif(
+    not (os.environ.get("BROWSER_PATH") or CHROMIUM.exists()) and not os.environ.get("CI"),
+    reason="no Chromium",
+)
 
 
 def serve(app: Dash) -> Iterator[str]:

@@ -16,6 +16,8 @@ from dash import Dash
 from dash import _callback as dash_callback
 
 from dashboards.app import create_app
+from dashboards.components import chart_card as chart_card_component
+from egn_analytics.viz import RenderUnavailableError
 
 MANIFEST: dict[str, Any] = {
     "synthetic": True,
@@ -439,6 +441,16 @@ def make_app() -> Iterator[Callable[[Path], Dash]]:
     yield _make
     dash_callback.GLOBAL_CALLBACK_LIST.clear()
     dash_callback.GLOBAL_CALLBACK_MAP.clear()
+
+
+@pytest.fixture
+def no_png_renderer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The publication PNG cannot be rendered, as on a machine without Chromium."""
+
+    def _unavailable(*_args: object, **_kwargs: object) -> bytes:
+        raise RenderUnavailableError("no Chromium")
+
+    monkeypatch.setattr(chart_card_component, "png_bytes", _unavailable)
 
 
 @pytest.fixture(scope="session")

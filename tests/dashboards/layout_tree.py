@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import plotly.graph_objects as go
+from dash import html
 from dash.development.base_component import Component
+
+from dashboards import ids
+from egn_analytics.viz.formats import NBSP
 
 
 def walk(node: Any) -> Iterator[Component]:
@@ -41,3 +46,18 @@ def text_of(tree: Any) -> str:
 
     _collect(tree)
     return "".join(parts)
+
+
+def card_notes(tree: Any, card_id: str) -> dict[str, str]:
+    """« Lecture », « Champ », « Source » of a chart card, as printed."""
+    notes = {}
+    for p in walk(by_id(tree, card_id)):
+        if isinstance(p, html.P) and getattr(p, "className", None) == "egn-card__note":
+            label, text = p.children
+            notes[label.children.removesuffix(f"{NBSP}: ")] = text
+    return notes
+
+
+def card_figure(tree: Any, card_id: str) -> go.Figure:
+    """The figure of a chart card's graph."""
+    return go.Figure(by_id(tree, ids.card_ids(card_id).graph).figure)

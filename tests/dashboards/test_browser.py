@@ -18,7 +18,13 @@ import pytest
 from dash import Dash
 from werkzeug.serving import make_server
 
-from tests.dashboards.browser_support import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, serve
+from tests.dashboards.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LOCAL_HOSTS,
+    NEEDS_CHROMIUM,
+    serve,
+)
 
 #: Data rows of the per-file detail (a Dash DataTable: the header row has no ``td``).
 DETAIL_ROWS = "#donnees-table tr:has(td.dash-cell)"
@@ -33,11 +39,7 @@ RED_BG = "rgb(255, 233, 230)"
 
 pytestmark = [
     pytest.mark.browser,
-    # Skipped on a developer machine without Chromium; under CI a missing Chromium fails.
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and not os.environ.get("CI"),
-        reason="needs Debian Chromium at /usr/bin/chromium",
-    ),
+    NEEDS_CHROMIUM,
 ]
 
 

@@ -9,7 +9,6 @@ the page through the real data door: :mod:`dashboards.data_access` computes it b
 
 from __future__ import annotations
 
-import base64
 import importlib
 import math
 import os
@@ -26,11 +25,11 @@ from dash import Dash, dcc, html, no_update
 
 from dashboards import data_access, ids
 from dashboards import enquetes_logic as logic
-from dashboards.components import chart_card as chart_card_component
 from dashboards.components.navbar import nav_pages
-from egn_analytics.viz import RenderUnavailableError
 from egn_analytics.viz.formats import NBSP, NNBSP
-from tests.dashboards.layout_tree import by_id, text_of, walk
+from tests.dashboards.browser_support import NEEDS_PNG_RENDERER
+from tests.dashboards.download_support import csv_rows, decode_download
+from tests.dashboards.layout_tree import by_id, card_figure, card_notes, text_of, walk
 
 AppFactory = Callable[[Path], Dash]
 N = NNBSP
@@ -243,32 +242,6 @@ def table_lines(tree: Any) -> dict[str, list[str]]:
     }
 
 
-def card_notes(tree: Any) -> dict[str, str]:
-    """« Lecture », « Champ », « Source » of the chart card, as printed."""
-    card = by_id(tree, ids.ENQUETES_CARD)
-    notes = {}
-    for p in walk(card):
-        if isinstance(p, html.P) and getattr(p, "className", None) == "egn-card__note":
-            label, text = p.children
-            notes[label.children.removesuffix(f"{NBSP}: ")] = text
-    return notes
-
-
-def figure_of(tree: Any) -> go.Figure:
-    return go.Figure(by_id(tree, ids.card_ids(ids.ENQUETES_CARD).graph).figure)
-
-
-def decode_download(payload: dict[str, Any]) -> bytes:
-    assert payload["base64"] is True
-    return base64.b64decode(payload["content"])
-
-
-def csv_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
-    lines = decode_download(payload).decode("utf-8-sig").splitlines()
-    header = lines[0].split(";")
-    return [dict(zip(header, line.split(";"), strict=True)) for line in lines[1:]]
-
-
 def masked_strings(fig: go.Figure, domain: str) -> list[str]:
     """Every text the figure can show for ``domain``: labels, hover texts, custom data."""
     shown: list[str] = []
@@ -394,7 +367,7 @@ def test_layout_default_view(page: ModuleType) -> None:
     assert (
         heading.children == "Élèves disposant d'un ordinateur personnel, par éducation prioritaire"
     )
-    notes = card_notes(tree)
+    notes = card_notes(tree, ids.ENQUETES_CARD)
     assert notes["Lecture"] == _lecture(f"42,0{N}%")  # the « ensemble » row's sentence
     assert notes["Champ"] == CHAMP
     assert notes["Source"] == SOURCE
@@ -414,18 +387,20 @@ def test_layout_from_the_url(page: ModuleType) -> None:
     assert by_id(tree, ids.ENQUETES_BREAKDOWN).value == "secteur"
     assert list(table_lines(tree)) == ["Public", "Privé sous contrat"]
     assert table_lines(tree)["Public"][0] == f"35,0{N}heures"
-    assert card_notes(tree)["Lecture"].startswith("en 2020, les enseignants")
+    assert card_notes(tree, ids.ENQUETES_CARD)["Lecture"].startswith("en 2020, les enseignants")
 
 
 def test_lecture_follows_the_selected_domain(page: ModuleType) -> None:
     tree = page.layout(indicateur=ORDI, ventilation="ep", domaine="3")
-    assert card_notes(tree)["Lecture"] == _lecture(f"44,4{N}%", " hors éducation prioritaire")
+    assert card_notes(tree, ids.ENQUETES_CARD)["Lecture"] == _lecture(
+        f"44,4{N}%", " hors éducation prioritaire"
+    )
     table = by_id(tree, ids.ENQUETES_TABLE)
     classes = [getattr(c, "className", None) or "" for c in walk(table) if isinstance(c, html.Tr)]
     assert sum("egn-row--selected" in c for c in classes) == 1
     # a masked domain has no sentence: the « ensemble » one is printed instead
     tree = page.layout(indicateur=ORDI, ventilation="ep", domaine="2")
-    assert card_notes(tree)["Lecture"] == _lecture(f"42,0{N}%")
+    assert card_notes(tree, ids.ENQUETES_CARD)["Lecture"] == _lecture(f"42,0{N}%")
 
 
 def test_table_links_select_a_domain(page: ModuleType) -> None:
@@ -455,7 +430,7 @@ def test_table_flags_fragile_and_masked(page: ModuleType) -> None:
 
 
 def test_figure_has_bars_intervals_and_french_labels(page: ModuleType) -> None:
-    fig = figure_of(page.layout(indicateur=ORDI, ventilation="sexe"))
+    fig = card_figure(page.layout(indicateur=ORDI, ventilation="sexe"), ids.ENQUETES_CARD)
     bars = [t for t in fig.data if t.type == "bar"]
     assert len(bars) == 1  # nothing masked here
     assert bars[0].orientation == "h"
@@ -476,7 +451,7 @@ def test_figure_has_bars_intervals_and_french_labels(page: ModuleType) -> None:
 
 
 def test_figure_marks_masked_and_fragile_cells(page: ModuleType) -> None:
-    fig = figure_of(page.layout())
+    fig = card_figure(page.layout(), ids.ENQUETES_CARD)
     secret = [t for t in fig.data if t.type == "bar" and t.name == logic.SECRET_LABEL]
     assert len(secret) == 1
     band = secret[0]
@@ -495,7 +470,7 @@ def test_figure_marks_masked_and_fragile_cells(page: ModuleType) -> None:
 
 def test_all_masked_breakdown_shows_bands_only(page: ModuleType) -> None:
     tree = page.layout(indicateur=INTERNET, ventilation="milieu_social")
-    fig = figure_of(tree)
+    fig = card_figure(tree, ids.ENQUETES_CARD)
     band = next(t for t in fig.data if t.name == logic.SECRET_LABEL)
     assert list(band.y) == ["Très favorisé", "Défavorisé"]
     assert not [t for t in fig.data if getattr(t, "mode", None) == "text"]
@@ -515,7 +490,7 @@ def test_masked_cells_never_show_a_number(
     make_app(folder)
     tree = page.layout(indicateur=ORDI, ventilation="ep", domaine="2")
 
-    fig = figure_of(tree)
+    fig = card_figure(tree, ids.ENQUETES_CARD)
     shown = masked_strings(fig, "REP")
     assert shown, "the masked domain is not in the figure at all"
     assert not any(ch.isdigit() for text in shown for ch in text), shown
@@ -525,7 +500,7 @@ def test_masked_cells_never_show_a_number(
         assert secret not in payload, payload[max(0, i - 300) : i + 50]
 
     assert table_lines(tree)["REP"] == ["masqué", "–", "–", "–", "masqué (secret statistique)"]
-    assert "67,9" not in card_notes(tree)["Lecture"]
+    assert "67,9" not in card_notes(tree, ids.ENQUETES_CARD)["Lecture"]
 
     csv = page.download_data(1, f"?indicateur={ORDI}&ventilation=ep&domaine=2")
     raw = decode_download(csv).decode("utf-8-sig")
@@ -677,22 +652,15 @@ def test_download_data(page: ModuleType) -> None:
     assert rows[2]["unite"] == "proportion (0-1)"
 
 
-def test_download_png_without_chromium(page: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
-    def _unavailable(*_args: object, **_kwargs: object) -> bytes:
-        raise RenderUnavailableError("no chromium")
-
-    monkeypatch.setattr(chart_card_component, "png_bytes", _unavailable)
+@pytest.mark.usefixtures("no_png_renderer")
+def test_download_png_without_chromium(page: ModuleType) -> None:
     data, status = page.download_png(1, f"?indicateur={ORDI}&ventilation=ep")
     assert data is no_update
     assert "Chromium" in status and "CSV" in status
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(
-    not (os.environ.get("BROWSER_PATH") or Path("/usr/bin/chromium").exists())
-    and not os.environ.get("CI"),
-    reason="no Chromium",
-)
+@NEEDS_PNG_RENDERER
 def test_download_png(page: ModuleType) -> None:
     data, status = page.download_png(1, f"?indicateur={ORDI}&ventilation=ep")
     assert status == ""
@@ -789,4 +757,4 @@ def test_layout_on_generated_data(make_app: AppFactory, generated_data_dir: Path
     )
     gap = text_of(by_id(tree, ids.ENQUETES_GAP_RESULT))
     assert "au seuil de 5" in gap and "points" in gap
-    assert card_notes(tree)["Lecture"].startswith("en 2020")
+    assert card_notes(tree, ids.ENQUETES_CARD)["Lecture"].startswith("en 2020")

@@ -8,7 +8,6 @@ localhost).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +17,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from dash import Dash
 
-from tests.dashboards.browser_support import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, serve
+from tests.dashboards.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LOCAL_HOSTS,
+    NEEDS_CHROMIUM,
+    serve,
+)
 
 GRAPH = "#enquetes-estimations-graphique"
 #: The first visit may compute the indicator table (a few seconds, then cached on disk).
@@ -26,10 +31,7 @@ FIRST_LOAD_MS = 120_000
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and not os.environ.get("CI"),
-        reason="needs Debian Chromium at /usr/bin/chromium",
-    ),
+    NEEDS_CHROMIUM,
 ]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import importlib
 import json
 import os
@@ -21,10 +20,11 @@ from dash.dash_table.DataTable import DataTable
 from plotly.utils import PlotlyJSONEncoder
 
 from dashboards import catalogue, data_access, ids
-from dashboards.components import chart_card as chart_card_component
 from dashboards.components.navbar import nav_pages
 from dashboards.components.shell import app_shell
-from egn_analytics.viz import RenderUnavailableError, fmt_number
+from egn_analytics.viz import fmt_number
+from tests.dashboards.browser_support import NEEDS_PNG_RENDERER
+from tests.dashboards.download_support import decode_download
 from tests.dashboards.layout_tree import by_id, text_of, walk
 
 AppFactory = Callable[[Path], Dash]
@@ -82,11 +82,6 @@ def frame(payload: dict[str, Any]) -> pl.DataFrame:
 def entry(path: str, family: str, fmt: str, rows: int | None, size: int, text: str = "") -> dict:
     return {"path": path, "family": family, "description": text, "format": fmt, "rows": rows,
             "bytes": size, "sha256": ""}  # fmt: skip
-
-
-def decode_download(payload: dict[str, Any]) -> bytes:
-    assert payload["base64"] is True
-    return base64.b64decode(payload["content"])
 
 
 @pytest.fixture
@@ -450,22 +445,15 @@ def test_download_sizes_data(page: ModuleType) -> None:
     assert "ent;Journaux ENT;2;1242567;45900000;45,9" in lines
 
 
-def test_download_png_without_chromium(page: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
-    def _unavailable(*_args: object, **_kwargs: object) -> bytes:
-        raise RenderUnavailableError("no chromium")
-
-    monkeypatch.setattr(chart_card_component, "png_bytes", _unavailable)
+@pytest.mark.usefixtures("no_png_renderer")
+def test_download_png_without_chromium(page: ModuleType) -> None:
     data, status = page.download_sizes_png(1, None)
     assert data is no_update
     assert "Chromium" in status and "CSV" in status
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(
-    not (os.environ.get("BROWSER_PATH") or Path("/usr/bin/chromium").exists())
-    and not os.environ.get("CI"),
-    reason="no Chromium",
-)
+@NEEDS_PNG_RENDERER
 def test_download_png(page: ModuleType) -> None:
     data, status = page.download_sizes_png(1, "ent")
     assert status == ""

@@ -9,7 +9,6 @@ page are exercised together; tests that break or change data work on a copy of i
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import importlib
 import os
@@ -20,18 +19,17 @@ from types import ModuleType
 from typing import Any
 
 import dash
-import plotly.graph_objects as go
 import polars as pl
 import pytest
 from dash import Dash, dcc, html, no_update
 
 from dashboards import data_access, ids
 from dashboards import usages_logic as logic
-from dashboards.components import chart_card as chart_card_component
 from dashboards.components.navbar import nav_pages
-from egn_analytics.viz import RenderUnavailableError
 from egn_analytics.viz.formats import NBSP, NNBSP
-from tests.dashboards.layout_tree import by_id, text_of, walk
+from tests.dashboards.browser_support import NEEDS_PNG_RENDERER
+from tests.dashboards.download_support import csv_rows, decode_download
+from tests.dashboards.layout_tree import by_id, card_figure, card_notes, text_of, walk
 
 AppFactory = Callable[[Path], Dash]
 N = NNBSP
@@ -100,33 +98,8 @@ def counter(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter]:
 # ------------------------------------------------------------------------ helpers -----
 
 
-def card_notes(tree: Any, card_id: str) -> dict[str, str]:
-    """« Lecture », « Champ », « Source » of a chart card, as printed."""
-    notes = {}
-    for p in walk(by_id(tree, card_id)):
-        if isinstance(p, html.P) and getattr(p, "className", None) == "egn-card__note":
-            label, text = p.children
-            notes[label.children.removesuffix(f"{NBSP}: ")] = text
-    return notes
-
-
 def card_title(tree: Any, card_id: str) -> str:
     return next(text_of(c) for c in walk(by_id(tree, card_id)) if isinstance(c, html.H2))
-
-
-def figure_of(tree: Any, card_id: str) -> go.Figure:
-    return go.Figure(by_id(tree, ids.card_ids(card_id).graph).figure)
-
-
-def decode(payload: dict[str, Any]) -> bytes:
-    assert payload["base64"] is True
-    return base64.b64decode(payload["content"])
-
-
-def csv_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
-    lines = decode(payload).decode("utf-8-sig").splitlines()
-    header = lines[0].split(";")
-    return [dict(zip(header, line.split(";"), strict=True)) for line in lines[1:]]
 
 
 def ratio_table(**ratios: float | None) -> pl.DataFrame:
@@ -509,7 +482,7 @@ def test_layout_default_view(page: ModuleType) -> None:
 
 @on_generated_data
 def test_timeline_figure_shades_the_closure_and_the_holidays(page: ModuleType) -> None:
-    france = figure_of(page.layout(), ids.USAGES_TIMELINE_CARD)
+    france = card_figure(page.layout(), ids.USAGES_TIMELINE_CARD)
     assert [t.name for t in france.data] == ["Visites", "Utilisateurs distincts"]
     closure = next(s for s in france.layout.shapes if str(s.name).startswith("Fermeture ("))
     assert (closure.x0, closure.x1) == ("2020-03-15 12:00", "2020-05-10 12:00")
@@ -522,7 +495,7 @@ def test_timeline_figure_shades_the_closure_and_the_holidays(page: ModuleType) -
     assert {round(s.y1 - s.y0, 3) for s in strips} == {0.04}
     assert france.layout.xaxis.ticktext[:3] == ("janv.", "févr.", "mars")
     # an académie: its own zone's holidays, full height
-    lille = figure_of(page.layout("eleve", "academie-09"), ids.USAGES_TIMELINE_CARD)
+    lille = card_figure(page.layout("eleve", "academie-09"), ids.USAGES_TIMELINE_CARD)
     bands = [s for s in lille.layout.shapes if s.legendgroup == "vacances"]
     assert len(bands) == 5 and all((s.y0, s.y1) == (0, 1) for s in bands)
     assert bands[0].name == "Vacances (zone B)"
@@ -539,7 +512,7 @@ def test_layout_from_the_url_for_a_territory_and_all_profiles(page: ModuleType) 
     lecture = card_notes(tree, ids.USAGES_RATIO_CARD)["Lecture"]
     assert lecture.startswith("pendant la fermeture, les utilisateurs de l'académie de Lille ont")
     assert "académie de Lille" in card_notes(tree, ids.USAGES_DESYNC_CARD)["Lecture"]
-    bars = figure_of(tree, ids.USAGES_RATIO_CARD).data[0]
+    bars = card_figure(tree, ids.USAGES_RATIO_CARD).data[0]
     highlighted = [y for y, c in zip(bars.y, bars.marker.color, strict=True) if c == "#000091"]
     assert highlighted == ["Lille"]
 
@@ -577,7 +550,7 @@ def test_cned_card_is_national(page: ModuleType) -> None:
     notes = card_notes(tree, ids.USAGES_CNED_CARD)
     assert "Ma classe à la maison" in notes["Lecture"] and "inscriptions" in notes["Lecture"]
     assert "France entière" in notes["Champ"]
-    fig = figure_of(tree, ids.USAGES_CNED_CARD)
+    fig = card_figure(tree, ids.USAGES_CNED_CARD)
     assert [t.name for t in fig.data] == ["Inscriptions du jour", "Classes virtuelles du jour"]
     assert fig.layout.xaxis.ticktext[0] == "2 mars"
     assert fig.layout.yaxis.tickformat == ",d"
@@ -599,7 +572,7 @@ def test_download_data(page: ModuleType, key: str) -> None:
     payload = page.download_data(key, "?profil=eleve&territoire=academie-09")
     stem = "usages_cned" if key == "cned" else f"usages_{key}_eleve_academie-09"
     assert payload["filename"] == f"{stem}_SYNTHETIQUE.csv"
-    raw = decode(payload)
+    raw = decode_download(payload)
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM for Excel
     rows = csv_rows(payload)
     assert rows, key
@@ -618,28 +591,21 @@ def test_download_csv_is_french(page: ModuleType) -> None:
 
 
 @on_generated_data
-def test_download_png_without_chromium(page: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
-    def _no_chromium(*_args: object, **_kwargs: object) -> bytes:
-        raise RenderUnavailableError("no Chromium")
-
-    monkeypatch.setattr(chart_card_component, "png_bytes", _no_chromium)
+@pytest.mark.usefixtures("no_png_renderer")
+def test_download_png_without_chromium(page: ModuleType) -> None:
     data, status = page.download_png("its", "?profil=eleve&territoire=france")
     assert data is no_update
     assert "Chromium" in status and "CSV" in status
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(
-    not (os.environ.get("BROWSER_PATH") or Path("/usr/bin/chromium").exists())
-    and not os.environ.get("CI"),
-    reason="no Chromium",
-)
+@NEEDS_PNG_RENDERER
 @on_generated_data
 def test_download_png(page: ModuleType) -> None:
     data, status = page.download_png("rapport", "?profil=eleve&territoire=academie-09")
     assert status == ""
     assert data["filename"] == "usages_rapport_eleve_academie-09_SYNTHETIQUE.png"
-    assert decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert decode_download(data)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 # ------------------------------------------------------------- missing or broken -----

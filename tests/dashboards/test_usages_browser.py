@@ -10,7 +10,6 @@ printed (``pytest -s``): the first visit computes the usage tables, later ones r
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +19,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from dash import Dash
 
-from tests.dashboards.browser_support import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, serve
+from tests.dashboards.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LOCAL_HOSTS,
+    NEEDS_CHROMIUM,
+    serve,
+)
 
 CARDS = (
     "usages-chronologie",
@@ -37,10 +42,7 @@ FIRST_LOAD_MS = 120_000
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.integration,
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and not os.environ.get("CI"),
-        reason="needs Debian Chromium at /usr/bin/chromium",
-    ),
+    NEEDS_CHROMIUM,
 ]
 
 
