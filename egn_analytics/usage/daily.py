@@ -364,8 +364,8 @@ def daily_report(
 ) -> DailyReport:
     """:func:`daily_table` with the unmatched counts, the partition count and the duration."""
     start = time.perf_counter()
+    parts = month_partitions(events_dir)  # the caller's own argument is checked first
     etab = read_etablissements(etablissements)
-    parts = month_partitions(events_dir)
     tables: list[pl.DataFrame] = []
     n_events = n_uai = 0
     for part in parts:
@@ -450,8 +450,8 @@ def usage_report(
     """:func:`usage_by` with the unmatched counts and the duration."""
     start = time.perf_counter()
     keys = _check_by(by)
-    etab = read_etablissements(etablissements)
     parts = month_partitions(events_dir)
+    etab = read_etablissements(etablissements)
     if freq == "day":
         chunks: list[tuple[list[Path], tuple[dt.date, dt.date] | None]] = [
             ([p], None) for p in parts

@@ -368,8 +368,8 @@ def pupils_never_seen(
     "France"``, ``code_academie`` null; a pupil seen in two académies counts once there).
     Columns: niveau, code_academie, eleves_vus, jamais_revus, part_jamais_revus.
     """
-    etab = read_etablissements(etablissements)
     parts = month_partitions(events_dir)
+    etab = read_etablissements(etablissements)
     seen: pl.DataFrame | None = None
     last_month = _month(parts[-1])
     if last_month < since.replace(day=1):
