@@ -227,7 +227,9 @@ def test_usage_by_degree_and_pages(make_events: Callable[..., Path], etab: pl.Da
     ]
 
 
-def test_bad_arguments_are_french_one_liners(tmp_path: Path, etab: pl.DataFrame) -> None:
+def test_bad_arguments_are_french_one_liners(
+    tmp_path: Path, etab: pl.DataFrame, events_dir: Path
+) -> None:
     with pytest.raises(ValueError, match="dossier des événements introuvable"):
         daily_table(tmp_path / "absent", etab)
     (tmp_path / "vide").mkdir()
@@ -236,7 +238,7 @@ def test_bad_arguments_are_french_one_liners(tmp_path: Path, etab: pl.DataFrame)
     with pytest.raises(ValueError, match="ventilation inconnue : couleur"):
         usage_by(tmp_path, etab, by=["couleur"])
     with pytest.raises(ValueError, match="table des établissements introuvable"):
-        daily_table(tmp_path, tmp_path / "etab.parquet")
+        daily_table(events_dir, tmp_path / "etab.parquet")
 
 
 def test_hash_sort_and_text_sort_give_the_same_visits(events_dir: Path, etab: pl.DataFrame) -> None:
