@@ -277,17 +277,6 @@ def degrees_of_freedom(stages: Sequence[Stage], mask: npt.NDArray[np.bool_]) -> 
     return int(clusters.size - strata.size)
 
 
-def degrees_of_freedom_by(stages: Sequence[Stage], groups: IntArray, n_groups: int) -> IntArray:
-    """``degf`` of every domain at once; ``groups`` is -1 for rows in no domain."""
-    st = stages[0]
-    keep = groups >= 0
-    pairs = np.unique(np.stack([groups[keep], st.cluster[keep]]), axis=1)
-    n_psu = np.bincount(pairs[0], minlength=n_groups)
-    strata = np.unique(np.stack([pairs[0], st.cluster_stratum[pairs[1]]]), axis=1)
-    n_strata = np.bincount(strata[0], minlength=n_groups)
-    return (n_psu - n_strata).astype(np.int64)
-
-
 def _check_lonely(
     st: Stage,
     lonely: npt.NDArray[np.bool_],

@@ -51,10 +51,12 @@ import scipy.sparse as sp
 from scipy import stats
 
 from egn_analytics.survey._engine import (
+    LONELY_PSU_OPTIONS,
     Calibration,
     Stage,
     SurveyDesignError,
     build_stages,
+    degrees_of_freedom,
     dense_codes,
     design_weights,
     linearized_variance,
@@ -573,8 +575,12 @@ class _BaseDesign:
         with np.errstate(divide="ignore", invalid="ignore"):
             stat = np.abs(diff) / se
             p = 2 * stats.t.sf(stat, dof) if dof is not None else 2 * stats.norm.sf(stat)
-        va = self._status_of(est[ia], sub, e, ia, n[ia])
-        vb = self._status_of(est[ib], sub, e, ib, n[ib])
+        # Each side's status by the same rule as the estimators (one variance pass, same kind).
+        sides = pl.DataFrame(
+            {"estimate": est, "se": np.sqrt(np.maximum(sub._variances(kind, e, est), 0.0)), "n": n}
+        )
+        key_status = apply_secret(sides, self.secret).get_column("status").to_numpy()
+        va, vb = key_status[ia], key_status[ib]
         status = np.where(
             (va == MASKED) | (vb == MASKED),
             MASKED,
@@ -604,19 +610,6 @@ class _BaseDesign:
             pl.when(pl.col("status") == MASKED).then(None).otherwise(pl.col(c)).alias(c)
             for c in values_cols
         )
-
-    def _status_of(
-        self, est: FloatArray, sub: _BaseDesign, e: _Entries, idx: IntArray, n: IntArray
-    ) -> npt.NDArray[np.str_]:
-        var = sub._variances("mean", e, sub._point("mean", e))[idx]
-        se = np.sqrt(np.maximum(var, 0.0))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cv = np.where(np.abs(est) > 0, se / np.abs(est), np.nan)
-        rule = self.secret
-        fragile = (cv > rule.max_cv) if rule.max_cv is not None else np.zeros(cv.size, bool)
-        return np.where(
-            n < rule.min_respondents, MASKED, np.where(fragile, FRAGILE, PUBLISHED)
-        ).astype(str)
 
 
 class SurveyDesign(_BaseDesign):
@@ -686,8 +679,6 @@ class SurveyDesign(_BaseDesign):
             for col, labels in (value_labels or {}).items()
         }
         self.secret = secret if secret is not None else SecretRule.from_settings()
-        from egn_analytics.survey._engine import LONELY_PSU_OPTIONS
-
         if lonely_psu not in LONELY_PSU_OPTIONS:
             raise SurveyDesignError(
                 f"lonely_psu inconnu « {lonely_psu} » (attendu : {', '.join(LONELY_PSU_OPTIONS)})"
@@ -763,10 +754,7 @@ class SurveyDesign(_BaseDesign):
 
     def degf(self) -> int:
         """Degrees of freedom of the design (PSUs minus strata in the domain), as R's."""
-        e_rows = self._domain & (self._w != 0)
-        st = self._stages[0]
-        clusters = np.unique(st.cluster[e_rows])
-        return int(clusters.size - np.unique(st.cluster_stratum[clusters]).size)
+        return degrees_of_freedom(self._stages, self._domain & (self._w != 0))
 
     # ------------------------------------------------------------------ quantiles
 
@@ -799,7 +787,6 @@ class SurveyDesign(_BaseDesign):
         bounds = np.searchsorted(key_s, np.arange(e.n_keys + 1))
         df_all = self._degf(e)
         n_all = np.bincount(e.key, minlength=e.n_keys)
-        rows: list[tuple[int, float, float]] = []
         qhat = np.empty((e.n_keys, len(probs)))
         cum: list[tuple[FloatArray, FloatArray, float]] = []
         for k in range(e.n_keys):
@@ -810,7 +797,6 @@ class SurveyDesign(_BaseDesign):
             cum.append((xs, cw, total))
             for j, p in enumerate(probs):
                 qhat[k, j] = _qrule_math(xs, cw, total, p)
-                rows.append((k, p, qhat[k, j]))
         # Woodruff: the share of the domain at or below the estimate, with its design SE.
         ind_row = np.concatenate([e.row] * len(probs))
         ind_w = np.concatenate([e.w] * len(probs))
