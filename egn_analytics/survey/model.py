@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import statsmodels.api as sm
 from scipy import stats
 
 from egn_analytics.survey._engine import SurveyDesignError
@@ -95,6 +94,8 @@ def logistic(
     x, names = _design_matrix(used, covariates, cats, reference or {})
     w = design.weights.to_numpy()[keep]
     w = w / w.mean()  # R rescales the weights to mean 1; estimates and variances do not move
+    import statsmodels.api as sm  # 0.7 s to import: only when a model is fitted
+
     fit = sm.GLM(y, x, family=sm.families.Binomial(), freq_weights=w).fit(tol=1e-12)
     beta = np.asarray(fit.params)
     mu = 1 / (1 + np.exp(-(x @ beta)))
