@@ -170,6 +170,15 @@ def scan_partition(part: str | Path) -> pl.LazyFrame:
     files = sorted(f for f in part.rglob("*.parquet") if not f.name.startswith("."))
     if not files:
         raise ValueError(f"{part} : aucun fichier Parquet")
+    for file in files:  # footers only: a broken file is named here, not deep in a query
+        try:
+            names = pl.read_parquet_schema(file)
+        except Exception as exc:  # Polars / Arrow errors: one clear line naming the file
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ValueError(f"{file} : fichier Parquet illisible ou tronqué ({first})") from exc
+        missing = [c for c in _BASE if c not in names]
+        if missing:
+            raise ValueError(f"{file} : colonne(s) absente(s) : {', '.join(missing)}")
     if any(part.glob("code_academie=*")):
         return pl.scan_parquet(part, hive_partitioning=True, hive_schema=_PARTITION_DTYPES)
     return pl.scan_parquet(files, hive_partitioning=False)

@@ -274,3 +274,28 @@ def test_a_hash_collision_falls_back_to_the_text_sort(
 
     monkeypatch.setattr(daily, "_with_visits", colliding)
     assert_frame_equal(daily_table(events_dir, etab), expected)
+
+
+def test_broken_partition_files_are_named(
+    tmp_path: Path, events_dir: Path, etab: pl.DataFrame
+) -> None:
+    """Empty, truncated or foreign files in a partition: one line naming the file."""
+    good = next(iter(sorted(events_dir.rglob("*.parquet"))))
+    cases = {
+        "vide": b"",
+        "tronque": good.read_bytes()[: max(1, good.stat().st_size // 2)],
+        "texte": "horodatage;login\né;x\n".encode("cp1252"),
+    }
+    for name, content in cases.items():
+        part = tmp_path / name / "mois=2020-03"
+        part.mkdir(parents=True)
+        (part / "part-0.parquet").write_bytes(content)
+        with pytest.raises(
+            ValueError, match=r"part-0\.parquet : fichier Parquet illisible ou tronqué"
+        ):
+            daily_table(tmp_path / name, etab)
+    other = tmp_path / "autre" / "mois=2020-03"
+    other.mkdir(parents=True)
+    pl.DataFrame({"a": [1]}).write_parquet(other / "p.parquet")
+    with pytest.raises(ValueError, match=r"p\.parquet : colonne\(s\) absente\(s\) : horodatage"):
+        daily_table(tmp_path / "autre", etab)
