@@ -356,7 +356,7 @@ class TextClassifier:
                 pl.col("propositions").cast(pl.List(pl.Int8)),
                 pl.col("scores").cast(pl.List(pl.Float64)),
             )
-            .cast(dict(CLASSIFICATION_SCHEMA))
+            .cast(CLASSIFICATION_SCHEMA)
         )
 
 

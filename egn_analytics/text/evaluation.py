@@ -117,10 +117,9 @@ def evaluate(predictions: pl.DataFrame, truth: pl.DataFrame, *, method: str = ""
         proposition_macro_f1=float(f1_score(t_bin, p_bin, average="macro", zero_division=0)),
         proposition_micro_f1=float(f1_score(t_bin, p_bin, average="micro", zero_division=0)),
         unclassified_share=float(np.mean(y_pred == 0)) if len(y_pred) else 0.0,
-            predictions.get_column("theme").is_null().cast(pl.Float64).mean() or 0.0
-        ),  # type: ignore[arg-type]
-        review_share=float(predictions.get_column("a_verifier").cast(pl.Float64).fill_null(0.0).sum())
-        / max(predictions.height, 1),
+        review_share=float(predictions.get_column("a_verifier").to_numpy().mean())
+        if predictions.height
+        else 0.0,
         per_theme=per_theme,
         per_proposition=per_prop,
         confusion=confusion,
