@@ -236,6 +236,99 @@ def usage_daily(
         )
 
 
+text_app = typer.Typer(
+    help="Concertation et RETEX : classement des contributions en thèmes et propositions.",
+    no_args_is_help=True,
+)
+app.add_typer(text_app, name="text")
+
+_ProcessedOpt = Annotated[
+    Path | None, typer.Option("--processed", help="Dossier des tables (défaut : data/processed).")
+]
+_RawOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--raw", help="Dossier brut où chercher textes/verite_terrain*.csv (défaut : data/raw)."
+    ),
+]
+_LabelsOpt = Annotated[
+    Path | None,
+    typer.Option("--labels", help="Fichier d'exemples étiquetés (id;theme;propositions)."),
+]
+
+
+@text_app.command("classify")
+def text_classify(
+    out: Annotated[Path, typer.Option("--out", help="Fichier Parquet à écrire.")],
+    processed: _ProcessedOpt = None,
+    raw: _RawOpt = None,
+    labels: _LabelsOpt = None,
+) -> None:
+    """Classer toutes les contributions (thème, propositions, « à vérifier ») dans un Parquet."""
+    import time
+
+    from egn_analytics.io import atomic_path
+    from egn_analytics.text.pipeline import analyse_corpus
+
+    start = time.perf_counter()
+    with _one_line_errors():
+        analysis = analyse_corpus(processed, raw, labels_path=labels)
+        with atomic_path(out) as tmp:
+            analysis.texts.write_parquet(tmp)
+    texts = analysis.texts
+    classified = texts.get_column("theme").is_not_null().sum()
+    review = texts.get_column("a_verifier").sum()
+    typer.echo(
+        f"{out} : {fmt_fr(texts.height, 0)} contributions, {fmt_fr(classified, 0)} classées, "
+        f"{fmt_fr(review, 0)} à vérifier, en {fmt_fr(time.perf_counter() - start, 1)} s"
+    )
+    typer.echo(f"  méthode : {analysis.method}")
+    _echo_quality(analysis.evaluation)
+
+
+def _echo_quality(evaluation: Any) -> None:
+    if evaluation is None:
+        return
+    for row in evaluation.iter_rows(named=True):
+        typer.echo(
+            f"  {row['methode']} : F1 macro thèmes {fmt_fr(row['f1_macro_themes'], 3)}, "
+            f"propositions {fmt_fr(row['f1_macro_propositions'], 3)} "
+            f"({fmt_fr(row['textes'], 0)} textes tenus à l'écart)"
+        )
+
+
+@text_app.command("evaluate")
+def text_evaluate(
+    processed: _ProcessedOpt = None,
+    raw: _RawOpt = None,
+    labels: _LabelsOpt = None,
+) -> None:
+    """Mesurer le classement sur les textes étiquetés tenus à l'écart (F1 macro, confusion)."""
+    from egn_analytics.text.corpus import find_labels, load_labels, load_texts
+    from egn_analytics.text.evaluation import held_out_evaluation
+
+    with _one_line_errors():
+        path = labels if labels is not None else find_labels(raw)
+        if path is None:
+            raise ValueError("aucun fichier d'exemples étiquetés : indiquez --labels")
+        report = held_out_evaluation(load_texts(processed), load_labels(path))
+    typer.echo(
+        f"{fmt_fr(report.n_train, 0)} textes d'apprentissage, {fmt_fr(report.n_test, 0)} tenus à l'écart"
+    )
+    _echo_quality(report.table())
+    typer.echo("matrice de confusion des thèmes (amorce + exemples ; lignes : vrai thème) :")
+    confusion = report.learnt.confusion
+    typer.echo(
+        "  "
+        + " ".join(
+            f"{c.replace('theme_vrai', 'vrai').replace('predit_', 'prédit '):>10}"
+            for c in confusion.columns
+        )
+    )
+    for row in confusion.iter_rows():
+        typer.echo("  " + " ".join(f"{v:>10}" for v in row))
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 
