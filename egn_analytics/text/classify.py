@@ -279,14 +279,22 @@ class TextClassifier:
 
     def scores(self, texts: Sequence[str | None] | pl.Series) -> tuple[np.ndarray, np.ndarray]:
         """Theme (n × 5) and proposition (n × 40) scores, with long texts read per segment."""
+        theme_s, prop_s, _ = self._segmented_scores(texts)
+        return theme_s, prop_s
+
+    def _segmented_scores(
+        self, texts: Sequence[str | None] | pl.Series
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`scores` plus the number of segments read in each text (1 for short ones)."""
         series = pl.Series("texte", list(texts), dtype=pl.String).fill_null("")
         n = len(series)
         if n == 0:
-            return np.zeros((0, N_THEMES)), np.zeros((0, N_PROPOSITIONS))
+            return np.zeros((0, N_THEMES)), np.zeros((0, N_PROPOSITIONS)), np.zeros(0, np.int64)
         frame = pl.DataFrame({"id": np.arange(n, dtype=np.int64), "texte": series})
         words = series.str.count_matches(r"\S+").to_numpy()
         theme_s, prop_s = self._scores(series.to_list(), normalise(series).to_list())
         long_ids = np.flatnonzero(words > self.long_text_words)
+        n_segments = np.ones(n, dtype=np.int64)
         if len(long_ids):
             segs = segments(
                 frame.filter(pl.col("id").is_in(long_ids)), target_words=self.segment_words
@@ -294,6 +302,7 @@ class TextClassifier:
             seg_texts = segs.get_column("texte")
             seg_theme, seg_prop = self._scores(seg_texts.to_list(), normalise(seg_texts).to_list())
             doc = segs.get_column("id").to_numpy()
+            n_segments[long_ids] = np.bincount(doc, minlength=n)[long_ids]
             weight = segs.get_column("n_mots").to_numpy().astype(np.float64)
             total = np.bincount(doc, weights=weight, minlength=n)
             for k in range(N_THEMES):
@@ -304,11 +313,11 @@ class TextClassifier:
             best = np.zeros((n, N_PROPOSITIONS))
             np.maximum.at(best, doc, seg_prop)
             prop_s[long_ids] = np.maximum(prop_s[long_ids], best[long_ids])
-        return theme_s, prop_s
+        return theme_s, prop_s, n_segments
 
     def predict(self, texts: Sequence[str | None] | pl.Series) -> pl.DataFrame:
         """One row per text, in input order: :data:`CLASSIFICATION_SCHEMA`."""
-        theme_s, prop_s = self.scores(texts)
+        theme_s, prop_s, n_segments = self._segmented_scores(texts)
         n = theme_s.shape[0]
         if n == 0:
             return pl.DataFrame(schema=CLASSIFICATION_SCHEMA)
@@ -317,10 +326,12 @@ class TextClassifier:
         first, second = order[:, 0], order[:, 1]
         s1, s2 = theme_s[rows, first], theme_s[rows, second]
         classified = s1 >= self.theme_threshold
-        prop_order = np.argsort(-prop_s, axis=1, kind="stable")[:, : self.max_propositions]
+        prop_order = np.argsort(-prop_s, axis=1, kind="stable")
         prop_sorted = np.take_along_axis(prop_s, prop_order, axis=1)
         floor = np.maximum(self.proposition_threshold, self.relative_threshold * prop_sorted[:, :1])
-        keep = prop_sorted >= floor
+        # A long text may list one more proposition per extra segment (a synthesis covers many).
+        limit = self.max_propositions + n_segments - 1
+        keep = (prop_sorted >= floor) & (np.arange(N_PROPOSITIONS)[None, :] < limit[:, None])
         keep[:, 0] = prop_sorted[:, 0] > 0
         keep &= classified[:, None]
         rows_kept, ranks_kept = np.nonzero(keep)
