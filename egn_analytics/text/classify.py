@@ -256,26 +256,22 @@ class TextClassifier:
         empty = (sims.max(axis=1) <= 0) & (self.embedder is None)
         seed_props[empty] = 0.0
         seed_themes[empty] = 0.0
+        # Seed proposition scores on the theme scale: the best proposition gets its theme's score.
+        top = seed_props.max(axis=1, keepdims=True)
+        seed_rel = np.divide(seed_props, top, out=np.zeros_like(seed_props), where=top > 0)
+        seed_prop_scores = seed_rel * seed_themes.max(axis=1, keepdims=True)
         if self._learnt is None:
-            # Seed-only proposition scores: relative to the best (1 = the best proposition).
-            top = seed_props.max(axis=1, keepdims=True)
-            rel = np.divide(seed_props, top, out=np.zeros_like(seed_props), where=top > 0)
-            return seed_themes, rel * seed_themes.max(axis=1, keepdims=True)
+            return seed_themes, seed_prop_scores
         learnt = self._learnt
         x = learnt["vectorizer"].transform(normalised)
         theme_proba = np.zeros((len(normalised), N_THEMES))
-        theme_proba[:, learnt["theme_model"].classes_.astype(np.int64) - 1] = learnt[
-            "theme_model"
-        ].predict_proba(x)
+        theme_model = learnt["theme_model"]
+        theme_proba[:, theme_model.classes_.astype(np.int64) - 1] = theme_model.predict_proba(x)
         prop_proba = np.zeros((len(normalised), N_PROPOSITIONS))
         if len(learnt["prop_columns"]):
             prop_proba[:, learnt["prop_columns"]] = learnt["prop_model"].predict_proba(x)
         w = self.learnt_weight
-        top = seed_props.max(axis=1, keepdims=True)
-        seed_rel = np.divide(seed_props, top, out=np.zeros_like(seed_props), where=top > 0)
-        return w * theme_proba + (1 - w) * seed_themes, w * prop_proba + (
-            1 - w
-        ) * seed_rel * seed_themes.max(axis=1, keepdims=True)
+        return w * theme_proba + (1 - w) * seed_themes, w * prop_proba + (1 - w) * seed_prop_scores
 
     def scores(self, texts: Sequence[str | None] | pl.Series) -> tuple[np.ndarray, np.ndarray]:
         """Theme (n × 5) and proposition (n × 40) scores, with long texts read per segment."""
