@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from scipy import stats
+from scipy import special
 
 #: TXM's default banality threshold: |score| below it is not specific.
 BANALITY = 2.0
@@ -53,6 +53,52 @@ def term_counts(tokens: pl.DataFrame | pl.LazyFrame, part: str, term: str) -> pl
     )
 
 
+def _log_choose(n: np.ndarray, k: np.ndarray) -> np.ndarray:
+    return special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
+
+
+def log_hypergeom_tail(
+    f: np.ndarray, big_t: int, big_f: np.ndarray, t: np.ndarray, *, upper: np.ndarray
+) -> np.ndarray:
+    """Natural log of P(X ≥ f) where ``upper``, else of P(X ≤ f), for X ~ H(T, F, t).
+
+    Why not scipy's ``hypergeom.logsf``: it sums each tail in a Python loop, one cell at a
+    time, which took 47 s for the 5 × 1,000 cells of a small lexical table. Here every cell's
+    tail is summed at once, term after term, from the pmf at ``f`` (log-gamma, so a tail far
+    below 1e-300 keeps a finite log) with the pmf's ratio between neighbours:
+    ``p(k+1)/p(k) = (F−k)(t−k) / ((k+1)(T−F−t+k+1))``. A cell stops when its next term is below
+    1e-17 of its sum past the mode, or at the end of the support: exact to machine precision.
+    """
+    f = np.asarray(f, dtype=np.float64)
+    big_f = np.asarray(big_f, dtype=np.float64)
+    t = np.asarray(t, dtype=np.float64)
+    upper = np.broadcast_to(np.asarray(upper, dtype=bool), f.shape)
+    big = float(big_t)
+    log_p0 = (
+        _log_choose(big_f, f)
+        + _log_choose(big - big_f, t - f)
+        - _log_choose(np.full_like(t, big), t)
+    )
+    bound = np.where(upper, np.minimum(big_f, t), np.maximum(0.0, t - (big - big_f)))
+    total = np.ones_like(f)
+    term = np.ones_like(f)
+    k = f.copy()
+    active = np.flatnonzero(k != bound)
+    while active.size:
+        kk, ff, tt, up = k[active], big_f[active], t[active], upper[active]
+        ratio = np.where(
+            up,
+            (ff - kk) * (tt - kk) / ((kk + 1) * (big - ff - tt + kk + 1)),
+            kk * (big - ff - tt + kk) / ((ff - kk + 1) * (tt - kk + 1)),
+        )
+        term[active] *= ratio
+        total[active] += term[active]
+        k[active] = kk + np.where(up, 1.0, -1.0)
+        done = (k[active] == bound[active]) | ((ratio < 1) & (term[active] < 1e-17 * total[active]))
+        active = active[~done]
+    return log_p0 + np.log(total)
+
+
 def specificities(counts: pl.DataFrame, *, min_frequency: int = 1) -> pl.DataFrame:
     """Specificity of every (part, term) of a lexical table, zeros included.
 
@@ -83,10 +129,7 @@ def specificities(counts: pl.DataFrame, *, min_frequency: int = 1) -> pl.DataFra
     t = grid["t"].to_numpy()
     expected = t * big_f_arr / big_t if big_t else np.zeros(len(grid))
     over = f >= expected
-    # scipy's hypergeom(M, n, N): population M, n successes, N draws.
-    log_sf = stats.hypergeom.logsf(f - 1, big_t, big_f_arr, t)  # log P(X >= f)
-    log_cdf = stats.hypergeom.logcdf(f, big_t, big_f_arr, t)  # log P(X <= f)
-    log_p = np.where(over, log_sf, log_cdf)
+    log_p = log_hypergeom_tail(f, big_t, big_f_arr, t, upper=over)
     score = np.where(over, -log_p, log_p) / np.log(10)
     return (
         grid.with_columns(
