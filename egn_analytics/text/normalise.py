@@ -91,7 +91,12 @@ def _lemma(token: str) -> str:
 
     if token in PROTECTED_TERMS or "_" in token or token.isdigit():
         return token
-    if not simplemma.is_known(token, lang="fr") and token.endswith("s") and len(token) > 4:
+    if (
+        len(token) > 4
+        and token.endswith("s")
+        and not token.endswith(("us", "ss", "is", "os", "as"))
+        and not simplemma.is_known(token, lang="fr")
+    ):
         # An unknown plural, often a word that lost its accents (« eleves »): drop the « s »
         # so that it meets its singular once folded.
         token = token[:-1]
