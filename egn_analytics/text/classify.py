@@ -222,12 +222,15 @@ class TextClassifier:
             y_props[row, np.array(prop_lists[i], dtype=np.int64) - 1] = 1
         # liblinear (one-vs-rest, dual coordinate descent) converges in a fraction of a second on
         # sparse tf-idf, where lbfgs iterated for seconds on small separable sets.
-        theme_model = OneVsRestClassifier(LogisticRegression(C=10.0, solver="liblinear"), n_jobs=1)
+        theme_model = OneVsRestClassifier(
+            LogisticRegression(C=10.0, solver="liblinear", random_state=0), n_jobs=1
+        )
         theme_model.fit(x, y_theme)
         seen = y_props.sum(axis=0) > 0
         both = seen & (y_props.sum(axis=0) < len(keep))
         prop_model = OneVsRestClassifier(
-            LogisticRegression(C=10.0, solver="liblinear", class_weight="balanced"), n_jobs=1
+            LogisticRegression(C=10.0, solver="liblinear", class_weight="balanced", random_state=0),
+            n_jobs=1,
         )
         prop_model.fit(x, y_props[:, both])
         self._learnt = {

@@ -136,3 +136,12 @@ def test_embedder_hook_is_fused() -> None:
         TextClassifier(embedder=embed, embedding_weight=0.9).predict(["zorglub"]).row(0, named=True)
     )
     assert row["propositions"][0] == 33
+
+
+def test_learning_is_deterministic() -> None:
+    texts = [f"La bidouille numéro {i} redonne vie aux vieux appareils" for i in range(12)]
+    texts += [f"Former les enseignants, session {i}" for i in range(12)]
+    labels = [[29]] * 12 + [[6]] * 12
+    first = TextClassifier().fit(texts, labels).predict(texts)
+    second = TextClassifier().fit(texts, labels).predict(texts)
+    assert first.equals(second)
