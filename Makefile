@@ -64,6 +64,7 @@ format: $(VENV)/.stamp-dev
 	$(BIN)/ruff format .
 
 bench: $(VENV)/.stamp-dev
+	$(PIP) install --quiet -e ".[dev,notebooks,bench]"
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

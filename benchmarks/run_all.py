@@ -104,6 +104,10 @@ def main() -> int:
     subprocess.run(
         [sys.executable, str(HERE / "bench_usage.py"), *["--quick"] * args.quick], check=True
     )
+    # Text classification (5,000 texts, held-out F1) vs spaCy and scikit-learn: bench_text.py.
+    subprocess.run(
+        [sys.executable, str(HERE / "bench_text.py"), *["--quick"] * args.quick], check=True
+    )
     return 0
 
 

@@ -114,13 +114,14 @@ def _add_donnees_alias(app: Dash) -> None:
 
 
 def warm_caches() -> threading.Thread:
-    """Compute the survey indicators and the ENT usage tables in the background while the
-    server starts.
+    """Compute the survey indicators, the ENT usage tables and the analysis of the
+    consultation's texts in the background while the server starts.
 
     The first visit of « Équipement et continuité » would otherwise wait for the whole
     catalogue, and that of « Continuité pédagogique (usages numériques) » for a few passes
-    over the ENT events (a few seconds each); computed here, they are in the memory and disk
-    caches by then. Each is warmed on its own, so a failure of one (tables not built yet) does
+    over the ENT events (a few seconds each), and that of « Concertation et RETEX » for the
+    classification of the contributions (about ten seconds) and their specificities (tens of
+    seconds per partition); computed here, they are in the memory and disk caches by then. Each is warmed on its own, so a failure of one (tables not built yet) does
     not stop the other; failures are left for the pages to explain.
     """
 
@@ -129,6 +130,8 @@ def warm_caches() -> threading.Thread:
             data_access.indicator_table()
         with contextlib.suppress(Exception):
             data_access.warm_usage()
+        with contextlib.suppress(Exception):
+            data_access.warm_texts()
 
     thread = threading.Thread(target=work, name="egn-warm-caches", daemon=True)
     thread.start()

@@ -40,6 +40,7 @@ import polars as pl
 
 from egn_analytics import SYNTHETIC_NOTICE, __version__
 from egn_analytics.config import Settings, get_settings
+from egn_analytics.text.specificities import SPECIFICITY_SCHEMA
 
 #: Key of the data folder in the Flask config of the app built by ``create_app``.
 CONFIG_KEY = "EGN_DATA_DIR"
@@ -1126,6 +1127,324 @@ def warm_usage(processed: Path | None = None) -> None:
         usage_cned(processed)
 
 
+# ------------------------------------------------------------------ consultation texts -----
+#
+# The « Concertation et RETEX » page reads every contribution of the consultation with the
+# theme and the propositions that :func:`egn_analytics.text.pipeline.analyse_corpus` gives it
+# (about ten seconds at scale 1: a held-out evaluation, then a classifier fitted on the labelled
+# examples). Like the survey indicators, the result is computed once per state of its inputs and
+# kept in memory and on disk (``diskcache`` under the settings' ``cache_dir``), keyed on the
+# names, modification times and sizes of the four processed text tables and of the labels file
+# of the raw folder (``textes/verite_terrain*.csv``: a new file changes the classifier), and on
+# a fingerprint of the text code. The tokens (one row per kept word, about 300 000 rows at scale
+# 1) and the specificities of each partition and choice of sources (a fraction of a second each,
+# once the tokens are there) are cached the same way, so the page only ever filters them.
+
+#: Processed tables the contributions are read from (:func:`egn_analytics.text.load_texts`).
+TEXT_TABLES = (
+    "documents.parquet",
+    "consultation_reponses.parquet",
+    "consultation_propositions.parquet",
+    "consultation_commentaires.parquet",
+)
+#: Partitions of the specificities: URL value → column of the contributions.
+TEXT_PARTITIONS: dict[str, str] = {
+    "themes": "theme",
+    "regions": "code_region_academique",
+    "sources": "source",
+}
+#: Terms seen fewer times in the whole corpus carry no evidence (and cost time): left out.
+SPECIFICITY_MIN_FREQUENCY = 10
+#: Packages whose source the text values depend on (classifier, lexicons, reference tables).
+_TEXT_CODE = ("egn_analytics.text", "egn_analytics.reference")
+#: Bump when the stored format of the text frames changes.
+_TEXT_DISK_FORMAT = 1
+#: Prefix of the labels file in the inputs key (it lives in the raw folder, not the processed).
+_LABELS_KEY = "raw:"
+
+#: Columns of ``TextAnalysis.evaluation`` (one row per method: seed only, seed + examples).
+TEXT_EVALUATION_SCHEMA: dict[str, pl.DataType] = {
+    "methode": pl.String(),
+    "textes": pl.Int64(),
+    "f1_macro_themes": pl.Float64(),
+    "exactitude_themes": pl.Float64(),
+    "f1_macro_propositions": pl.Float64(),
+    "f1_micro_propositions": pl.Float64(),
+    "part_non_classes": pl.Float64(),
+    "part_a_verifier": pl.Float64(),
+}
+#: Columns of :func:`egn_analytics.text.normalise.tokens_long` (accents kept, for display).
+TEXT_TOKENS_SCHEMA: dict[str, pl.DataType] = {
+    "id": pl.String(),
+    "position": pl.Int64(),
+    "form": pl.String(),
+    "term": pl.String(),
+}
+#: Columns of :func:`egn_analytics.text.specificities` (Lafon's scores).
+TEXT_SPECIFICITY_SCHEMA: dict[str, pl.DataType] = dict(SPECIFICITY_SCHEMA)
+_TEXT_META_SCHEMA: dict[str, pl.DataType] = {
+    "method": pl.String(),
+    "n_examples": pl.Int64(),
+    "evaluated": pl.Boolean(),
+}
+
+#: One text computation at a time (re-entrant: the tokens read the contributions through the
+#: same cache while holding it).
+_text_lock = threading.RLock()
+
+
+class TextsNotBuiltError(FileNotFoundError):
+    """A processed text table is missing: ``egn build`` was never run on the texts."""
+
+
+class TextsError(RuntimeError):
+    """The texts could not be analysed (library missing, bad labels file, bad shape)."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TextCorpus:
+    """Every contribution with its classes, and how they were obtained and measured.
+
+    ``texts``: one row per contribution (:func:`text_schema`); ``method``: the library's French
+    sentence; ``n_examples``: labelled examples learnt from (0: seed channel only);
+    ``evaluation``: :data:`TEXT_EVALUATION_SCHEMA` rows, None without a labels file.
+    """
+
+    texts: pl.DataFrame
+    method: str
+    n_examples: int
+    evaluation: pl.DataFrame | None
+
+
+def text_schema() -> dict[str, pl.DataType]:
+    """Columns of :attr:`TextCorpus.texts`: the corpus, its classes and the theme's label."""
+    from egn_analytics.text.classify import CLASSIFICATION_SCHEMA
+    from egn_analytics.text.corpus import TEXTS_SCHEMA
+
+    return {**TEXTS_SCHEMA, **CLASSIFICATION_SCHEMA, "theme_libelle": pl.String()}
+
+
+def text_inputs(processed: Path, raw: Path) -> InputKey:
+    """Name, mtime and size of the text tables and of the labels file (the caches' key).
+
+    Raises :class:`TextsNotBuiltError` when a processed text table is missing.
+    """
+    from egn_analytics.text.corpus import find_labels
+
+    folder = Path(processed)
+    missing = [name for name in TEXT_TABLES if not (folder / name).is_file()]
+    if missing:
+        raise TextsNotBuiltError(f"no {', '.join(missing)} in {folder}")
+    key = []
+    for name in TEXT_TABLES:
+        stat = (folder / name).stat()
+        key.append((name, stat.st_mtime_ns, stat.st_size))
+    labels = find_labels(raw) if Path(raw).is_dir() else None
+    if labels is not None and labels.is_file():
+        stat = labels.stat()
+        key.append((f"{_LABELS_KEY}{labels.name}", stat.st_mtime_ns, stat.st_size))
+    return tuple(key)
+
+
+def _text_get(
+    kind: str, params: tuple[str, ...], processed: Path | None, raw: Path | None
+) -> pl.DataFrame:
+    folder = (Path(processed) if processed is not None else processed_dir()).resolve()
+    raw_folder = (Path(raw) if raw is not None else raw_dir()).resolve()
+    inputs = text_inputs(folder, raw_folder)
+    return _text_frame(str(folder), str(raw_folder), inputs, kind, params)
+
+
+def text_corpus(processed: Path | None = None, raw: Path | None = None) -> TextCorpus:
+    """The classified contributions of the data folder (default: the running app's).
+
+    Computed once per state of the text tables and of the labels file; the caller gets its
+    own copies.
+    """
+    texts = _text_get("texts", (), processed, raw).clone()
+    meta = _text_get("meta", (), processed, raw).row(0, named=True)
+    evaluation = _text_get("evaluation", (), processed, raw).clone() if meta["evaluated"] else None
+    return TextCorpus(
+        texts=texts,
+        method=str(meta["method"]),
+        n_examples=int(meta["n_examples"]),
+        evaluation=evaluation,
+    )
+
+
+def text_tokens(processed: Path | None = None, raw: Path | None = None) -> pl.DataFrame:
+    """One row per kept word of every contribution (:data:`TEXT_TOKENS_SCHEMA`), accents kept.
+
+    Not cloned (about 300 000 rows): callers must not mutate it.
+    """
+    return _text_get("tokens", (), processed, raw)
+
+
+def text_specificities(
+    partition: str,
+    processed: Path | None = None,
+    raw: Path | None = None,
+    *,
+    sources: Sequence[str] = (),
+) -> pl.DataFrame:
+    """Specificity of every term in every part of ``partition`` (a key of
+    :data:`TEXT_PARTITIONS`): :data:`TEXT_SPECIFICITY_SCHEMA`, ``part`` being the theme
+    number, the région académique code or the source as text.
+
+    ``sources`` restricts the corpus to those sources (none: every contribution), so « what
+    the RETEX of a région say more than the other RETEX » is one call. Contributions without a
+    part (« non classé », no région) are left out of that partition.
+    """
+    if partition not in TEXT_PARTITIONS:
+        raise ValueError(f"unknown partition {partition!r}")
+    params = (partition, *sorted(set(sources)))
+    return _text_get("specificities", params, processed, raw).clone()
+
+
+@lru_cache(maxsize=2)
+def _text_analysis(folder: str, raw: str, _inputs: InputKey) -> Any:
+    """``analyse_corpus`` once per state of the inputs (the three frames it gives share it)."""
+    from egn_analytics.text.corpus import CorpusNotBuiltError
+    from egn_analytics.text.pipeline import analyse_corpus
+
+    try:
+        return analyse_corpus(Path(folder), Path(raw))
+    except CorpusNotBuiltError as exc:
+        raise TextsNotBuiltError(str(exc)) from exc
+
+
+def _text_texts_raw(folder: str, raw: str, inputs: InputKey, _params: tuple[str, ...]) -> object:
+    return _text_analysis(folder, raw, inputs).texts
+
+
+def _text_meta_raw(folder: str, raw: str, inputs: InputKey, _params: tuple[str, ...]) -> object:
+    analysis = _text_analysis(folder, raw, inputs)
+    return pl.DataFrame(
+        {
+            "method": [analysis.method],
+            "n_examples": [analysis.n_examples],
+            "evaluated": [analysis.evaluation is not None],
+        }
+    )
+
+
+def _text_evaluation_raw(
+    folder: str, raw: str, inputs: InputKey, _params: tuple[str, ...]
+) -> object:
+    evaluation = _text_analysis(folder, raw, inputs).evaluation
+    return pl.DataFrame(schema=TEXT_EVALUATION_SCHEMA) if evaluation is None else evaluation
+
+
+def _text_tokens_raw(folder: str, raw: str, inputs: InputKey, _params: tuple[str, ...]) -> object:
+    from egn_analytics.text.normalise import tokens_long
+
+    texts = _text_frame(folder, raw, inputs, "texts", ())
+    return tokens_long(texts.select("id", "texte"), fold_accents=False)
+
+
+def _text_specificities_raw(
+    folder: str, raw: str, inputs: InputKey, params: tuple[str, ...]
+) -> object:
+    from egn_analytics.text.specificities import specificities, term_counts
+
+    column, sources = TEXT_PARTITIONS[params[0]], list(params[1:])
+    texts = _text_frame(folder, raw, inputs, "texts", ())
+    if sources:
+        texts = texts.filter(pl.col("source").cast(pl.String).is_in(sources))
+    tokens = _text_frame(folder, raw, inputs, "tokens", ())
+    parts = texts.select("id", pl.col(column).cast(pl.String).alias("_part"))
+    counts = term_counts(tokens.join(parts, on="id", how="inner"), "_part", "term")
+    return specificities(counts, min_frequency=SPECIFICITY_MIN_FREQUENCY)
+
+
+#: How each text frame is computed (kind → function of the folders, inputs and parameters).
+_TEXT_COMPUTE: dict[str, Callable[[str, str, InputKey, tuple[str, ...]], object]] = {
+    "texts": _text_texts_raw,
+    "meta": _text_meta_raw,
+    "evaluation": _text_evaluation_raw,
+    "tokens": _text_tokens_raw,
+    "specificities": _text_specificities_raw,
+}
+
+
+def _compute_text(
+    folder: str, raw: str, inputs: InputKey, kind: str, params: tuple[str, ...]
+) -> object:
+    """The library call behind each text frame (looked up at each call: tests wrap it)."""
+    return _TEXT_COMPUTE[kind](folder, raw, inputs, params)
+
+
+def _text_frame_schema(kind: str) -> dict[str, pl.DataType]:
+    return {
+        "texts": text_schema,
+        "meta": lambda: _TEXT_META_SCHEMA,
+        "evaluation": lambda: TEXT_EVALUATION_SCHEMA,
+        "tokens": lambda: TEXT_TOKENS_SCHEMA,
+        "specificities": lambda: TEXT_SPECIFICITY_SCHEMA,
+    }[kind]()
+
+
+@lru_cache(maxsize=32)
+def _text_frame(
+    folder: str, raw: str, inputs: InputKey, kind: str, params: tuple[str, ...]
+) -> pl.DataFrame:
+    """Memory cache over the disk cache over the computation (like :func:`_usage_frame`).
+
+    Callers must not mutate the result (the public getters hand out clones, but the tokens).
+    """
+
+    def compute() -> pl.DataFrame:
+        try:
+            result = _compute_text(folder, raw, inputs, kind, params)
+        except (TextsError, TextsNotBuiltError):
+            raise
+        except ImportError as exc:
+            raise TextsError(
+                f"le module d'analyse des textes n'est pas disponible ({exc})"
+            ) from exc
+        except ValueError as exc:  # the library's own French message (bad labels file…)
+            raise TextsError(str(exc)) from exc
+        except Exception as exc:  # the page shows the reason, never a traceback
+            raise TextsError(f"l'analyse a échoué ({type(exc).__name__} : {exc})") from exc
+        return _conform_to(result, _text_frame_schema(kind), TextsError)
+
+    return _through_disk(folder, _text_disk_key(kind, inputs, params), _text_lock, compute)
+
+
+@lru_cache(maxsize=1)
+def _text_fingerprint() -> str:
+    """Hash of the text code and data (``.py``, ``.csv`` and the ``.txt`` stop words of
+    :data:`_TEXT_CODE`) and of this module, so that a changed classifier, lexicon or
+    definition invalidates the disk cache."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{__version__}|{_TEXT_DISK_FORMAT}|{SPECIFICITY_MIN_FREQUENCY}".encode())
+    _hash_code(digest, _TEXT_CODE)
+    spec = importlib.util.find_spec("egn_analytics.text")
+    for root in list(spec.submodule_search_locations or []) if spec else []:
+        for path in sorted(Path(root).rglob("*.txt")):
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def _text_disk_key(kind: str, inputs: InputKey, params: tuple[str, ...]) -> str:
+    payload = json.dumps([_TEXT_DISK_FORMAT, kind, inputs, params, _text_fingerprint()])
+    return f"egn-textes-{kind}-" + hashlib.blake2b(payload.encode(), digest_size=20).hexdigest()
+
+
+def warm_texts(processed: Path | None = None, raw: Path | None = None) -> None:
+    """Analyse the contributions, tokenise them and compute the specificities of every
+    partition (server start-up; the specificities take the longest).
+
+    Raises what the getters raise (the caller decides whether to ignore it).
+    """
+    text_corpus(processed, raw)
+    text_tokens(processed, raw)
+    for partition in TEXT_PARTITIONS:
+        text_specificities(partition, processed, raw)
+
+
 __all__ = [
     "CONFIG_KEY",
     "GAP_SCHEMA",
@@ -1133,6 +1452,12 @@ __all__ = [
     "INDICATOR_SCHEMA",
     "MANIFEST_SCHEMA",
     "QUALITY_NAME",
+    "SPECIFICITY_MIN_FREQUENCY",
+    "TEXT_EVALUATION_SCHEMA",
+    "TEXT_PARTITIONS",
+    "TEXT_SPECIFICITY_SCHEMA",
+    "TEXT_TABLES",
+    "TEXT_TOKENS_SCHEMA",
     "USAGE_BREAKS",
     "USAGE_CNED",
     "USAGE_ETABLISSEMENTS",
@@ -1148,6 +1473,9 @@ __all__ = [
     "QualityReportError",
     "QualityReportNotFoundError",
     "TableQuality",
+    "TextCorpus",
+    "TextsError",
+    "TextsNotBuiltError",
     "UsageError",
     "UsageNotBuiltError",
     "configure",
@@ -1163,6 +1491,11 @@ __all__ = [
     "raw_dir",
     "source_catalogue",
     "synthetic_notice",
+    "text_corpus",
+    "text_inputs",
+    "text_schema",
+    "text_specificities",
+    "text_tokens",
     "usage_closure_ratio",
     "usage_cned",
     "usage_daily",
@@ -1176,5 +1509,6 @@ __all__ = [
     "usage_projects",
     "usage_regions",
     "usage_saturation",
+    "warm_texts",
     "warm_usage",
 ]

@@ -60,6 +60,29 @@ USAGES_ITS_CARD = "usages-its"
 USAGES_INCIDENTS_CARD = "usages-incidents"
 
 
+# --- page « Concertation et RETEX » ----------------------------------------------------------
+CONCERTATION_URL = "concertation-url"
+CONCERTATION_STATE = "concertation-selection"
+CONCERTATION_SOURCES = "concertation-sources"
+CONCERTATION_REGION = "concertation-region"
+CONCERTATION_THEME = "concertation-theme"
+CONCERTATION_QUERY = "concertation-recherche"
+CONCERTATION_MISSING = "concertation-indisponible"
+CONCERTATION_KEY_FIGURES = "concertation-chiffres-cles"
+CONCERTATION_METHOD = "concertation-methode"
+CONCERTATION_SEARCH = "concertation-resultats"
+CONCERTATION_THEMES_CARD = "concertation-themes"
+CONCERTATION_PROPOSITIONS_CARD = "concertation-propositions"
+CONCERTATION_DRILLDOWN = "concertation-detail"
+CONCERTATION_PROPOSITION = "concertation-proposition"
+CONCERTATION_DRILLDOWN_BUTTON = "concertation-detail-bouton"
+CONCERTATION_DRILLDOWN_DOWNLOAD = "concertation-detail-telechargement"
+CONCERTATION_COVERAGE_CARD = "concertation-couverture"
+CONCERTATION_SPECIFICITIES = "concertation-specificites"
+CONCERTATION_PARTS = "concertation-parties"
+CONCERTATION_SPECIFICITIES_TABLE = "concertation-specificites-table"
+
+
 @dataclass(frozen=True, slots=True)
 class CardIds:
     """Ids of the parts of one chart card, derived from the card's id."""

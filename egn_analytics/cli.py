@@ -276,8 +276,8 @@ def text_classify(
         with atomic_path(out) as tmp:
             analysis.texts.write_parquet(tmp)
     texts = analysis.texts
-    classified = texts.get_column("theme").is_not_null().sum()
-    review = texts.get_column("a_verifier").sum()
+    classified = int(texts.get_column("theme").is_not_null().sum())
+    review = int(texts.get_column("a_verifier").sum())
     typer.echo(
         f"{out} : {fmt_fr(texts.height, 0)} contributions, {fmt_fr(classified, 0)} classées, "
         f"{fmt_fr(review, 0)} à vérifier, en {fmt_fr(time.perf_counter() - start, 1)} s"

@@ -157,7 +157,7 @@ class TextClassifier:
     long_text_words: int = 120
     lexicon_table: pl.DataFrame | None = None
     embedder: Callable[[list[str]], np.ndarray] | None = None
-    embedding_weight: float = 0.5
+    embedding_weight: float = 0.2
     embedding_temperature: float = 0.05
     _seed: Any = field(default=None, init=False, repr=False)
     _seed_matrix: Any = field(default=None, init=False, repr=False)

@@ -10,8 +10,9 @@ of tokens.
 Choices, measured on this machine:
 
 * **Lemmas from simplemma** (dictionary lemmatiser, MIT, offline, pure Python). spaCy 3.8 with
-  ``fr_core_news_sm`` lemmatises better in context but needs a tagger pass per text, ~10× slower
-  on 2 cores; simplemma keeps the classification of 5,000 texts well under the 30 s target.
+  ``fr_core_news_sm`` lemmatises better in context but needs a tagger pass per text: on 5,000
+  contributions it took 27 s against 0.19 s here (``benchmarks/bench_text.py``), and the
+  whole classification must stay under 30 s.
 * **Domain terms kept whole** (``_data/termes_domaine.csv``): « Ma classe à la maison »,
   « espace numérique de travail » → ``ent``, « tiers-lieux », « continuité pédagogique »...
   become one token before tokenisation, and acronyms (ENT, PIX, CNED, RGPD, CLEMI, ONISEP)

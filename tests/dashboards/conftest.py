@@ -460,6 +460,8 @@ def generated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     What the survey and usage pages read: surveys, établissements, ENT events, the CNED series
     and the school calendar, at scale 0.05: seconds (about 100 000 ENT events), and small
     survey domains that the statistical secret masks, so the survey page shows masked cells.
+    The texts of the consultation too (RETEX, questionnaire, forum, syntheses and the labels
+    file, about 400 contributions), for the « Concertation et RETEX » page.
     """
     from egn_analytics.loaders import registry
     from egn_analytics.synth import generate
@@ -470,7 +472,7 @@ def generated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         raw,
         seed=2020,
         scale=0.05,
-        families=("enquetes", "etablissements", "ent", "cned", "calendrier"),
+        families=("enquetes", "etablissements", "ent", "cned", "calendrier", "textes"),
     )
     registry.build(raw, processed)
     return data

@@ -1,0 +1,543 @@
+"""Page « Concertation et RETEX »: what the 2020 consultation said, theme by theme, proposition
+by proposition, région by région, down to the texts.
+
+A leader chooses sources, a région académique and a theme, and reads: how many contributions
+that is and how reliable their automatic classification is (measured on labelled texts kept
+out of the training), how the themes split in each source, which of the 40 propositions come
+up most, which régions raise each of them (« 12 régions académiques sur 18 »), which words each
+theme or région over-uses, and, for one proposition, the contributions behind the figures. A
+search box finds the contributions that hold some words, with the words highlighted.
+
+State lives in the URL (``?source=…&region=…&theme=…&q=…&proposition=…&parties=…``): the
+pickers, the search box and a click on a proposition's bar write it, Dash's router calls
+:func:`layout` again with it, so a view can be bookmarked and the back button works. A
+``dcc.Store`` keeps the canonical query of the view shown (a selection, never data) for the
+callbacks that need it. Every number comes from :mod:`dashboards.data_access` (the classified
+contributions, tokens and specificities, computed once and cached in memory and on disk), every
+figure, sentence and list from :mod:`dashboards.concertation_logic`; the specificities, the
+slowest to compute the first time, fill their table through a callback so that the rest of the
+page never waits for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import dash
+import polars as pl
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash.development.base_component import Component
+from dash.exceptions import MissingCallbackContextException
+
+from dashboards import concertation_logic as logic
+from dashboards import data_access, ids
+from dashboards.catalogue import export_filename
+from dashboards.components import notices
+from dashboards.components.chart_card import chart_card, csv_download, png_download
+from dashboards.components.layout import DROPDOWN_LABELS, page, section, table_region
+from dashboards.components.notices import alert, detail, synthetic_notice
+from egn_analytics.viz import ChartCard, csv_bytes
+from egn_analytics.viz.formats import NBSP
+
+PATH = "/concertation"
+TITLE = "Concertation et RETEX"
+
+dash.register_page(
+    __name__,
+    path=PATH,
+    name=TITLE,
+    title="Concertation et RETEX — EGN Analytics",
+    description="Les contributions à la consultation des États généraux du numérique pour "
+    "l'éducation et les retours d'expérience des académies : thèmes, 40 propositions, "
+    "couverture par les régions académiques, mots spécifiques, recherche dans les textes.",
+    order=3,
+)
+
+#: Card key (file names, :func:`build_card`) → component id of its chart card.
+CARDS: dict[str, str] = {
+    "themes": ids.CONCERTATION_THEMES_CARD,
+    "propositions": ids.CONCERTATION_PROPOSITIONS_CARD,
+    "couverture": ids.CONCERTATION_COVERAGE_CARD,
+}
+PROPOSITIONS_GRAPH = ids.card_ids(ids.CONCERTATION_PROPOSITIONS_CARD).graph
+
+SEARCH_TITLE = "Recherche dans les contributions"
+DRILLDOWN_TITLE = "Les contributions d'une proposition"
+SPECIFICITIES_TITLE = "Mots spécifiques"
+
+
+def layout(
+    source: str | None = None,
+    region: str | None = None,
+    theme: str | None = None,
+    q: str | None = None,
+    proposition: str | None = None,
+    parties: str | None = None,
+    **_query: str,
+) -> html.Div:
+    """Page content for ``/concertation?source=…&region=…&theme=…&q=…&proposition=…``."""
+    selection = logic.parse_selection(source, region, theme, q, proposition, parties)
+    try:
+        corpus = data_access.text_corpus()
+    except data_access.TextsNotBuiltError:
+        return _page_of([_location(), not_built()])
+    except data_access.TextsError as exc:
+        return _page_of([_location(), unavailable(exc)])
+    texts, synthetic = corpus.texts, _synthetic()
+    content: list[Component] = [
+        _location(),
+        dcc.Store(id=ids.CONCERTATION_STATE, data=logic.selection_query(selection)),
+        html.P(
+            "Ce que disent les contributions à la consultation des États généraux du numérique "
+            "pour l'éducation (2020) et les retours d'expérience (RETEX) des académies : leurs "
+            "thèmes, les 40 propositions qu'elles évoquent, les régions académiques qui portent "
+            "chacune, les mots qui les distinguent, et les textes eux-mêmes. Thèmes et "
+            "propositions viennent d'une classification automatique dont la qualité est "
+            "mesurée ci-dessous.",
+            className="egn-lead",
+        ),
+    ]
+    notice = data_access.synthetic_notice(data_access.raw_dir())
+    if notice:
+        content.append(synthetic_notice(notice))
+    content += [
+        _filters(selection),
+        key_figures_section(corpus, selection),
+        *([search_section(texts, selection)] if selection.query else []),
+        chart_card(logic.theme_source_card(texts, selection, synthetic=synthetic), CARDS["themes"]),
+        chart_card(
+            logic.propositions_card(texts, selection, synthetic=synthetic), CARDS["propositions"]
+        ),
+        drilldown_section(texts, selection),
+        chart_card(logic.coverage_card(texts, selection, synthetic=synthetic), CARDS["couverture"]),
+        specificities_section(selection),
+    ]
+    return _page_of(content)
+
+
+def _location() -> dcc.Location:
+    return dcc.Location(id=ids.CONCERTATION_URL, refresh="callback-nav")
+
+
+def _synthetic() -> bool:
+    return data_access.synthetic_notice(data_access.raw_dir()) is not None
+
+
+def _field(label: str, component_id: str, control: Component, wide: bool = False) -> html.Div:
+    return html.Div(
+        [html.Label(label, htmlFor=component_id), control],
+        className="egn-field egn-field--wide" if wide else "egn-field",
+    )
+
+
+def _filters(selection: logic.Selection) -> html.Div:
+    """Sources, région, theme and the search box; their values go to the URL."""
+    pickers = html.Div(
+        [
+            _field(
+                "Sources",
+                ids.CONCERTATION_SOURCES,
+                dcc.Dropdown(
+                    id=ids.CONCERTATION_SOURCES,
+                    options=logic.source_options(),
+                    value=list(selection.sources),
+                    multi=True,
+                    placeholder="Toutes les sources",
+                    searchable=False,
+                    labels=DROPDOWN_LABELS,
+                    className="egn-dropdown",
+                ),
+            ),
+            _field(
+                "Région académique",
+                ids.CONCERTATION_REGION,
+                dcc.Dropdown(
+                    id=ids.CONCERTATION_REGION,
+                    options=logic.region_options(),
+                    value=selection.region or logic.FRANCE,
+                    clearable=False,
+                    searchable=True,
+                    search_order="original",
+                    maxHeight=360,
+                    labels=DROPDOWN_LABELS,
+                    className="egn-dropdown",
+                ),
+            ),
+            _field(
+                "Thème",
+                ids.CONCERTATION_THEME,
+                dcc.Dropdown(
+                    id=ids.CONCERTATION_THEME,
+                    options=logic.theme_options(),
+                    value=logic.ALL_THEMES if selection.theme is None else str(selection.theme),
+                    clearable=False,
+                    searchable=False,
+                    labels=DROPDOWN_LABELS,
+                    className="egn-dropdown",
+                ),
+            ),
+            _field(
+                "Rechercher dans les textes",
+                ids.CONCERTATION_QUERY,
+                dcc.Input(
+                    id=ids.CONCERTATION_QUERY,
+                    type="search",
+                    value=selection.query,
+                    debounce=True,
+                    maxLength=logic.MAX_QUERY,
+                    placeholder="ordinateur, «\u00a0classe virtuelle\u00a0», -tablette",
+                    autoComplete="off",
+                    style={"padding": "0.5rem", "fontSize": "1rem", "width": "100%"},
+                ),
+                wide=True,
+            ),
+        ],
+        className="egn-filters",
+    )
+    return html.Div(
+        [
+            pickers,
+            html.P(
+                "Les propositions et les commentaires du forum n'ont pas de territoire : ils "
+                "disparaissent quand une région académique est choisie. La recherche (touche "
+                f"Entrée) trouve les contributions qui contiennent tous les mots, sans tenir "
+                f"compte des accents ni des majuscules{NBSP}; «{NBSP}guillemets{NBSP}» pour une "
+                "expression, -mot pour exclure.",
+                className="egn-section__intro",
+            ),
+        ]
+    )
+
+
+def key_figures_section(corpus: data_access.TextCorpus, selection: logic.Selection) -> html.Section:
+    """The key figures of the filters and the classification method, with its measured quality."""
+    shown = logic.filter_texts(corpus.texts, selection)
+    figures = logic.key_figures(shown, corpus.texts.height, corpus.evaluation, corpus.n_examples)
+    tiles = [
+        html.Li(
+            [
+                html.P(figure.label, className="egn-kpi__label"),
+                html.P(figure.value, className="egn-kpi__value"),
+                html.P(figure.detail, className="egn-kpi__detail"),
+            ],
+            className="egn-kpi egn-kpi--muted" if figure.muted else "egn-kpi",
+        )
+        for figure in figures
+    ]
+    return html.Section(
+        [
+            html.Ul(tiles, className="egn-kpis"),
+            html.P(
+                logic.method_sentence(corpus.method, corpus.evaluation, corpus.n_examples),
+                id=ids.CONCERTATION_METHOD,
+                className="egn-section__intro",
+            ),
+        ],
+        id=ids.CONCERTATION_KEY_FIGURES,
+        **{"aria-label": "Chiffres clés"},  # type: ignore[arg-type]
+    )
+
+
+def search_section(texts: pl.DataFrame, selection: logic.Selection) -> html.Section:
+    """The contributions (of the filters) holding the query's words, highlighted."""
+    outcome = logic.run_search(logic.filter_texts(texts, selection), selection.query)
+    return section(
+        f"{ids.CONCERTATION_SEARCH}-titre",
+        SEARCH_TITLE,
+        "Les contributions retenues par les filtres qui contiennent les mots cherchés, avec "
+        "jusqu'à trois extraits chacune. La recherche ne change pas les graphiques.",
+        logic.search_results(outcome),
+        id=ids.CONCERTATION_SEARCH,
+    )
+
+
+def drilldown_section(texts: pl.DataFrame, selection: logic.Selection) -> html.Section:
+    """The proposition picker, then the chosen proposition's reach and contributions."""
+    picker = html.Div(
+        _field(
+            "Proposition",
+            ids.CONCERTATION_PROPOSITION,
+            dcc.Dropdown(
+                id=ids.CONCERTATION_PROPOSITION,
+                options=logic.proposition_options(),
+                value=None if selection.proposition is None else str(selection.proposition),
+                placeholder="Choisissez une proposition (ou cliquez sur sa barre)",
+                clearable=True,
+                searchable=True,
+                search_order="original",
+                optionHeight=48,
+                maxHeight=360,
+                labels=DROPDOWN_LABELS,
+                className="egn-dropdown egn-dropdown--wide",
+            ),
+            wide=True,
+        ),
+        className="egn-filters",
+    )
+    return section(
+        f"{ids.CONCERTATION_DRILLDOWN}-titre",
+        DRILLDOWN_TITLE,
+        "Pour une proposition, le nombre de régions académiques qui l'évoquent et les "
+        "contributions retenues par les filtres qui y sont classées, de la plus probable à la "
+        "moins probable, avec leur score de classification.",
+        [picker, *drilldown_content(texts, selection)],
+        id=ids.CONCERTATION_DRILLDOWN,
+    )
+
+
+def drilldown_content(texts: pl.DataFrame, selection: logic.Selection) -> list[Component]:
+    """The chosen proposition's label, reach and contributions (or a hint), and the button
+    that downloads them all (always there, disabled without a proposition: its callback
+    needs it in the layout)."""
+    number = selection.proposition
+    rows = (
+        logic.drilldown_rows(logic.filter_texts(texts, selection), number)
+        if number is not None
+        else None
+    )
+    download = html.Div(
+        [
+            html.Button(
+                "Télécharger toutes ces contributions (CSV)",
+                id=ids.CONCERTATION_DRILLDOWN_BUTTON,
+                className="egn-btn egn-btn--secondary",
+                type="button",
+                disabled=rows is None or rows.is_empty(),
+            ),
+            dcc.Download(id=ids.CONCERTATION_DRILLDOWN_DOWNLOAD),
+        ],
+        className="egn-card__actions",
+    )
+    if number is None or rows is None:
+        return [html.P("Aucune proposition choisie.", className="egn-summary"), download]
+    reach = logic.drilldown_reach(logic.region_returns(texts, selection), number)
+    shown = min(rows.height, logic.SHOWN_CONTRIBUTIONS)
+    return [
+        html.H3(f"Proposition {number}{NBSP}: {logic.proposition_label(number)}"),
+        html.P(
+            [html.Strong(reach), " (retours de synthèse des régions académiques)"],
+            className="egn-concertation__portee",
+        ),
+        html.P(logic.drilldown_summary(rows.height, shown), className="egn-summary"),
+        logic.drilldown_items(rows),
+        download,
+    ]
+
+
+def specificities_section(selection: logic.Selection) -> html.Section:
+    """The partition picker; the table is filled by :func:`update_specificities`."""
+    return section(
+        f"{ids.CONCERTATION_SPECIFICITIES}-titre",
+        SPECIFICITIES_TITLE,
+        logic.specificity_intro(selection),
+        [
+            html.Fieldset(
+                [
+                    html.Legend("Parties comparées", className="egn-radios__legend"),
+                    dcc.RadioItems(
+                        id=ids.CONCERTATION_PARTS,
+                        options=logic.part_options(),
+                        value=selection.parts,
+                        inline=True,
+                        className="egn-radios",
+                    ),
+                ],
+                className="egn-field egn-fieldset",
+            ),
+            dcc.Loading(
+                html.Div(id=ids.CONCERTATION_SPECIFICITIES_TABLE),
+                type="dot",
+                color="#000091",
+            ),
+        ],
+        id=ids.CONCERTATION_SPECIFICITIES,
+    )
+
+
+def specificities_content(selection: logic.Selection) -> Component:
+    """The over-used terms of the parts shown (or why they cannot be computed)."""
+    try:
+        table = data_access.text_specificities(selection.parts, sources=selection.sources)
+    except (data_access.TextsError, data_access.TextsNotBuiltError) as exc:
+        return alert("Les mots spécifiques n'ont pas pu être calculés", [detail(exc)])
+    content = logic.specificity_table(logic.specificity_rows(table, selection), selection)
+    if isinstance(content, html.Table):
+        return table_region(content, "Termes sur-employés")
+    return content
+
+
+# ---------------------------------------------------------------------- messages -----------
+
+
+def not_built() -> Component:
+    """No processed text tables: say how to build them (no traceback, no jargon)."""
+    return notices.not_built(
+        "Les contributions de la consultation ne sont pas encore construites",
+        [
+            "Les tables des textes (",
+            html.Code(", ".join(data_access.TEXT_TABLES)),
+            ")",
+        ],
+        data_access.processed_dir(),
+        ids.CONCERTATION_MISSING,
+    )
+
+
+def unavailable(exc: Exception) -> Component:
+    """The texts could not be analysed: say why, and how to retry."""
+    return alert(
+        "Les contributions n'ont pas pu être analysées",
+        [
+            detail(exc),
+            html.P(notices.build_hint("Reconstruisez les tables avec ", "), puis rechargez.")),
+        ],
+        kind="error",
+        id=ids.CONCERTATION_MISSING,
+    )
+
+
+# --------------------------------------------------------------------- callbacks -----------
+
+
+@callback(
+    Output(ids.CONCERTATION_URL, "search"),
+    Input(ids.CONCERTATION_SOURCES, "value"),
+    Input(ids.CONCERTATION_REGION, "value"),
+    Input(ids.CONCERTATION_THEME, "value"),
+    Input(ids.CONCERTATION_QUERY, "value"),
+    Input(ids.CONCERTATION_PROPOSITION, "value"),
+    Input(ids.CONCERTATION_PARTS, "value"),
+    prevent_initial_call=True,
+)
+def update_query(
+    sources: list[str] | None,
+    region: str | None,
+    theme: str | None,
+    q: str | None,
+    proposition: str | None,
+    parties: str | None,
+) -> str:
+    """Pickers → URL (canonical). A new région resets the partition to its default (that
+    région against the others)."""
+    parts = None if _triggered() == ids.CONCERTATION_REGION else parties
+    return logic.selection_query(
+        logic.parse_selection(sources, region, theme, q, proposition, parts)
+    )
+
+
+def _triggered() -> object:
+    """Id of the input that fired the callback (None when called directly, as tests do)."""
+    try:
+        return ctx.triggered_id
+    except MissingCallbackContextException:
+        return None
+
+
+@callback(
+    Output(ids.CONCERTATION_URL, "search", allow_duplicate=True),
+    Input(PROPOSITIONS_GRAPH, "clickData"),
+    State(ids.CONCERTATION_STATE, "data"),
+    prevent_initial_call=True,
+)
+def select_proposition(click: dict[str, Any] | None, state: str | None) -> object:
+    """Click on a proposition's bar → its drill-down; a second click closes it."""
+    number = logic.clicked_proposition(click)
+    if number is None:
+        return no_update
+    selection = logic.selection_from_search(state)
+    chosen = None if number == selection.proposition else number
+    return logic.selection_query(logic.with_proposition(selection, chosen))
+
+
+@callback(
+    Output(ids.CONCERTATION_SPECIFICITIES_TABLE, "children"),
+    Input(ids.CONCERTATION_STATE, "data"),
+)
+def update_specificities(state: str | None) -> Component:
+    """The view's selection → its table of over-used terms (cached; slow only the first time)."""
+    return specificities_content(logic.selection_from_search(state))
+
+
+@callback(
+    Output(ids.CONCERTATION_DRILLDOWN_DOWNLOAD, "data"),
+    Input(ids.CONCERTATION_DRILLDOWN_BUTTON, "n_clicks"),
+    State(ids.CONCERTATION_STATE, "data"),
+    prevent_initial_call=True,
+)
+def download_drilldown(_n_clicks: int | None, state: str | None) -> object:
+    """Every contribution of the chosen proposition (filters applied), as CSV for Excel FR."""
+    selection = logic.selection_from_search(state)
+    if selection.proposition is None:
+        return no_update
+    texts = logic.filter_texts(data_access.text_corpus().texts, selection)
+    rows = logic.drilldown_csv(
+        logic.drilldown_rows(texts, selection.proposition), selection.proposition
+    )
+    stem = logic.export_stem(f"proposition-{selection.proposition}", selection)
+    return dcc.send_bytes(csv_bytes(rows), export_filename(stem, None, _synthetic(), "csv"))
+
+
+#: How each card is built (key → function of the contributions, selection, synthetic flag).
+_BUILDERS: dict[str, Callable[..., ChartCard]] = {
+    "themes": logic.theme_source_card,
+    "propositions": logic.propositions_card,
+    "couverture": logic.coverage_card,
+}
+
+
+def build_card(key: str, selection: logic.Selection, synthetic: bool) -> ChartCard:
+    """The chart card ``key`` of a selection, from the cached contributions."""
+    return _BUILDERS[key](data_access.text_corpus().texts, selection, synthetic=synthetic)
+
+
+def _file_name(key: str, selection: logic.Selection, synthetic: bool, ext: str) -> str:
+    return export_filename(logic.export_stem(key, selection), None, synthetic, ext)
+
+
+def download_data(key: str, state: str | None) -> dict[str, object]:
+    """The data of card ``key`` for the view's selection, as CSV for Excel FR."""
+    selection = logic.selection_from_search(state)
+    card = build_card(key, selection, _synthetic())
+    return csv_download(card, _file_name(key, selection, card.synthetic, "csv"))
+
+
+def download_png(key: str, state: str | None) -> tuple[object, str]:
+    """Card ``key`` as a publication PNG; a French message without Chromium."""
+    selection = logic.selection_from_search(state)
+    card = build_card(key, selection, _synthetic())
+    return png_download(card, _file_name(key, selection, card.synthetic, "png"))
+
+
+def _register_downloads(key: str, card_id: str) -> None:
+    """The two download callbacks of one card (CSV, PNG), both reading the view's selection."""
+    parts = ids.card_ids(card_id)
+
+    def csv_callback(_n_clicks: int | None, state: str | None) -> dict[str, object]:
+        return download_data(key, state)
+
+    def png_callback(_n_clicks: int | None, state: str | None) -> tuple[object, str]:
+        return download_png(key, state)
+
+    register: Callable[..., Callable[..., object]] = callback
+    register(
+        Output(parts.data_download, "data"),
+        Input(parts.data_button, "n_clicks"),
+        State(ids.CONCERTATION_STATE, "data"),
+        prevent_initial_call=True,
+    )(csv_callback)
+    register(
+        Output(parts.png_download, "data"),
+        Output(parts.status, "children"),
+        Input(parts.png_button, "n_clicks"),
+        State(ids.CONCERTATION_STATE, "data"),
+        prevent_initial_call=True,
+    )(png_callback)
+
+
+for _key, _card_id in CARDS.items():
+    _register_downloads(_key, _card_id)
+
+
+def _page_of(content: list[Component]) -> html.Div:
+    return page(TITLE, content, "egn-concertation")
