@@ -412,13 +412,14 @@ def territorial_texts(texts: pl.DataFrame, selection: Selection) -> pl.DataFrame
 
 
 def region_returns(texts: pl.DataFrame, selection: Selection) -> pl.DataFrame:
-    """The returns of the régions académiques (syntheses with a région), of the chosen theme.
+    """The returns of the régions académiques (syntheses with a région), whatever the filters.
 
     Why apart: the EGN counted « proposition 18 : 12 régions académiques sur 18 » on what each
     région sent back after its territorial meetings, not on the volume of individual
-    contributions, where almost every proposition reaches the 18 régions.
+    contributions, where almost every proposition reaches the 18 régions. A return covers many
+    propositions, so its main theme does not filter it either.
     """
-    return filter_texts(texts, selection, sources=False, region=False).filter(
+    return filter_texts(texts, selection, sources=False, region=False, theme=False).filter(
         pl.col("source").cast(pl.String) == "synthese",
         pl.col("code_region_academique").is_not_null(),
     )

@@ -623,6 +623,10 @@ def test_drilldown_rows_by_score() -> None:
         "1 région académique sur 18"
     )
     assert logic.region_returns(corpus(), ALL)["id"].to_list() == ["S1"]
+    # A return covers many propositions: its main theme (5) does not hide it.
+    assert logic.region_returns(corpus(), logic.parse_selection(theme="2"))["id"].to_list() == [
+        "S1"
+    ]
     csv = logic.drilldown_csv(rows, 16)
     assert csv.columns[:3] == ["proposition", "id", "source"]
     assert csv["source"].to_list() == ["RETEX", "RETEX", "Synthèses", "Questionnaire (texte libre)"]
