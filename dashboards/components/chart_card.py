@@ -8,7 +8,9 @@ from the URL's filters; only ids travel, never the data).
 
 from __future__ import annotations
 
-from dash import dcc, html, no_update
+from collections.abc import Callable, Mapping
+
+from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboards import ids
 from dashboards.components.notices import synthetic_notice
@@ -102,3 +104,41 @@ def png_download(card: ChartCard, filename: str) -> tuple[object, str]:
     except RenderUnavailableError:
         return no_update, PNG_UNAVAILABLE
     return dcc.send_bytes(image, filename), ""
+
+
+def register_card_downloads(
+    cards: Mapping[str, str],
+    state: State,
+    data: Callable[[str, str | None], dict[str, object]],
+    image: Callable[[str, str | None], tuple[object, str]],
+) -> None:
+    """Register the CSV and PNG download callbacks of every card of a page.
+
+    Why one function: each page with several chart cards needs, per card, two callbacks that
+    read the view's selection (``state``: the URL's search or a store) and call the page's own
+    ``data(key, state)`` / ``image(key, state)``, which stay plain functions tested directly.
+    ``cards`` maps a card's key to its id (:func:`dashboards.ids.card_ids`).
+    """
+    register: Callable[..., Callable[..., object]] = callback
+    for key, card_id in cards.items():
+        parts = ids.card_ids(card_id)
+
+        def csv_callback(_n: int | None, view: str | None, key: str = key) -> dict[str, object]:
+            return data(key, view)
+
+        def png_callback(_n: int | None, view: str | None, key: str = key) -> tuple[object, str]:
+            return image(key, view)
+
+        register(
+            Output(parts.data_download, "data"),
+            Input(parts.data_button, "n_clicks"),
+            state,
+            prevent_initial_call=True,
+        )(csv_callback)
+        register(
+            Output(parts.png_download, "data"),
+            Output(parts.status, "children"),
+            Input(parts.png_button, "n_clicks"),
+            state,
+            prevent_initial_call=True,
+        )(png_callback)

@@ -34,7 +34,12 @@ from dashboards import concertation_logic as logic
 from dashboards import data_access, ids
 from dashboards.catalogue import export_filename
 from dashboards.components import notices
-from dashboards.components.chart_card import chart_card, csv_download, png_download
+from dashboards.components.chart_card import (
+    chart_card,
+    csv_download,
+    png_download,
+    register_card_downloads,
+)
 from dashboards.components.layout import DROPDOWN_LABELS, page, section, table_region
 from dashboards.components.notices import alert, detail, synthetic_notice
 from egn_analytics.viz import ChartCard, csv_bytes
@@ -509,34 +514,7 @@ def download_png(key: str, state: str | None) -> tuple[object, str]:
     return png_download(card, _file_name(key, selection, card.synthetic, "png"))
 
 
-def _register_downloads(key: str, card_id: str) -> None:
-    """The two download callbacks of one card (CSV, PNG), both reading the view's selection."""
-    parts = ids.card_ids(card_id)
-
-    def csv_callback(_n_clicks: int | None, state: str | None) -> dict[str, object]:
-        return download_data(key, state)
-
-    def png_callback(_n_clicks: int | None, state: str | None) -> tuple[object, str]:
-        return download_png(key, state)
-
-    register: Callable[..., Callable[..., object]] = callback
-    register(
-        Output(parts.data_download, "data"),
-        Input(parts.data_button, "n_clicks"),
-        State(ids.CONCERTATION_STATE, "data"),
-        prevent_initial_call=True,
-    )(csv_callback)
-    register(
-        Output(parts.png_download, "data"),
-        Output(parts.status, "children"),
-        Input(parts.png_button, "n_clicks"),
-        State(ids.CONCERTATION_STATE, "data"),
-        prevent_initial_call=True,
-    )(png_callback)
-
-
-for _key, _card_id in CARDS.items():
-    _register_downloads(_key, _card_id)
+register_card_downloads(CARDS, State(ids.CONCERTATION_STATE, "data"), download_data, download_png)
 
 
 def _page_of(content: list[Component]) -> html.Div:

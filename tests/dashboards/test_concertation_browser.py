@@ -57,6 +57,10 @@ def test_concertation_page_in_chromium(texts_server: str, tmp_path: Path) -> Non
             page = browser.new_page(
                 viewport={"width": 1280, "height": 900}, locale="fr-FR", accept_downloads=True
             )
+            # Every wait (URL changes, expectations) gets the first load's margin: on a loaded
+            # 2-core CI machine a callback can take longer than Playwright's 30 s default.
+            page.set_default_timeout(FIRST_LOAD_MS)
+            expect.set_options(timeout=FIRST_LOAD_MS)
             page.on("request", lambda request: requests.append(request.url))
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda exc: errors.append(str(exc)))
