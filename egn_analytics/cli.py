@@ -316,6 +316,14 @@ def text_evaluate(
         f"{fmt_fr(report.n_train, 0)} textes d'apprentissage, {fmt_fr(report.n_test, 0)} tenus à l'écart"
     )
     _echo_quality(report.table())
+    if report.by_source is not None:
+        typer.echo("par source (F1 macro thèmes / propositions) :")
+        for named in report.by_source.iter_rows(named=True):
+            typer.echo(
+                f"  {named['methode']:<18} {named['source']:<14} "
+                f"{fmt_fr(named['textes'], 0):>6} textes  {fmt_fr(named['f1_macro_themes'], 3)} / "
+                f"{fmt_fr(named['f1_macro_propositions'], 3)}"
+            )
     typer.echo("matrice de confusion des thèmes (amorce + exemples ; lignes : vrai thème) :")
     confusion = report.learnt.confusion
     typer.echo(

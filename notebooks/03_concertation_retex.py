@@ -151,6 +151,18 @@ print(analysis.confusion)
 # %%
 labels_path = text.find_labels(raw)
 report = text.held_out_evaluation(texts, text.load_labels(labels_path))
+print(
+    report.by_source.select(
+        "methode", "source", "textes", "f1_macro_themes", "f1_macro_propositions"
+    )
+)
+
+# %% [markdown]
+# Les synthèses sont les plus difficiles : longues, elles couvrent plusieurs thèmes, et leur
+# thème « principal » est une convention. Les propositions les moins bien retrouvées par
+# l'amorce seule (à enrichir dans le lexique) :
+
+# %%
 weakest = report.seed_only.per_proposition.sort("f1").head(8)
 weakest.join(
     propositions().select(pl.col("numero").cast(pl.Int64).alias("proposition"), "libelle"),

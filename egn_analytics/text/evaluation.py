@@ -135,6 +135,7 @@ class HeldOutReport:
     seed_only: Evaluation
     learnt: Evaluation
     classifier: TextClassifier
+    by_source: pl.DataFrame | None = None
 
     def table(self) -> pl.DataFrame:
         """One row per method with the headline figures."""
@@ -163,19 +164,42 @@ def held_out_evaluation(
     seed_model = (
         classifier if classifier is not None and not classifier.fitted else TextClassifier()
     )
-    seed_eval = evaluate(seed_model.predict(test.get_column("texte")), test, method="amorce seule")
+    seed_pred = seed_model.predict(test.get_column("texte"))
     learnt_model = TextClassifier().fit(
         train.get_column("texte"),
         train.get_column("propositions").to_list(),
         train.get_column("theme").to_list(),
     )
-    learnt_eval = evaluate(
-        learnt_model.predict(test.get_column("texte")), test, method="amorce + exemples"
-    )
+    learnt_pred = learnt_model.predict(test.get_column("texte"))
     return HeldOutReport(
         n_train=train.height,
         n_test=test.height,
-        seed_only=seed_eval,
-        learnt=learnt_eval,
+        seed_only=evaluate(seed_pred, test, method="amorce seule"),
+        learnt=evaluate(learnt_pred, test, method="amorce + exemples"),
         classifier=learnt_model,
+        by_source=_by_source(
+            texts, test, {"amorce seule": seed_pred, "amorce + exemples": learnt_pred}
+        ),
     )
+
+
+def _by_source(
+    texts: pl.DataFrame, test: pl.DataFrame, predictions: dict[str, pl.DataFrame]
+) -> pl.DataFrame | None:
+    """The headline figures per source of the held-out texts (a source's texts differ: a
+    synthesis covers many propositions, a comment one), one row per method and source."""
+    if "source" not in texts.columns:
+        return None
+    sources = test.select("id").join(
+        texts.select("id", pl.col("source").cast(pl.String)),
+        on="id",
+        how="left",
+        maintain_order="left",
+    )["source"]
+    rows = []
+    for method, pred in predictions.items():
+        for source in sources.drop_nulls().unique(maintain_order=True).to_list():
+            mask = sources == source
+            summary = evaluate(pred.filter(mask), test.filter(mask), method=method).summary()
+            rows.append({"source": source, **summary})
+    return pl.DataFrame(rows).sort("methode", "source")

@@ -78,5 +78,9 @@ def test_held_out_report_on_generated_corpus(text_data_dir: Path) -> None:
     assert report.seed_only.theme_macro_f1 >= 0.8
     assert report.learnt.theme_macro_f1 >= 0.85
     assert report.learnt.proposition_macro_f1 >= 0.6
+    by_source = report.by_source
+    assert by_source is not None
+    assert set(by_source["methode"]) == {"amorce seule", "amorce + exemples"}
+    assert by_source.filter(pl.col("methode") == "amorce seule")["textes"].sum() == report.n_test
     table = report.table()
     assert table.get_column("methode").to_list() == ["amorce seule", "amorce + exemples"]
