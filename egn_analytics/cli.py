@@ -315,6 +315,11 @@ def text_evaluate(
     typer.echo(
         f"{fmt_fr(report.n_train, 0)} textes d'apprentissage, {fmt_fr(report.n_test, 0)} tenus à l'écart"
     )
+    if report.unmatched_ids:
+        typer.echo(
+            f"  {fmt_fr(len(report.unmatched_ids), 0)} identifiant(s) étiqueté(s) absent(s) du "
+            f"corpus, ignoré(s) (par exemple : {', '.join(report.unmatched_ids[:3])})"
+        )
     _echo_quality(report.table())
     if report.by_source is not None:
         typer.echo("par source (F1 macro thèmes / propositions) :")

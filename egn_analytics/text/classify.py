@@ -210,35 +210,50 @@ class TextClassifier:
             theme_list = [int(self._prop_theme[ps[0] - 1]) if ps else None for ps in prop_lists]
         else:
             theme_list = [None if t is None else int(t) for t in themes]
+            if len(theme_list) != len(text_list):
+                raise ValueError("fit : autant de thèmes que de textes sont attendus")
+            bad_themes = sorted({t for t in theme_list if t is not None} - set(range(1, 6)))
+            if bad_themes:
+                raise ValueError(f"fit : thème(s) inconnu(s) : {bad_themes} (1 à 5 attendus)")
         keep = [i for i, (ps, t) in enumerate(zip(prop_lists, theme_list, strict=True)) if ps and t]
         if len(keep) < 10:
             raise ValueError("fit : il faut au moins 10 textes étiquetés")
         normalised = normalise([text_list[i] for i in keep]).to_list()
         vec = _vectorizer(min_df=2)
-        x = vec.fit_transform(normalised)
-        y_theme = np.array([theme_list[i] for i in keep])
+        try:
+            x = vec.fit_transform(normalised)
+        except ValueError as exc:  # sklearn: « After pruning, no terms remain »
+            raise ValueError(
+                "fit : aucun terme n'apparaît dans au moins deux textes étiquetés ; "
+                "il faut des exemples plus nombreux ou plus longs"
+            ) from exc
+        y_theme = np.array([theme_list[i] for i in keep], dtype=np.int64)
+        lengths = np.array([len(prop_lists[i]) for i in keep])
         y_props = np.zeros((len(keep), N_PROPOSITIONS), dtype=np.int8)
-        for row, i in enumerate(keep):
-            y_props[row, np.array(prop_lists[i], dtype=np.int64) - 1] = 1
+        values = np.concatenate([np.asarray(prop_lists[i], dtype=np.int64) for i in keep])
+        y_props[np.repeat(np.arange(len(keep)), lengths), values - 1] = 1
+        learnt: dict[str, Any] = {"vectorizer": vec}
         # liblinear (one-vs-rest, dual coordinate descent) converges in a fraction of a second on
-        # sparse tf-idf, where lbfgs iterated for seconds on small separable sets.
-        theme_model = OneVsRestClassifier(
-            LogisticRegression(C=10.0, solver="liblinear", random_state=0), n_jobs=1
-        )
-        theme_model.fit(x, y_theme)
-        seen = y_props.sum(axis=0) > 0
-        both = seen & (y_props.sum(axis=0) < len(keep))
-        prop_model = OneVsRestClassifier(
-            LogisticRegression(C=10.0, solver="liblinear", class_weight="balanced", random_state=0),
-            n_jobs=1,
-        )
-        prop_model.fit(x, y_props[:, both])
-        self._learnt = {
-            "vectorizer": vec,
-            "theme_model": theme_model,
-            "prop_model": prop_model,
-            "prop_columns": np.flatnonzero(both),
-        }
+        # sparse tf-idf, where lbfgs iterated for seconds on small separable sets. A label that
+        # every example has (or none) teaches nothing: its probability stays constant.
+        classes = np.unique(y_theme)
+        if len(classes) > 1:
+            learnt["theme_model"] = OneVsRestClassifier(
+                LogisticRegression(C=10.0, solver="liblinear", random_state=0), n_jobs=1
+            ).fit(x, y_theme)
+        learnt["theme_constant"] = np.bincount(y_theme - 1, minlength=N_THEMES) / len(y_theme)
+        counts = y_props.sum(axis=0)
+        both = (counts > 0) & (counts < len(keep))
+        learnt["prop_columns"] = np.flatnonzero(both)
+        learnt["prop_constant"] = (counts == len(keep)).astype(np.float64)
+        if both.any():
+            learnt["prop_model"] = OneVsRestClassifier(
+                LogisticRegression(
+                    C=10.0, solver="liblinear", class_weight="balanced", random_state=0
+                ),
+                n_jobs=1,
+            ).fit(x, y_props[:, both])
+        self._learnt = learnt
         self.n_examples = len(keep)
         return self
 
@@ -257,6 +272,8 @@ class TextClassifier:
         seed_themes = seed_props @ self._theme_map
         # A text with no word of any description has uniform seed scores: say so with zeros.
         empty = (sims.max(axis=1) <= 0) & (self.embedder is None)
+        # An empty text (after normalisation) says nothing, whatever the channels.
+        empty |= pl.Series(normalised, dtype=pl.String).str.len_chars().eq(0).to_numpy()
         seed_props[empty] = 0.0
         seed_themes[empty] = 0.0
         # Seed proposition scores on the theme scale: the best proposition gets its theme's score.
@@ -267,14 +284,24 @@ class TextClassifier:
             return seed_themes, seed_prop_scores
         learnt = self._learnt
         x = learnt["vectorizer"].transform(normalised)
-        theme_proba = np.zeros((len(normalised), N_THEMES))
-        theme_model = learnt["theme_model"]
-        theme_proba[:, theme_model.classes_.astype(np.int64) - 1] = theme_model.predict_proba(x)
-        prop_proba = np.zeros((len(normalised), N_PROPOSITIONS))
-        if len(learnt["prop_columns"]):
+        n = len(normalised)
+        theme_proba = np.tile(learnt["theme_constant"], (n, 1))
+        if "theme_model" in learnt:
+            model = learnt["theme_model"]
+            theme_proba[:] = 0.0
+            theme_proba[:, model.classes_.astype(np.int64) - 1] = model.predict_proba(x)
+        prop_proba = np.tile(learnt["prop_constant"], (n, 1))
+        if "prop_model" in learnt:
             prop_proba[:, learnt["prop_columns"]] = learnt["prop_model"].predict_proba(x)
         w = self.learnt_weight
-        return w * theme_proba + (1 - w) * seed_themes, w * prop_proba + (1 - w) * seed_prop_scores
+        themes = w * theme_proba + (1 - w) * seed_themes
+        props = w * prop_proba + (1 - w) * seed_prop_scores
+        # A text with no word the model learnt nor any word of a description (« RAS », « ok »,
+        # an empty answer) has only the model's prior to go on: leave it « non classé ».
+        unknown = (x.getnnz(axis=1) == 0) & (sims.max(axis=1) <= 0)
+        themes[unknown] = 0.0
+        props[unknown] = 0.0
+        return themes, props
 
     def scores(self, texts: Sequence[str | None] | pl.Series) -> tuple[np.ndarray, np.ndarray]:
         """Theme (n × 5) and proposition (n × 40) scores, with long texts read per segment."""

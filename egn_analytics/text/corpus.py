@@ -148,28 +148,44 @@ def load_labels(path: str | Path) -> pl.DataFrame:
     by ``|``). A bad number is named with its line, in French.
     """
     path = Path(path)
-    raw = pl.read_csv(path, separator=";", infer_schema=False)
+    try:
+        raw = pl.read_csv(path, separator=";", infer_schema=False)
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"{path.name} : fichier illisible comme CSV « ; » ({first})") from exc
     missing = {"id", "theme", "propositions"} - set(raw.columns)
     if missing:
         raise ValueError(f"{path.name} : colonne(s) absente(s) : {', '.join(sorted(missing))}")
     parsed = raw.with_row_index("ligne", offset=2).with_columns(
+        pl.col("id").str.strip_chars(),
         pl.col("theme").cast(pl.Int8, strict=False).alias("_theme"),
         pl.col("propositions").str.split("|").cast(pl.List(pl.Int8), strict=False).alias("_props"),
     )
-    bad = parsed.filter(
-        pl.col("_theme").is_null()
-        | ~pl.col("_theme").is_between(1, 5)
-        | pl.col("_props").is_null()
-        | pl.col("_props")
-        .list.eval(~pl.element().is_between(1, 40) | pl.element().is_null())
-        .list.any()
-    )
-    if bad.height:
-        first = bad.row(0, named=True)
-        raise ValueError(
-            f"{path.name}, ligne {first['ligne']} : thème « {first['theme']} » ou propositions "
-            f"« {first['propositions']} » invalides ({bad.height} ligne(s) en tout)"
-        )
+    checks = [
+        ("id", "identifiant vide", pl.col("id").is_null() | (pl.col("id") == "")),
+        ("id", "identifiant en double", pl.col("id").is_duplicated() & pl.col("id").is_not_null()),
+        (
+            "theme",
+            "thème hors de 1 à 5",
+            pl.col("_theme").is_null() | ~pl.col("_theme").is_between(1, 5),
+        ),
+        (
+            "propositions",
+            "numéro de proposition hors de 1 à 40",
+            pl.col("_props").is_null()
+            | pl.col("_props")
+            .list.eval(~pl.element().is_between(1, 40) | pl.element().is_null())
+            .list.any(),
+        ),
+    ]
+    for column, reason, bad_expr in checks:
+        bad = parsed.filter(bad_expr)
+        if bad.height:
+            row = bad.row(0, named=True)
+            raise ValueError(
+                f"{path.name}, ligne {row['ligne']}, colonne {column} : {reason} "
+                f"(« {row[column]} ») ; {bad.height} ligne(s) en tout"
+            )
     return parsed.select(
         pl.col("id"), pl.col("_theme").alias("theme"), pl.col("_props").alias("propositions")
     )

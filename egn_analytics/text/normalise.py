@@ -210,7 +210,9 @@ def segments(
     Why: a long synthesis speaks of many propositions, and Reinert's method classifies
     « segments de texte » of ~40 words (Iramuteq's default). Sentences are kept whole and
     grouped in reading order until a segment reaches ``target_words``; a text shorter than
-    that is one segment. Columns: ``id_col``, ``segment`` (0-based), ``texte``, ``n_mots``.
+    that is one segment. A « sentence » longer than twice the target (a text without
+    punctuation) is cut every ``target_words`` words instead. Columns: ``id_col``,
+    ``segment`` (0-based), ``texte``, ``n_mots``.
     """
     if target_words < 1:
         raise ValueError("target_words doit être un entier positif")
@@ -225,9 +227,19 @@ def segments(
             .alias("phrase"),
         )
         .explode("phrase")
-        .with_columns(pl.col("phrase").str.strip_chars())
-        .filter(pl.col("phrase").str.len_chars() > 0)
-        .with_columns(pl.col("phrase").str.count_matches(r"\S+").cast(pl.Int64).alias("n_mots"))
+        .with_columns(pl.int_range(pl.len()).over(id_col).alias("_p"))
+        .with_columns(pl.col("phrase").str.extract_all(r"\S+").alias("_mots"))
+        .with_columns(pl.col("_mots").list.len().alias("_n"))
+        .explode("_mots")
+        .drop_nulls("_mots")
+        .with_columns(
+            pl.when(pl.col("_n") > 2 * target_words)
+            .then(pl.int_range(pl.len()).over(id_col, "_p") // target_words)
+            .otherwise(0)
+            .alias("_morceau")
+        )
+        .group_by(id_col, "_p", "_morceau", maintain_order=True)
+        .agg(pl.col("_mots").str.join(" ").alias("phrase"), pl.len().cast(pl.Int64).alias("n_mots"))
         .with_columns(
             ((pl.col("n_mots").cum_sum() - pl.col("n_mots")).over(id_col) // target_words).alias(
                 "segment"

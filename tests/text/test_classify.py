@@ -145,3 +145,34 @@ def test_learning_is_deterministic() -> None:
     first = TextClassifier().fit(texts, labels).predict(texts)
     second = TextClassifier().fit(texts, labels).predict(texts)
     assert first.equals(second)
+
+
+def _fitted() -> TextClassifier:
+    texts = [f"Prêter des tablettes et des ordinateurs aux familles, cas {i}" for i in range(12)]
+    texts += [f"Former les enseignants au numérique, session {i}" for i in range(12)]
+    return TextClassifier().fit(texts, [[16]] * 12 + [[6]] * 12)
+
+
+@pytest.mark.parametrize("text", ["", None, "RAS", "ok", "Non."])
+def test_a_fitted_model_leaves_meaningless_texts_unclassified(text: str | None) -> None:
+    row = _fitted().predict([text]).row(0, named=True)
+    assert row["theme"] is None
+    assert row["propositions"] == []
+    assert row["a_verifier"] is True
+
+
+def test_fit_on_one_theme_and_one_proposition_still_predicts() -> None:
+    texts = [f"Prêter des tablettes aux familles modestes, cas {i}" for i in range(12)]
+    model = TextClassifier().fit(texts, [[16]] * 12)
+    row = model.predict(["Des tablettes pour les familles"]).row(0, named=True)
+    assert row["theme"] == 3
+    assert row["propositions"][0] == 16
+
+
+def test_fit_rejects_unknown_themes_and_empty_vocabularies() -> None:
+    texts = [f"Prêter des tablettes, cas {i}" for i in range(12)]
+    with pytest.raises(ValueError, match="thème"):
+        TextClassifier().fit(texts, [[16]] * 12, themes=[7] * 12)
+    distinct = [f"mot{i}" for i in range(12)]
+    with pytest.raises(ValueError, match="aucun terme"):
+        TextClassifier().fit(distinct, [[16]] * 12)

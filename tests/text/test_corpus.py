@@ -46,7 +46,22 @@ def test_missing_tables_name_the_command(tmp_path: Path) -> None:
 def test_bad_label_line_is_named(tmp_path: Path) -> None:
     path = tmp_path / "verite.csv"
     path.write_text("source;id;theme;propositions\nretex;A;3;16|18\nretex;B;3;16|99\n", "utf-8")
-    with pytest.raises(ValueError, match="ligne 3"):
+    with pytest.raises(ValueError, match="ligne 3, colonne propositions"):
+        load_labels(path)
+    path.write_text("id;theme;propositions\nA;3;16\nA;4;23\n", "utf-8")
+    with pytest.raises(ValueError, match="ligne 2, colonne id : identifiant en double"):
+        load_labels(path)
+    path.write_text("id;theme;propositions\nA;3;16\n;4;23\n", "utf-8")
+    with pytest.raises(ValueError, match="ligne 3, colonne id : identifiant vide"):
+        load_labels(path)
+    path.write_text("id;theme;propositions\nA;9;16\n", "utf-8")
+    with pytest.raises(ValueError, match="colonne theme"):
+        load_labels(path)
+    path.write_text("id;theme;propositions\nA;3;16;x;y\n", "utf-8")
+    with pytest.raises(ValueError, match=r"verite\.csv : fichier illisible"):
+        load_labels(path)
+    path.write_text("", "utf-8")
+    with pytest.raises(ValueError, match=r"verite\.csv"):
         load_labels(path)
     path.write_text("id;theme\nA;3\n", "utf-8")
     with pytest.raises(ValueError, match="propositions"):

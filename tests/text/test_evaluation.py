@@ -84,3 +84,48 @@ def test_held_out_report_on_generated_corpus(text_data_dir: Path) -> None:
     assert by_source.filter(pl.col("methode") == "amorce seule")["textes"].sum() == report.n_test
     table = report.table()
     assert table.get_column("methode").to_list() == ["amorce seule", "amorce + exemples"]
+
+
+def test_split_is_pinned_across_versions_and_keeps_duplicates_together() -> None:
+    # BLAKE2b of the id: these values must not move with a Polars upgrade.
+    ids = pl.DataFrame({"id": [f"T-{i:05d}" for i in range(20)]})
+    assert ids.filter(split(ids))["id"].to_list() == [
+        "T-00002",
+        "T-00004",
+        "T-00005",
+        "T-00007",
+        "T-00010",
+        "T-00011",
+        "T-00013",
+        "T-00016",
+        "T-00018",
+    ]
+    # The same text (up to case and spaces) is on one side only, whatever its id.
+    texts = pl.DataFrame(
+        {
+            "id": [f"D-{i}" for i in range(200)],
+            "texte": [
+                ("Il faut des  TABLETTES." if i % 2 else "il faut des tablettes.")
+                for i in range(200)
+            ],
+        }
+    )
+    assert split(texts).n_unique() == 1
+
+
+def test_unmatched_label_ids_are_reported(text_data_dir: Path) -> None:
+    texts = load_texts(text_data_dir / "processed")
+    path = find_labels(text_data_dir / "raw")
+    assert path is not None
+    labels = load_labels(path)
+    stranger = pl.DataFrame(
+        {
+            "id": ["INCONNU-1"],
+            "theme": pl.Series([3], dtype=pl.Int8),
+            "propositions": pl.Series([[16]], dtype=pl.List(pl.Int8)),
+        }
+    )
+    report = held_out_evaluation(texts, pl.concat([labels, stranger]))
+    assert report.unmatched_ids == ("INCONNU-1",)
+    with pytest.raises(ValueError, match="INCONNU-1"):
+        held_out_evaluation(texts, stranger)

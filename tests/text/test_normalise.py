@@ -81,3 +81,10 @@ def test_segments_group_whole_sentences_to_the_target() -> None:
 def test_segments_reject_a_bad_target() -> None:
     with pytest.raises(ValueError, match="target_words"):
         segments(pl.DataFrame({"id": ["a"], "texte": ["x"]}), target_words=0)
+
+
+def test_a_text_without_punctuation_is_cut_by_words() -> None:
+    frame = pl.DataFrame({"id": ["a"], "texte": [" ".join(f"m{i}" for i in range(130))]})
+    out = segments(frame, target_words=40)
+    assert out.get_column("n_mots").to_list() == [40, 40, 40, 10]
+    assert out.get_column("texte")[1].split()[0] == "m40"
