@@ -1234,7 +1234,10 @@ def text_inputs(processed: Path, raw: Path) -> InputKey:
     folder = Path(processed)
     missing = [name for name in TEXT_TABLES if not (folder / name).is_file()]
     if missing:
-        raise TextsNotBuiltError(f"no {', '.join(missing)} in {folder}")
+        raise TextsNotBuiltError(
+            f"table(s) {', '.join(missing)} absente(s) du dossier des données : lancez "
+            "« egn build » (ou « make build »)"
+        )
     key = []
     for name in TEXT_TABLES:
         stat = (folder / name).stat()

@@ -278,8 +278,19 @@ def csv_bytes(df: pl.DataFrame) -> bytes:
     """CSV for Excel in French: ``;`` separator, decimal comma, UTF-8 with BOM.
 
     Excel FR reads ``,`` as the decimal mark and guesses the encoding from the BOM: without
-    these three choices accents break and numbers become text.
+    these three choices accents break and numbers become text. Text cells that begin with
+    ``=``, ``+``, ``-``, ``@`` (or a tab / carriage return) get a leading apostrophe, as OWASP
+    advises: a contribution written « =HYPERLINK(...) » must stay text, not run as a formula.
     """
+    text_cols = [name for name, dtype in df.schema.items() if dtype == pl.String]
+    if text_cols:
+        df = df.with_columns(
+            pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]"))
+            .then(pl.lit("'") + pl.col(c))
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in text_cols
+        )
     buffer = io.BytesIO()
     df.write_csv(buffer, separator=";", include_bom=True, decimal_comma=True)
     return buffer.getvalue()

@@ -315,3 +315,22 @@ def test_renderer_stays_warm(card: ChartCard, tmp_path: Path) -> None:
     export_png(card, tmp_path / "b.png", scale=1)
     assert renderer()._kaleido is browser  # same Chromium, not a new one per image
     assert os.path.getsize(tmp_path / "b.png") > 0
+
+
+def test_csv_bytes_neutralises_formulas_in_text_cells() -> None:
+    frame = pl.DataFrame(
+        {
+            "texte": ['=HYPERLINK("x")', "+33", "-moins", "@cmd", "normal", None],
+            "n": [-1, 2, 3, 4, 5, 6],
+        }
+    )
+    lines = csv_bytes(frame).decode("utf-8-sig").splitlines()
+    assert [line.split(";")[0] for line in lines[1:]] == [
+        '"\'=HYPERLINK(""x"")"',
+        "'+33",
+        "'-moins",
+        "'@cmd",
+        "normal",
+        "",
+    ]
+    assert lines[1].endswith(";-1")  # numbers keep their sign
