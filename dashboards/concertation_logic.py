@@ -462,9 +462,19 @@ def quality_text(evaluation: pl.DataFrame | None, n_examples: int) -> str | None
     )
 
 
-def method_sentence(method: str, evaluation: pl.DataFrame | None, n_examples: int) -> str:
+#: Why the learnt score must be read with care on the embedded corpus.
+SYNTHETIC_CAVEAT = (
+    f" Les textes synthétiques réutilisent des gabarits{NBSP}: le score avec exemples y est "
+    "optimiste, celui de l'amorce seule est le plus proche de ce qu'on attend sur des textes "
+    "réels."
+)
+
+
+def method_sentence(
+    method: str, evaluation: pl.DataFrame | None, n_examples: int, *, synthetic: bool = False
+) -> str:
     """« Classification : <the library's method> : F1 macro thèmes 0,99, propositions 0,98
-    (amorce seule : thèmes 0,90). »"""
+    (amorce seule : thèmes 0,90). » plus :data:`SYNTHETIC_CAVEAT` on synthetic data."""
     text = f"Classification{NBSP}: {french_numbers(method.strip().rstrip('.'))}"
     row = _evaluation_row(evaluation, LEARNT if n_examples else SEED_ONLY)
     if row is None or is_missing(row["f1_macro_themes"]):
@@ -476,7 +486,7 @@ def method_sentence(method: str, evaluation: pl.DataFrame | None, n_examples: in
     seed = _evaluation_row(evaluation, SEED_ONLY) if n_examples else None
     if seed is not None:
         text += f" (amorce seule{NBSP}: thèmes {fmt_number(seed['f1_macro_themes'], 2)})"
-    return text + "."
+    return text + "." + (SYNTHETIC_CAVEAT if synthetic and n_examples else "")
 
 
 def key_figures(

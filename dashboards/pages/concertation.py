@@ -234,7 +234,9 @@ def key_figures_section(corpus: data_access.TextCorpus, selection: logic.Selecti
         [
             html.Ul(tiles, className="egn-kpis"),
             html.P(
-                logic.method_sentence(corpus.method, corpus.evaluation, corpus.n_examples),
+                logic.method_sentence(
+                    corpus.method, corpus.evaluation, corpus.n_examples, synthetic=_synthetic()
+                ),
                 id=ids.CONCERTATION_METHOD,
                 className="egn-section__intro",
             ),

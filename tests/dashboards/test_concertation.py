@@ -303,6 +303,9 @@ def test_quality_and_method_sentences() -> None:
         f"qualité mesurée sur 2{N}527 textes tenus à l'écart{NBSP}: F1 macro thèmes 0,97, "
         f"propositions 0,86 (amorce seule{NBSP}: thèmes 0,90)."
     )
+    assert logic.method_sentence(method, seed_only, 5944, synthetic=True).endswith(
+        "celui de l'amorce seule est le plus proche de ce qu'on attend sur des textes réels."
+    )
     assert logic.method_sentence("amorce seule", None, 0).endswith(
         "Qualité non mesurée (pas de fichier de textes étiquetés)."
     )
