@@ -7,6 +7,7 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from dash import Dash
@@ -41,3 +42,27 @@ def serve(app: Dash) -> Iterator[str]:
         httpd.shutdown()
         thread.join(timeout=10)
         httpd.server_close()
+
+
+def pick_option(page: Any, dropdown: str, typed: str, option: str, attempts: int = 3) -> None:
+    """Open the Dash dropdown ``dropdown`` (a CSS selector), type ``typed``, click ``option``.
+
+    Why retried: on a loaded 2-core machine a late callback can re-render the filters while
+    the menu is open, which closes it and loses the typed text (seen once in CI: the option
+    never appeared in 120 s). Each attempt waits 15 s for the option, then closes the menu.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        page.click(dropdown)
+        page.keyboard.type(typed)
+        choice = page.get_by_role("option", name=option, exact=True)
+        try:
+            choice.wait_for(state="visible", timeout=15_000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            if attempt == attempts - 1:
+                raise
+            continue
+        choice.click()
+        return

@@ -25,6 +25,7 @@ from tests.dashboards.browser_support import (
     CHROMIUM_ARGS,
     LOCAL_HOSTS,
     NEEDS_CHROMIUM,
+    pick_option,
     serve,
 )
 
@@ -137,9 +138,7 @@ def test_concertation_page_in_chromium(texts_server: str, tmp_path: Path) -> Non
             # a région through its picker: its column outlined, the partition follows
             start = time.perf_counter()
             page.evaluate("window.scrollTo(0, 0)")  # back to the filters, as a reader would
-            page.click("#concertation-region")
-            page.keyboard.type("Bretagne")
-            page.get_by_role("option", name="Bretagne", exact=True).click()
+            pick_option(page, "#concertation-region", "Bretagne", "Bretagne")
             page.wait_for_url(re.compile(r".*region=53"))
             all_charts_drawn()
             timings["changement de région"] = time.perf_counter() - start

@@ -24,6 +24,7 @@ from tests.dashboards.browser_support import (
     CHROMIUM_ARGS,
     LOCAL_HOSTS,
     NEEDS_CHROMIUM,
+    pick_option,
     serve,
 )
 
@@ -116,9 +117,7 @@ def test_usages_page_in_chromium(usage_server: str, tmp_path: Path) -> None:
             all_charts_drawn()
 
             # another territory: through the picker (search, then the option)
-            page.click("#usages-territoire")
-            page.keyboard.type("Lille")
-            page.get_by_role("option", name="Académie de Lille", exact=True).click()
+            pick_option(page, "#usages-territoire", "Lille", "Académie de Lille")
             page.wait_for_url(re.compile(r".*territoire=academie-09"))
             expect(title).to_contain_text("parents, académie de Lille")
             query = parse_qs(urlsplit(page.url).query)
