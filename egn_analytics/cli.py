@@ -275,6 +275,9 @@ def text_classify(
         analysis = analyse_corpus(processed, raw, labels_path=labels)
         with atomic_path(out) as tmp:
             analysis.texts.write_parquet(tmp)
+        _label_rejects(
+            analysis.label_rejects, out.with_name(f"{out.stem}.etiquettes.rejects.parquet")
+        )
     texts = analysis.texts
     classified = int(texts.get_column("theme").is_not_null().sum())
     review = int(texts.get_column("a_verifier").sum())
@@ -284,6 +287,24 @@ def text_classify(
     )
     typer.echo(f"  méthode : {analysis.method}")
     _echo_quality(analysis.evaluation)
+
+
+def _label_rejects(rejects: Any, dest: Path | None) -> None:
+    """Say how many lines of the labels file were rejected and why; keep them in ``dest``."""
+    if rejects is None or rejects.is_empty():
+        return
+    from egn_analytics.io import atomic_path
+    from egn_analytics.loaders._core import LINE_COL, REASON_COL
+
+    first = rejects.row(0, named=True)
+    typer.echo(
+        f"  étiquettes : {fmt_fr(rejects.height, 0)} ligne(s) rejetée(s), non utilisée(s) "
+        f"(première : ligne {first[LINE_COL]}, {first[REASON_COL]})"
+    )
+    if dest is not None:
+        with atomic_path(dest) as tmp:
+            rejects.write_parquet(tmp)
+        typer.echo(f"  lignes rejetées et leurs motifs : {dest}")
 
 
 def _echo_quality(evaluation: Any) -> None:
@@ -302,16 +323,22 @@ def text_evaluate(
     processed: _ProcessedOpt = None,
     raw: _RawOpt = None,
     labels: _LabelsOpt = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option("--rejects", help="Parquet où garder les lignes d'étiquettes rejetées."),
+    ] = None,
 ) -> None:
     """Mesurer le classement sur les textes étiquetés tenus à l'écart (F1 macro, confusion)."""
-    from egn_analytics.text.corpus import find_labels, load_labels, load_texts
+    from egn_analytics.text.corpus import find_labels, load_texts, read_labels
     from egn_analytics.text.evaluation import held_out_evaluation
 
     with _one_line_errors():
         path = labels if labels is not None else find_labels(raw)
         if path is None:
             raise ValueError("aucun fichier d'exemples étiquetés : indiquez --labels")
-        report = held_out_evaluation(load_texts(processed), load_labels(path))
+        read = read_labels(path)
+        _label_rejects(read.rejects, rejects)
+        report = held_out_evaluation(load_texts(processed), read.data)
     typer.echo(
         f"{fmt_fr(report.n_train, 0)} textes d'apprentissage, {fmt_fr(report.n_test, 0)} tenus à l'écart"
     )

@@ -79,3 +79,14 @@ class SoutienSchema(dy.Schema):
     id_proposition = dy.String(nullable=False)
     auteur_pseudo = dy.String(nullable=True)
     date = dy.Date(nullable=False)
+
+
+class LabelSchema(dy.Schema):
+    """Labelled contributions (``verite_terrain*.csv`` or a user's own file) for evaluation.
+
+    ``propositions`` lists proposition numbers, the main one first; ``theme`` is the main one's.
+    """
+
+    id = dy.String(nullable=False, min_length=1)
+    theme = dy.Int8(nullable=False, min=1, max=5)
+    propositions = dy.List(dy.Int8(nullable=False, min=1, max=40), nullable=False, min_length=1)

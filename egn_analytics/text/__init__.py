@@ -3,7 +3,8 @@
 What a DEPP analyst finds here, in the order of a study:
 
 * the corpus: :func:`load_texts` (one row per contribution, with its territory when known),
-  :func:`load_labels` / :func:`find_labels` (labelled examples, kept apart from the tables);
+  :func:`read_labels` / :func:`load_labels` / :func:`find_labels` (labelled examples, kept apart
+  from the tables; bad rows go to rejects with their line and reason);
 * normalisation: :func:`normalise`, :func:`tokens_long` (lemmas, stop words, accents, domain
   terms kept whole), :func:`segments` (~40-word text segments at sentence ends);
 * classification into the 5 themes and 40 propositions: :func:`classify`,
@@ -35,6 +36,7 @@ from egn_analytics.text.corpus import (
     find_labels,
     load_labels,
     load_texts,
+    read_labels,
 )
 from egn_analytics.text.coverage import COVERAGE_SCHEMA, coverage
 from egn_analytics.text.evaluation import Evaluation, HeldOutReport, evaluate, held_out_evaluation
@@ -77,6 +79,7 @@ __all__ = [
     "load_labels",
     "load_texts",
     "normalise",
+    "read_labels",
     "reinert",
     "search",
     "segments",

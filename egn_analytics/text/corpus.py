@@ -16,7 +16,9 @@ from pathlib import Path
 import polars as pl
 
 from egn_analytics.config import get_settings
+from egn_analytics.loaders._core import LoadResult, read_delimited, validate
 from egn_analytics.reference import academies
+from egn_analytics.schemas.texts import LabelSchema
 
 #: French labels of the sources, in display order.
 SOURCE_LABELS: dict[str, str] = {
@@ -141,51 +143,40 @@ def find_labels(raw_dir: str | Path | None = None) -> Path | None:
     return found[0] if found else None
 
 
-def load_labels(path: str | Path) -> pl.DataFrame:
-    """Labelled contributions: ``id``, ``theme`` (Int8), ``propositions`` (List[Int8], main first).
+def read_labels(path: str | Path) -> LoadResult:
+    """Read a labels file with the loaders' machinery: accepted rows and rejects with reasons.
 
-    The file is ``;``-separated with ``id``, ``theme`` and ``propositions`` (numbers separated
-    by ``|``). A bad number is named with its line, in French.
+    The file is ``;``- (or ``,``-) separated with ``id``, ``theme`` (1–5) and ``propositions``
+    (numbers 1–40 separated by ``|``, main first); encoding and separator are detected as for
+    any source file. A row with an empty id, a bad theme or proposition, a duplicated id or
+    fewer fields than the header goes to ``rejects`` with its line and reason (lines read =
+    accepted + rejected). A file that cannot be read at all raises :class:`LoadError` (one
+    line naming the file and the row).
     """
-    path = Path(path)
-    try:
-        raw = pl.read_csv(path, separator=";", infer_schema=False)
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, OSError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ValueError(f"{path.name} : fichier illisible comme CSV « ; » ({first})") from exc
-    missing = {"id", "theme", "propositions"} - set(raw.columns)
-    if missing:
-        raise ValueError(f"{path.name} : colonne(s) absente(s) : {', '.join(sorted(missing))}")
-    parsed = raw.with_row_index("ligne", offset=2).with_columns(
+    raw = read_delimited(path, required=("id", "theme", "propositions"))
+    props = pl.col("propositions").str.strip_chars().str.split("|")
+    typed = raw.select(
         pl.col("id").str.strip_chars(),
-        pl.col("theme").cast(pl.Int8, strict=False).alias("_theme"),
-        pl.col("propositions").str.split("|").cast(pl.List(pl.Int8), strict=False).alias("_props"),
+        pl.col("theme").str.strip_chars().cast(pl.Int8, strict=False),
+        props.list.eval(pl.element().str.strip_chars().cast(pl.Int8, strict=False)),
     )
-    checks = [
-        ("id", "identifiant vide", pl.col("id").is_null() | (pl.col("id") == "")),
-        ("id", "identifiant en double", pl.col("id").is_duplicated() & pl.col("id").is_not_null()),
-        (
-            "theme",
-            "thème hors de 1 à 5",
-            pl.col("_theme").is_null() | ~pl.col("_theme").is_between(1, 5),
-        ),
-        (
-            "propositions",
-            "numéro de proposition hors de 1 à 40",
-            pl.col("_props").is_null()
-            | pl.col("_props")
-            .list.eval(~pl.element().is_between(1, 40) | pl.element().is_null())
-            .list.any(),
-        ),
-    ]
-    for column, reason, bad_expr in checks:
-        bad = parsed.filter(bad_expr)
-        if bad.height:
-            row = bad.row(0, named=True)
-            raise ValueError(
-                f"{path.name}, ligne {row['ligne']}, colonne {column} : {reason} "
-                f"(« {row[column]} ») ; {bad.height} ligne(s) en tout"
-            )
-    return parsed.select(
-        pl.col("id"), pl.col("_theme").alias("theme"), pl.col("_props").alias("propositions")
+    # On the typed list: a number that did not cast (« x », « 300 ») is null there.
+    bad_number = (
+        pl.col("propositions")
+        .list.eval(pl.element().is_null() | ~pl.element().is_between(1, 40))
+        .list.any()
     )
+    return validate(
+        raw,
+        typed,
+        LabelSchema,
+        key=("id",),
+        checks=[("numéro de proposition hors de 1 à 40 (propositions)", bad_number)],
+        table="etiquettes",
+    )
+
+
+def load_labels(path: str | Path) -> pl.DataFrame:
+    """The accepted rows of :func:`read_labels`: ``id``, ``theme`` (Int8), ``propositions``
+    (List[Int8], main first). Rejected rows are in ``read_labels(path).rejects``."""
+    return read_labels(path).data

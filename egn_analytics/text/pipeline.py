@@ -17,7 +17,7 @@ import polars as pl
 from egn_analytics.config import get_settings
 from egn_analytics.reference import themes
 from egn_analytics.text.classify import TextClassifier
-from egn_analytics.text.corpus import find_labels, load_labels, load_texts
+from egn_analytics.text.corpus import find_labels, load_texts, read_labels
 from egn_analytics.text.evaluation import HeldOutReport, held_out_evaluation
 
 
@@ -31,6 +31,8 @@ class TextAnalysis:
     evaluation: pl.DataFrame | None
     per_theme: pl.DataFrame | None
     confusion: pl.DataFrame | None
+    #: Rows of the labels file that were not used, with line and reason (None: no file).
+    label_rejects: pl.DataFrame | None = None
 
 
 def analyse_corpus(
@@ -49,8 +51,11 @@ def analyse_corpus(
     texts = load_texts(processed)
     path = Path(labels_path) if labels_path is not None else find_labels(raw_dir)
     report: HeldOutReport | None = None
+    rejects: pl.DataFrame | None = None
     if path is not None and path.exists():
-        report = held_out_evaluation(texts, load_labels(path))
+        read = read_labels(path)
+        rejects = read.rejects
+        report = held_out_evaluation(texts, read.data)
         model = report.classifier
         method = (
             f"amorce (libellés et lexique) + {report.n_train} exemples étiquetés ; "
@@ -73,4 +78,5 @@ def analyse_corpus(
         evaluation=None if report is None else report.table(),
         per_theme=None if report is None else report.learnt.per_theme,
         confusion=None if report is None else report.learnt.confusion,
+        label_rejects=rejects,
     )

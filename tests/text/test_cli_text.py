@@ -63,3 +63,28 @@ def test_missing_tables_is_one_french_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "egn build" in result.output
     assert not (tmp_path / "x.parquet").exists()
+
+
+@pytest.mark.integration
+def test_rejected_label_lines_are_kept_and_said(text_data_dir: Path, tmp_path: Path) -> None:
+    labels = tmp_path / "etiquettes.csv"
+    good = (text_data_dir / "raw" / "textes").glob("verite_terrain*.csv")
+    labels.write_text(next(good).read_text("utf-8") + "commentaire;C-9999;9;16\n", "utf-8")
+    out = tmp_path / "classes.parquet"
+    result = runner.invoke(
+        app,
+        [
+            "text",
+            "classify",
+            "--out",
+            str(out),
+            "--processed",
+            str(text_data_dir / "processed"),
+            "--labels",
+            str(labels),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 ligne(s) rejetée(s)" in result.output
+    rejects = pl.read_parquet(tmp_path / "classes.etiquettes.rejects.parquet")
+    assert rejects["_motif"].to_list() == ["valeur trop grande (theme)"]

@@ -7,12 +7,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from egn_analytics.loaders._core import LoadError
 from egn_analytics.text.corpus import (
     TEXTS_SCHEMA,
     CorpusNotBuiltError,
     find_labels,
     load_labels,
     load_texts,
+    read_labels,
 )
 from egn_analytics.text.pipeline import analyse_corpus
 
@@ -43,29 +45,44 @@ def test_missing_tables_name_the_command(tmp_path: Path) -> None:
     assert find_labels(tmp_path) is None
 
 
-def test_bad_label_line_is_named(tmp_path: Path) -> None:
+def test_bad_label_rows_go_to_the_rejects_with_line_and_reason(tmp_path: Path) -> None:
     path = tmp_path / "verite.csv"
-    path.write_text("source;id;theme;propositions\nretex;A;3;16|18\nretex;B;3;16|99\n", "utf-8")
-    with pytest.raises(ValueError, match="ligne 3, colonne propositions"):
-        load_labels(path)
-    path.write_text("id;theme;propositions\nA;3;16\nA;4;23\n", "utf-8")
-    with pytest.raises(ValueError, match="ligne 2, colonne id : identifiant en double"):
-        load_labels(path)
-    path.write_text("id;theme;propositions\nA;3;16\n;4;23\n", "utf-8")
-    with pytest.raises(ValueError, match="ligne 3, colonne id : identifiant vide"):
-        load_labels(path)
-    path.write_text("id;theme;propositions\nA;9;16\n", "utf-8")
-    with pytest.raises(ValueError, match="colonne theme"):
-        load_labels(path)
-    path.write_text("id;theme;propositions\nA;3;16;x;y\n", "utf-8")
-    with pytest.raises(ValueError, match=r"verite\.csv : fichier illisible"):
-        load_labels(path)
+    path.write_text(
+        "source;id;theme;propositions\n"
+        "retex;A;3;16|18\n"  # line 2: kept
+        "retex;B;3;16|99\n"  # 3: bad proposition
+        "retex;A;4;23\n"  # 4: A again
+        "retex;;4;23\n"  # 5: no id
+        "retex;C;9;16\n"  # 6: bad theme
+        "retex;D;2;x\n"  # 7: not a number
+        "retex;E;2\n",  # 8: truncated
+        "utf-8",
+    )
+    read = read_labels(path)
+    assert read.rows_read == read.data.height + read.rejects.height == 7
+    assert read.data.rows() == [("A", 3, [16, 18])]
+    assert read.rejects.select("_ligne", "_motif").rows() == [
+        (3, "numéro de proposition hors de 1 à 40 (propositions)"),
+        (4, "clé en double (id)"),
+        (5, "valeur manquante (id)"),
+        (6, "valeur trop grande (theme)"),
+        (7, "numéro de proposition hors de 1 à 40 (propositions)"),
+        (8, "ligne incomplète (3 champs sur 4)"),
+    ]
+    assert load_labels(path).equals(read.data)
+
+
+def test_unreadable_labels_files_are_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "verite.csv"
     path.write_text("", "utf-8")
-    with pytest.raises(ValueError, match=r"verite\.csv"):
-        load_labels(path)
+    with pytest.raises(LoadError, match=r"verite\.csv : fichier vide"):
+        read_labels(path)
     path.write_text("id;theme\nA;3\n", "utf-8")
-    with pytest.raises(ValueError, match="propositions"):
-        load_labels(path)
+    with pytest.raises(LoadError, match="propositions"):
+        read_labels(path)
+    # cp1252 (Excel FR) is read as such, not rejected.
+    path.write_bytes("id;theme;propositions\nélève;3;16\n".encode("cp1252"))
+    assert read_labels(path).data["id"].to_list() == ["élève"]
 
 
 def test_analyse_corpus_with_and_without_labels(text_data_dir: Path, tmp_path: Path) -> None:
