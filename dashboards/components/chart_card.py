@@ -9,10 +9,13 @@ from the URL's filters; only ids travel, never the data).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboards import ids
+from dashboards.catalogue import export_filename
 from dashboards.components.notices import synthetic_notice
 from egn_analytics.viz import (
     ChartCard,
@@ -104,6 +107,38 @@ def png_download(card: ChartCard, filename: str) -> tuple[object, str]:
     except RenderUnavailableError:
         return no_update, PNG_UNAVAILABLE
     return dcc.send_bytes(image, filename), ""
+
+
+@dataclass(frozen=True)
+class CardDownloads:
+    """The CSV and PNG downloads of a page's chart cards, as plain functions of (key, view).
+
+    Why one class: every page with several cards reads the view's selection, builds the card
+    and names the file the same way; only how a card is built and named differs. ``data`` and
+    ``image`` stay plain functions that tests call directly; :meth:`register` wires them.
+    """
+
+    build: Callable[[str, Any], ChartCard]  # (card key, selection) → card
+    selection_of: Callable[[str | None], Any]  # the view's state → selection
+    stem: Callable[[str, Any], str]  # (card key, selection) → file name stem
+
+    def _card(self, key: str, view: str | None) -> tuple[ChartCard, str]:
+        selection = self.selection_of(view)
+        return self.build(key, selection), self.stem(key, selection)
+
+    def data(self, key: str, view: str | None) -> dict[str, object]:
+        """The data of card ``key`` for the view's selection, as CSV for Excel FR."""
+        card, stem = self._card(key, view)
+        return csv_download(card, export_filename(stem, None, card.synthetic, "csv"))
+
+    def image(self, key: str, view: str | None) -> tuple[object, str]:
+        """Card ``key`` as a publication PNG; a French message without Chromium."""
+        card, stem = self._card(key, view)
+        return png_download(card, export_filename(stem, None, card.synthetic, "png"))
+
+    def register(self, cards: Mapping[str, str], state: State) -> None:
+        """The callbacks of every card (see :func:`register_card_downloads`)."""
+        register_card_downloads(cards, state, self.data, self.image)
 
 
 def register_card_downloads(

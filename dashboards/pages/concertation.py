@@ -35,10 +35,8 @@ from dashboards import data_access, ids
 from dashboards.catalogue import export_filename
 from dashboards.components import notices
 from dashboards.components.chart_card import (
+    CardDownloads,
     chart_card,
-    csv_download,
-    png_download,
-    register_card_downloads,
 )
 from dashboards.components.layout import DROPDOWN_LABELS, page, section, table_region
 from dashboards.components.notices import alert, detail, synthetic_notice
@@ -498,25 +496,15 @@ def build_card(key: str, selection: logic.Selection, synthetic: bool) -> ChartCa
     return _BUILDERS[key](data_access.text_corpus().texts, selection, synthetic=synthetic)
 
 
-def _file_name(key: str, selection: logic.Selection, synthetic: bool, ext: str) -> str:
-    return export_filename(logic.export_stem(key, selection), None, synthetic, ext)
-
-
-def download_data(key: str, state: str | None) -> dict[str, object]:
-    """The data of card ``key`` for the view's selection, as CSV for Excel FR."""
-    selection = logic.selection_from_search(state)
-    card = build_card(key, selection, _synthetic())
-    return csv_download(card, _file_name(key, selection, card.synthetic, "csv"))
-
-
-def download_png(key: str, state: str | None) -> tuple[object, str]:
-    """Card ``key`` as a publication PNG; a French message without Chromium."""
-    selection = logic.selection_from_search(state)
-    card = build_card(key, selection, _synthetic())
-    return png_download(card, _file_name(key, selection, card.synthetic, "png"))
-
-
-register_card_downloads(CARDS, State(ids.CONCERTATION_STATE, "data"), download_data, download_png)
+_downloads = CardDownloads(
+    build=lambda key, selection: build_card(key, selection, _synthetic()),
+    selection_of=logic.selection_from_search,
+    stem=logic.export_stem,
+)
+#: CSV and PNG of card ``key`` for the view's selection (plain functions, tested directly).
+download_data = _downloads.data
+download_png = _downloads.image
+_downloads.register(CARDS, State(ids.CONCERTATION_STATE, "data"))
 
 
 def _page_of(content: list[Component]) -> html.Div:

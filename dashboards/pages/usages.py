@@ -27,13 +27,10 @@ from dash.development.base_component import Component
 
 from dashboards import data_access, ids
 from dashboards import usages_logic as logic
-from dashboards.catalogue import export_filename
 from dashboards.components import notices
 from dashboards.components.chart_card import (
+    CardDownloads,
     chart_card,
-    csv_download,
-    png_download,
-    register_card_downloads,
 )
 from dashboards.components.layout import DROPDOWN_LABELS, page, section, table_region
 from dashboards.components.notices import alert, detail, synthetic_notice
@@ -404,25 +401,15 @@ def update_query(profil: str | None, territoire: str | None) -> str:
     return logic.selection_query(logic.parse_selection(profil, territoire))
 
 
-def _file_name(key: str, selection: logic.Selection, synthetic: bool, ext: str) -> str:
-    return export_filename(logic.export_stem(key, selection), None, synthetic, ext)
-
-
-def download_data(key: str, search: str | None) -> dict[str, object]:
-    """The data of card ``key`` for the URL's selection, as CSV for Excel FR."""
-    selection = logic.selection_from_search(search)
-    card = build_card(key, selection, _synthetic())
-    return csv_download(card, _file_name(key, selection, card.synthetic, "csv"))
-
-
-def download_png(key: str, search: str | None) -> tuple[object, str]:
-    """Card ``key`` as a publication PNG (title, notes); a French message without Chromium."""
-    selection = logic.selection_from_search(search)
-    card = build_card(key, selection, _synthetic())
-    return png_download(card, _file_name(key, selection, card.synthetic, "png"))
-
-
-register_card_downloads(CARDS, State(ids.USAGES_URL, "search"), download_data, download_png)
+_downloads = CardDownloads(
+    build=lambda key, selection: build_card(key, selection, _synthetic()),
+    selection_of=logic.selection_from_search,
+    stem=logic.export_stem,
+)
+#: CSV and PNG of card ``key`` for the view's selection (plain functions, tested directly).
+download_data = _downloads.data
+download_png = _downloads.image
+_downloads.register(CARDS, State(ids.USAGES_URL, "search"))
 
 
 def _page_of(content: list[Component]) -> html.Div:
