@@ -337,5 +337,9 @@ def test_peak_memory_does_not_grow_with_events(tmp_path: Path) -> None:
         assert match, out
         return float(match.group(1))
 
-    small, large = peak_mb(2_000_000), peak_mb(8_000_000)
+    # Peak RSS of the same deterministic run varies with thread scheduling (seen: 8 M events
+    # at 598 MiB alone, 691 MiB beside the rest of the suite on 2 cores): like timeit, keep
+    # the least of two runs of each size, then apply the same bound.
+    small = min(peak_mb(2_000_000) for _ in range(2))
+    large = min(peak_mb(8_000_000) for _ in range(2))
     assert large < small * 1.25 + 100
