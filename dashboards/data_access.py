@@ -40,6 +40,7 @@ import polars as pl
 
 from egn_analytics import SYNTHETIC_NOTICE, __version__
 from egn_analytics.config import Settings, get_settings
+from egn_analytics.generations import current_generation
 from egn_analytics.text.specificities import SPECIFICITY_SCHEMA
 
 #: Key of the data folder in the Flask config of the app built by ``create_app``.
@@ -111,8 +112,19 @@ def raw_dir() -> Path:
 
 
 def processed_dir() -> Path:
-    """Tables folder of the running app (``<data_dir>/processed``, where ``egn build`` writes)."""
-    return Settings(data_dir=data_dir()).processed_dir
+    """The build generation the running app reads (``<data_dir>/processed``, resolved).
+
+    Pinned once per request (in ``flask.g``): a build that switches generations while a request
+    runs cannot make that request read tables of two builds.
+    """
+    published = Settings(data_dir=data_dir()).processed_dir
+    if not flask.has_request_context():
+        return current_generation(published)
+    pinned: Path | None = flask.g.get("egn_generation")
+    if pinned is None:
+        pinned = current_generation(published)
+        flask.g.egn_generation = pinned
+    return pinned
 
 
 def manifest_path(raw: Path) -> Path:

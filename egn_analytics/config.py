@@ -35,7 +35,12 @@ class Settings:
 
     @property
     def processed_dir(self) -> Path:
-        """Tidy tables written by the build (later issues)."""
+        """Tables written by ``egn build``: a link to the current build generation.
+
+        Write here (``egn build`` publishes a new generation, ``egn ingest`` adds a table);
+        to read several tables of one build, pin the generation first with
+        :func:`egn_analytics.generations.current_generation`.
+        """
         return self.data_dir / "processed"
 
     @property

@@ -34,6 +34,7 @@ import statsmodels.api as sm
 
 from egn_analytics import SYNTHETIC_NOTICE, reference
 from egn_analytics.config import get_settings
+from egn_analytics.generations import current_generation
 from egn_analytics.indicators import compute_catalogue
 from egn_analytics.loaders.registry import ingest
 from egn_analytics.survey import (
@@ -78,7 +79,7 @@ print(SYNTHETIC_NOTICE)
 
 # %%
 settings = get_settings()
-processed = settings.processed_dir
+processed = current_generation(settings.processed_dir)  # one build, pinned for the notebook
 needed = [
     "enquete_eleves_2d.parquet",
     "enquete_eleves_2d_dictionnaire.parquet",

@@ -39,6 +39,7 @@ import polars as pl
 
 from egn_analytics import SYNTHETIC_NOTICE, reference, usage
 from egn_analytics.config import get_settings
+from egn_analytics.generations import current_generation
 from egn_analytics.loaders.registry import ingest
 from egn_analytics.synth import generate
 from egn_analytics.usage import indicators, models
@@ -78,7 +79,7 @@ print(SYNTHETIC_NOTICE)
 
 # %%
 settings = get_settings()
-processed = settings.processed_dir
+processed = current_generation(settings.processed_dir)  # one build, pinned for the notebook
 needed = [processed / "ent_evenements", processed / "etablissements.parquet"]
 if not all(path.exists() for path in needed):
     build_dir = tempfile.TemporaryDirectory(prefix="egn-notebook-02-")  # removed at exit

@@ -35,6 +35,7 @@ import polars as pl
 
 from egn_analytics import SYNTHETIC_NOTICE, text
 from egn_analytics.config import get_settings
+from egn_analytics.generations import current_generation
 from egn_analytics.loaders import registry
 from egn_analytics.reference import propositions, regions_academiques, themes
 from egn_analytics.synth import generate
@@ -66,7 +67,7 @@ print(SYNTHETIC_NOTICE)
 
 # %%
 settings = get_settings()
-processed, raw = settings.processed_dir, settings.raw_dir
+processed, raw = current_generation(settings.processed_dir), settings.raw_dir  # one build, pinned
 if not (processed / "documents.parquet").exists():
     build_dir = tempfile.TemporaryDirectory(prefix="egn-notebook-03-")  # removed at exit
     work = Path(build_dir.name)

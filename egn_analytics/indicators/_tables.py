@@ -168,8 +168,9 @@ def resolve(
     if tables is None:
         if processed_dir is None:
             from egn_analytics.config import get_settings
+            from egn_analytics.generations import current_generation
 
-            processed_dir = get_settings().processed_dir
+            processed_dir = current_generation(get_settings().processed_dir)
         found = read_tables(needed, processed_dir)
     else:
         given = {table_key(k): v for k, v in tables.items()}

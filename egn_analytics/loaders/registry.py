@@ -92,12 +92,24 @@ def ingest(
     return {**summary, "cache": False, "secondes": round(time.perf_counter() - start, 3)}
 
 
-def write_quality_report(out_dir: Path, summaries: list[dict[str, Any]]) -> Path:
-    """The data-quality report of a build (read by the « Données » page)."""
+def write_quality_report(
+    out_dir: Path, summaries: list[dict[str, Any]], generation: str | None = None
+) -> Path:
+    """The data-quality report of a build (read by the « Données » page).
+
+    ``generation`` names the build generation the report belongs to (see
+    :mod:`egn_analytics.generations`): the report and the tables beside it come from one build.
+    """
     from egn_analytics import __version__
 
     dest = out_dir / QUALITY_REPORT
-    report = {"tables": summaries, "genere_par": "egn build", "version": __version__}
+    report: dict[str, Any] = {
+        "tables": summaries,
+        "genere_par": "egn build",
+        "version": __version__,
+    }
+    if generation is not None:
+        report["generation"] = generation
     write_text_atomic(dest, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     return dest
 
@@ -131,27 +143,34 @@ def build_plan(raw_dir: Path) -> list[tuple[str, Path]]:
 
 
 def build(raw_dir: str | Path, out_dir: str | Path, *, force: bool = False) -> list[dict[str, Any]]:
-    """Ingest every source of ``raw_dir`` into ``out_dir`` and write the quality report.
+    """Ingest every source of ``raw_dir`` into a new generation of ``out_dir``, all or nothing.
+
+    The tables and the quality report are written into a new generation folder and published
+    together by one atomic switch (:func:`egn_analytics.generations.new_generation`): a build
+    that is interrupted or crashes leaves ``out_dir`` exactly as it was.
 
     A source that cannot be read at all is reported (``erreur``) and the build goes on, so one
     broken file does not hide the quality of the others; the report says which failed.
     """
+    from egn_analytics.generations import generation_id, new_generation
+
     raw, out = Path(raw_dir), Path(out_dir)
     plan = build_plan(raw)
     if not plan:
         raise LoadError(raw, "aucune source reconnue (disposition attendue : celle de `egn synth`)")
     summaries: list[dict[str, Any]] = []
-    for kind, path in plan:
-        try:
-            summary = ingest(kind, path, out, force=force)
-            # A kind that writes several tables (consultation) reports each one.
-            for part in summary.get("tables") or [summary]:
-                extra: dict[str, Any] = {
-                    k: summary[k] for k in ("cache", "secondes") if k in summary
-                }
-                summaries.append({"type": kind, **extra, **part})
-        except Exception as exc:  # one broken source must not hide the others' quality
-            message = str(exc).splitlines()[0] if str(exc) else repr(exc)
-            summaries.append({"type": kind, "table": path.name, "erreur": message})
-    write_quality_report(out, summaries)
+    with new_generation(out) as generation:
+        for kind, path in plan:
+            try:
+                summary = ingest(kind, path, generation, force=force)
+                # A kind that writes several tables (consultation) reports each one.
+                for part in summary.get("tables") or [summary]:
+                    extra: dict[str, Any] = {
+                        k: summary[k] for k in ("cache", "secondes") if k in summary
+                    }
+                    summaries.append({"type": kind, **extra, **part})
+            except Exception as exc:  # one broken source must not hide the others' quality
+                message = str(exc).splitlines()[0] if str(exc) else repr(exc)
+                summaries.append({"type": kind, "table": path.name, "erreur": message})
+        write_quality_report(generation, summaries, generation_id(generation))
     return summaries

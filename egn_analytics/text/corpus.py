@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from egn_analytics.config import get_settings
+from egn_analytics.generations import current_generation
 from egn_analytics.loaders._core import LoadResult, read_delimited, validate
 from egn_analytics.reference import academies
 from egn_analytics.schemas.texts import LabelSchema
@@ -71,7 +72,11 @@ def load_texts(processed_dir: str | Path | None = None) -> pl.DataFrame:
     Forum proposals are read as « titre. texte »; questionnaire answers without free text are
     left out. The région académique comes from the académie where the source has none.
     """
-    folder = Path(processed_dir) if processed_dir is not None else get_settings().processed_dir
+    folder = (
+        Path(processed_dir)
+        if processed_dir is not None
+        else current_generation(get_settings().processed_dir)
+    )
     ref = academies().select("code_academie", "code_region_academique", "region_academique")
     null = pl.lit(None, dtype=pl.String)
     docs = _read(folder, "documents").select(

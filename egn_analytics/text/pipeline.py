@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from egn_analytics.config import get_settings
+from egn_analytics.generations import current_generation
 from egn_analytics.reference import themes
 from egn_analytics.text.classify import TextClassifier
 from egn_analytics.text.corpus import find_labels, load_texts, read_labels
@@ -47,7 +48,11 @@ def analyse_corpus(
     :data:`~egn_analytics.text.classify.CLASSIFICATION_SCHEMA` and ``theme_libelle``.
     """
     settings = get_settings()
-    processed = Path(processed_dir) if processed_dir is not None else settings.processed_dir
+    processed = (
+        Path(processed_dir)
+        if processed_dir is not None
+        else current_generation(settings.processed_dir)
+    )
     texts = load_texts(processed)
     path = Path(labels_path) if labels_path is not None else find_labels(raw_dir)
     report: HeldOutReport | None = None

@@ -1,0 +1,209 @@
+"""Build generations: ``egn build`` is all or nothing, and readers see one build at a time.
+
+Why: a build writes a dozen tables, a partitioned event dataset and the quality report. Written
+in place, a build interrupted half-way (Ctrl+C, a kill, a full disk) left some new tables beside
+old ones and the old quality report: new établissements with old ENT events, and figures silently
+wrong. Each file was atomic; the *set* was not.
+
+How: the published tables folder (``data/processed``) is a symbolic link to one complete
+*generation* folder, ``data/.processed.generations/g-<id>``. A build
+
+1. takes a lock (one build at a time per folder; the kernel drops it if the process dies);
+2. writes a new generation beside the current one, in ``tmp-<id>``, after hard-linking the
+   current generation's files into it, so that unchanged inputs still hit the loaders' cache and
+   cost no copy (every writer replaces files by ``os.replace``, never in place, so a hard link is
+   never modified through the other generation);
+3. on success, renames ``tmp-<id>`` to ``g-<id>`` and switches the link with one ``rename(2)``
+   (atomic on POSIX): before it, every reader sees the old generation whole; after it, the new one
+   whole;
+4. keeps the previous generation (a page or a notebook that resolved the link just before the
+   switch finishes its reads there) and removes older ones and what dead builds left.
+
+A build that fails or is interrupted removes its ``tmp-`` folder (a SIGKILL leaves it to the
+next build, which removes it); the link never points at an incomplete generation.
+
+Readers pin a generation once with :func:`current_generation` and read every table from the
+returned folder: the dashboards do it once per request, notebooks once at their top.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+#: Complete generations are ``g-<id>``; a build in progress writes ``tmp-<id>``.
+COMPLETE_PREFIX = "g-"
+BUILDING_PREFIX = "tmp-"
+#: Generations kept after a switch: the new one and the previous one (for in-flight readers).
+KEEP = 2
+
+
+class BuildLockedError(RuntimeError):
+    """Another build holds the folder's lock."""
+
+
+def generations_root(published: Path) -> Path:
+    """Where the generations of ``published`` live: a hidden sibling folder."""
+    published = Path(published)
+    return published.parent / f".{published.name}.generations"
+
+
+def current_generation(published: str | os.PathLike[str]) -> Path:
+    """The folder of the generation ``published`` points at now (``published`` itself when it
+    is a plain folder from before generations, or does not exist yet).
+
+    Resolve once, then read every table from the returned folder: a build that switches in the
+    meantime does not change it, so the reads stay within one generation.
+    """
+    path = Path(published)
+    return path.resolve() if path.is_symlink() else path
+
+
+def generation_id(folder: str | os.PathLike[str]) -> str | None:
+    """The id of a generation folder, complete or being built, or of the one a published link
+    points at (``None`` for a plain folder from before generations)."""
+    name = Path(folder).resolve().name
+    for prefix in (COMPLETE_PREFIX, BUILDING_PREFIX):
+        if name.startswith(prefix):
+            return name.removeprefix(prefix)
+    return None
+
+
+def _new_id() -> str:
+    """Sortable by time, unique across processes."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    return f"{stamp}-{time.time_ns() % 1_000_000_000:09d}-{secrets.token_hex(3)}"
+
+
+@contextlib.contextmanager
+def _lock(published: Path) -> Iterator[None]:
+    """One build at a time per published folder: ``flock`` on a hidden lock file (released by
+    the kernel when the process dies, so a killed build never blocks the next one)."""
+    import fcntl
+
+    lock_file = published.parent / f".{published.name}.lock"
+    published.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BuildLockedError(
+                f"{published} : une autre construction (egn build) est en cours ; "
+                "attendre sa fin ou l'arrêter"
+            ) from exc
+        yield
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _link_tree(source: Path, dest: Path) -> None:
+    """Hard-link every file of ``source`` into ``dest`` (copy where links are impossible).
+
+    Temporary files of a dead writer (names starting with a dot) and the quality report (each
+    build writes its own) are not carried over.
+    """
+    for folder, dirnames, filenames in os.walk(source):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        rel = Path(folder).relative_to(source)
+        (dest / rel).mkdir(parents=True, exist_ok=True)
+        for name in filenames:
+            if name.startswith(".") or (rel == Path(".") and name == "qualite.json"):
+                continue
+            src, dst = Path(folder) / name, dest / rel / name
+            try:
+                os.link(src, dst)
+            except OSError:  # another filesystem, or links not supported: copy
+                shutil.copy2(src, dst)
+
+
+def _previous_source(published: Path, root: Path) -> Path | None:
+    """The generation to carry over: the current one, else (link lost) the newest complete."""
+    if published.is_symlink() and published.resolve().is_dir():
+        return published.resolve()
+    if published.is_dir():
+        return published  # a plain folder from before generations
+    complete = sorted(p for p in root.glob(f"{COMPLETE_PREFIX}*") if p.is_dir())
+    return complete[-1] if complete else None
+
+
+def _switch(published: Path, generation: Path) -> None:
+    """Point ``published`` at ``generation`` with one atomic rename of a new link onto it."""
+    parent = published.parent
+    if published.exists() and not published.is_symlink():
+        # A plain folder from before generations: set it aside as a generation of its own
+        # (the only step that is not a single rename; the next build recovers either way).
+        legacy = generations_root(published) / f"{COMPLETE_PREFIX}{_new_id()}-ancien"
+        published.rename(legacy)
+    link = parent / f".{published.name}.link-{secrets.token_hex(4)}"
+    os.symlink(os.path.relpath(generation, parent), link)
+    try:
+        os.replace(link, published)
+    except BaseException:
+        link.unlink(missing_ok=True)
+        raise
+    _fsync_dir(parent)
+
+
+def _collect(root: Path, keep: set[Path]) -> None:
+    """Remove generations beyond the last :data:`KEEP` and any dead build's ``tmp-`` folder.
+
+    Called with the lock held, so no other build is writing: every ``tmp-`` folder but ours is
+    what a killed build left.
+    """
+    complete = sorted(
+        (p for p in root.glob(f"{COMPLETE_PREFIX}*") if p.is_dir()), key=lambda p: p.name
+    )
+    keep = keep | set(complete[-KEEP:])
+    for path in root.iterdir():
+        if path in keep:
+            continue
+        if path.name.startswith((COMPLETE_PREFIX, BUILDING_PREFIX)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def new_generation(published: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a new generation folder to build into; publish it only if the block succeeds.
+
+    The folder starts as hard links to the current generation (cache hits for unchanged
+    inputs). On any exception (KeyboardInterrupt included) it is removed and ``published``
+    still points at the previous generation, untouched.
+    """
+    published = Path(published)
+    root = generations_root(published)
+    with _lock(published):
+        root.mkdir(parents=True, exist_ok=True)
+        previous = _previous_source(published, root)
+        _collect(root, keep={previous} if previous is not None else set())
+        gen_id = _new_id()
+        building = root / f"{BUILDING_PREFIX}{gen_id}"
+        building.mkdir()
+        try:
+            if previous is not None:
+                _link_tree(previous, building)
+            yield building
+            complete = root / f"{COMPLETE_PREFIX}{gen_id}"
+            building.rename(complete)
+            _fsync_dir(root)
+            _switch(published, complete)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+        keep = {complete}
+        if previous is not None and previous.parent == root:
+            keep.add(previous)
+        _collect(root, keep=keep)

@@ -1,0 +1,134 @@
+"""Build generations: a build is published whole by one switch, or not at all."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from egn_analytics import generations
+from egn_analytics.generations import (
+    BuildLockedError,
+    current_generation,
+    generation_id,
+    generations_root,
+    new_generation,
+)
+
+
+def _publish(published: Path, files: dict[str, str]) -> Path:
+    """One complete build writing ``files`` (name → text); returns the new generation."""
+    with new_generation(published) as gen:
+        for name, text in files.items():
+            (gen / name).parent.mkdir(parents=True, exist_ok=True)
+            tmp = gen / f".{Path(name).name}.tmp"
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, gen / name)  # the writers' own discipline: never in place
+    return current_generation(published)
+
+
+def test_a_build_is_published_by_a_link_switch(tmp_path: Path) -> None:
+    published = tmp_path / "processed"
+    gen = _publish(published, {"a.parquet": "A1", "qualite.json": "{1}"})
+    assert published.is_symlink()
+    assert gen.parent == generations_root(published)
+    assert (published / "a.parquet").read_text() == "A1"
+    assert generation_id(published) == gen.name.removeprefix("g-")
+    # The link is relative: the data folder can be moved or mounted elsewhere.
+    assert not os.readlink(published).startswith("/")
+
+
+def test_an_interrupted_build_leaves_the_previous_generation_whole(tmp_path: Path) -> None:
+    published = tmp_path / "processed"
+    first = _publish(published, {"a.parquet": "A1", "b.parquet": "B1", "qualite.json": "1"})
+    for error in (RuntimeError("disque plein"), KeyboardInterrupt()):
+        with pytest.raises(type(error)), new_generation(published) as gen:
+            (gen / "a.parquet").unlink()
+            (gen / "a.parquet").write_text("A2")
+            raise error
+        assert current_generation(published) == first
+        assert (published / "a.parquet").read_text() == "A1"
+        assert (published / "b.parquet").read_text() == "B1"
+        # Nothing of the failed build is left beside the generations.
+        assert sorted(p.name[:2] for p in generations_root(published).iterdir()) == ["g-"]
+
+
+def test_unchanged_files_are_carried_over_as_hard_links(tmp_path: Path) -> None:
+    published = tmp_path / "processed"
+    first = _publish(published, {"a.parquet": "A1", "ent/mois=2020-03/p.parquet": "E1"})
+    with new_generation(published) as gen:
+        carried = gen / "ent/mois=2020-03/p.parquet"
+        assert carried.read_text() == "E1"
+        assert carried.stat().st_ino == (first / "ent/mois=2020-03/p.parquet").stat().st_ino
+        # The quality report is never carried over: each build writes its own.
+        assert not (gen / "qualite.json").exists()
+        tmp = gen / ".a.tmp"
+        tmp.write_text("A2")
+        os.replace(tmp, gen / "a.parquet")
+    # Replacing a carried-over file never changes the previous generation's copy.
+    assert (first / "a.parquet").read_text() == "A1"
+    assert (published / "a.parquet").read_text() == "A2"
+
+
+def test_a_plain_folder_from_before_generations_is_migrated(tmp_path: Path) -> None:
+    published = tmp_path / "processed"
+    published.mkdir()
+    (published / "old.parquet").write_text("O")
+    assert current_generation(published) == published
+    gen = _publish(published, {"new.parquet": "N"})
+    assert published.is_symlink()
+    assert (gen / "old.parquet").read_text() == "O"  # a user's own ingested table survives
+    assert (gen / "new.parquet").read_text() == "N"
+
+
+def test_two_generations_are_kept_and_dead_builds_are_removed(tmp_path: Path) -> None:
+    published = tmp_path / "processed"
+    root = generations_root(published)
+    made = [_publish(published, {"a.parquet": str(i)}) for i in range(4)]
+    # What a SIGKILL leaves: a building folder of a dead process.
+    (root / "tmp-mort").mkdir()
+    last = _publish(published, {"a.parquet": "5"})
+    assert sorted(root.iterdir()) == [made[-1], last]
+
+
+def test_one_build_at_a_time(tmp_path: Path) -> None:
+    published = tmp_path / "processed"
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_build() -> None:
+        with new_generation(published):
+            entered.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=slow_build)
+    thread.start()
+    try:
+        assert entered.wait(10)
+        with (
+            pytest.raises(BuildLockedError, match="une autre construction"),
+            new_generation(published),
+        ):
+            pass
+    finally:
+        release.set()
+        thread.join()
+    assert published.is_symlink()
+
+
+def test_a_pinned_reader_keeps_its_generation_across_a_switch(tmp_path: Path) -> None:
+    published = tmp_path / "processed"
+    _publish(published, {"a.parquet": "A1", "b.parquet": "B1"})
+    pinned = current_generation(published)
+    first = (pinned / "a.parquet").read_text()
+    _publish(published, {"a.parquet": "A2", "b.parquet": "B2"})
+    # The reader finishes in the generation it pinned: a and b of one build.
+    assert (first, (pinned / "b.parquet").read_text()) == ("A1", "B1")
+    assert (published / "b.parquet").read_text() == "B2"
+
+
+def test_generation_ids_are_unique_and_sort_by_time() -> None:
+    ids = [generations._new_id() for _ in range(50)]
+    assert len(set(ids)) == 50
+    assert ids == sorted(ids)
