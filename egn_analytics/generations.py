@@ -43,7 +43,7 @@ BUILDING_PREFIX = "tmp-"
 KEEP = 2
 
 
-class BuildLockedError(RuntimeError):
+class BuildLockedError(OSError):
     """Another build holds the folder's lock."""
 
 
