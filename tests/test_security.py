@@ -19,7 +19,7 @@ def test_serve_listens_on_localhost_by_default(monkeypatch: pytest.MonkeyPatch) 
     def fake_run(dash_app: object, *, host: str | None = None, port: int | None = None) -> None:
         calls.update(host=host, port=port)
 
-    monkeypatch.setattr(dashboards_app, "create_app", lambda: object())
+    monkeypatch.setattr(dashboards_app, "create_app", object)
     monkeypatch.setattr(dashboards_app, "run", fake_run)
     result = CliRunner().invoke(app, ["serve"])
     assert result.exit_code == 0, result.output
