@@ -41,7 +41,7 @@ from dashboards.formatting import ascii_fold, search_params
 from egn_analytics import reference
 from egn_analytics.text.corpus import SOURCE_LABELS
 from egn_analytics.text.coverage import coverage
-from egn_analytics.text.search import search
+from egn_analytics.text.search import DEFAULT_BUDGET_S, MAX_QUERY_CHARS, budgeted_search
 from egn_analytics.text.specificities import BANALITY
 from egn_analytics.viz import ChartCard, fmt_number, fmt_pct
 from egn_analytics.viz.formats import MISSING, NBSP, NNBSP, is_missing
@@ -85,8 +85,10 @@ PART_HEADS: dict[str, str] = {
 }
 N_THEMES = 5
 N_PROPOSITIONS = 40
-#: Longest query kept from the URL (a search box, not a document).
-MAX_QUERY = 200
+#: Longest query kept from the URL: the library's own bound (a longer one would be refused).
+MAX_QUERY = MAX_QUERY_CHARS
+#: Seconds a search may take before it stops and says its results are partial.
+SEARCH_BUDGET_S = DEFAULT_BUDGET_S
 #: Search results, drill-down lines and over-used terms per part shown on the page.
 SHOWN_RESULTS = 50
 SHOWN_CONTRIBUTIONS = 25
@@ -1186,20 +1188,40 @@ def specificity_intro(selection: Selection) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SearchOutcome:
-    """A search of the filtered contributions: the total, the best rows, or why none."""
+    """A search of the filtered contributions: the total, the best rows, or why none.
+
+    ``texts_read`` of ``texts_total``: the contributions the time budget (``budget_s``) let
+    the search read (``total`` counts among those); ``partial``: the budget ran out (see
+    :func:`partial_sentence`).
+    """
 
     query: str
     total: int
     rows: pl.DataFrame
     error: str | None = None
+    texts_read: int = 0
+    texts_total: int = 0
+    partial: bool = False
+    budget_s: float = SEARCH_BUDGET_S
 
 
-def run_search(texts: pl.DataFrame, query: str, limit: int = SHOWN_RESULTS) -> SearchOutcome:
+def run_search(
+    texts: pl.DataFrame,
+    query: str,
+    limit: int = SHOWN_RESULTS,
+    budget_s: float = SEARCH_BUDGET_S,
+) -> SearchOutcome:
     """Contributions of ``texts`` holding every term of ``query`` (the library's syntax),
     most occurrences first: the total and the ``limit`` best, with their source, région and
-    theme. A query without any word to look for gives ``error`` (in French)."""
+    theme. A query the library refuses (no word to look for, too long) gives ``error`` (in
+    French); past ``budget_s`` seconds the search stops and the outcome says it is partial.
+
+    Only the ``limit`` shown rows get their excerpts built (the library counts the others),
+    so that a common word does not cost the excerpts of thousands of contributions."""
     try:
-        found = search(texts, query, limit=None, max_excerpts=3, window=80)
+        found = budgeted_search(
+            texts, query, budget_s=budget_s, limit=limit, max_excerpts=3, window=80
+        )
     except ValueError as exc:
         return SearchOutcome(query, 0, pl.DataFrame(), str(exc))
     meta = texts.select(
@@ -1209,8 +1231,38 @@ def run_search(texts: pl.DataFrame, query: str, limit: int = SHOWN_RESULTS) -> S
         "theme",
         "a_verifier",
     )
-    rows = found.head(limit).join(meta, on="id", how="left", maintain_order="left")
-    return SearchOutcome(query, found.height, rows)
+    rows = found.rows.join(meta, on="id", how="left", maintain_order="left")
+    return SearchOutcome(
+        query,
+        found.total,
+        rows,
+        texts_read=found.texts_read,
+        texts_total=found.texts_total,
+        partial=found.partial,
+        budget_s=budget_s,
+    )
+
+
+def partial_sentence(outcome: SearchOutcome) -> str | None:
+    """Why a search's results are partial (« Résultats partiels : … »), None if they are not."""
+    if not outcome.partial:
+        return None
+    seconds = fmt_number(outcome.budget_s, 0 if outcome.budget_s == int(outcome.budget_s) else 1)
+    stopped = f"Résultats partiels{NBSP}: la recherche a été arrêtée au bout de {seconds}{NBSP}s"
+    if outcome.texts_read < outcome.texts_total:
+        read = fmt_number(outcome.texts_read)
+        return (
+            f"{stopped}, après avoir parcouru {read} contributions sur "
+            f"{fmt_number(outcome.texts_total)}{NBSP}; le nombre trouvé ne compte que "
+            "celles-là. Réessayez dans un moment, ou resserrez les filtres."
+        )
+    shown = outcome.rows.height
+    only = (
+        "seule la première contribution trouvée est montrée"
+        if shown < 2
+        else f"seules les {fmt_number(shown)} premières contributions trouvées sont montrées"
+    )
+    return f"{stopped}{NBSP}; {only}. Réessayez dans un moment, ou resserrez les filtres."
 
 
 def excerpt_children(excerpt: Mapping[str, str]) -> list[Component | str]:
@@ -1306,9 +1358,13 @@ def search_results(outcome: SearchOutcome) -> list[Component]:
             )
         )
     summary = html.P(search_summary(outcome), className="egn-summary", role="status")
+    partial = partial_sentence(outcome)
+    notes: list[Component] = [summary]
+    if partial is not None:
+        notes.append(html.P(partial, role="status"))
     if not items:
-        return [summary]
-    return [summary, result_list(items, "Contributions trouvées")]
+        return notes
+    return [*notes, result_list(items, "Contributions trouvées")]
 
 
 # --------------------------------------------------------------- (8) drill-down -----
@@ -1460,6 +1516,7 @@ __all__ = [
     "method_sentence",
     "parse_selection",
     "part_options",
+    "partial_sentence",
     "proposition_options",
     "proposition_rows",
     "propositions_card",

@@ -611,6 +611,57 @@ def test_search_limits_and_reports() -> None:
     assert "à vérifier" in text_of(flagged)
 
 
+def test_search_refuses_a_query_out_of_bounds_with_a_message() -> None:
+    """Too long, or too many words: a French sentence in place of the results."""
+    long = logic.run_search(corpus(), "a" * 201)
+    assert long.error == "recherche trop longue : 200 caractères au plus (reçu : 201)"
+    assert text_of(logic.search_results(long)) == (
+        f"Recherche impossible{NBSP}: recherche trop longue : 200 caractères au plus (reçu : 201)."
+    )
+    words = logic.parse_selection(q=" ".join(f"mot{i}" for i in range(13))).query
+    many = logic.search_results(logic.run_search(corpus(), words))
+    assert text_of(many).startswith(
+        f"Recherche impossible{NBSP}: recherche trop longue : 12 mots au plus"
+    )
+    # The URL keeps at most the library's bound: 200 « œ » are searched, at once.
+    query = logic.parse_selection(q="œ" * 500).query
+    assert query == "œ" * logic.MAX_QUERY
+    outcome = logic.run_search(corpus(), query)
+    assert outcome.error is None and outcome.total == 0 and not outcome.partial
+
+
+def test_partial_search_says_so() -> None:
+    many = pl.concat(
+        [corpus().with_columns(pl.col("id") + f"-{i}") for i in range(20)], how="vertical"
+    )
+    full = logic.run_search(many, "familles", limit=5)
+    assert not full.partial and logic.partial_sentence(full) is None
+    assert (full.texts_read, full.texts_total) == (120, 120)
+    # No time at all: the one slice is read (the total holds), one row gets its excerpts.
+    cut = logic.run_search(many, "familles", limit=5, budget_s=0)
+    assert cut.partial and cut.total == 20 and cut.rows.height == 1
+    sentence = (
+        f"Résultats partiels{NBSP}: la recherche a été arrêtée au bout de 0{NBSP}s{NBSP}; "
+        "seule la première contribution trouvée est montrée. Réessayez dans un moment, ou "
+        "resserrez les filtres."
+    )
+    assert logic.partial_sentence(cut) == sentence
+    results = logic.search_results(cut)
+    assert [text_of(p) for p in results[:2]] == [logic.search_summary(cut), sentence]
+    assert results[1].role == "status"
+    # A scan stopped before the end says how much it read.
+    stopped = logic.SearchOutcome(
+        "x", 3, cut.rows, texts_read=1_000, texts_total=8_471, partial=True, budget_s=2.0
+    )
+    assert logic.partial_sentence(stopped) == (
+        f"Résultats partiels{NBSP}: la recherche a été arrêtée au bout de 2{NBSP}s, après avoir "
+        f"parcouru 1{N}000 contributions sur 8{N}471{NBSP}; le nombre trouvé ne compte que "
+        "celles-là. Réessayez dans un moment, ou resserrez les filtres."
+    )
+    shown = logic.SearchOutcome("x", 3, cut.rows.head(0), partial=True, budget_s=1.5)
+    assert "au bout de 1,5" in (logic.partial_sentence(shown) or "")
+
+
 # -------------------------------------------------------------------- drill-down -----
 
 

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import importlib
+
 import polars as pl
 import pytest
 
-from egn_analytics.text.search import EXCERPT_DTYPE, fold, parse_query, search, search_schema
+from egn_analytics.text.search import (
+    EXCERPT_DTYPE,
+    MAX_QUERY_CHARS,
+    MAX_QUERY_WORDS,
+    SearchResult,
+    budgeted_search,
+    fold,
+    match_spans,
+    parse_query,
+    search,
+    search_key,
+    search_schema,
+)
+
+# The module itself (``egn_analytics.text.search`` is also the function, in the package).
+search_module = importlib.import_module("egn_analytics.text.search")
 
 TEXTS = pl.DataFrame(
     {
@@ -253,3 +270,161 @@ def test_counted_occurrences_are_the_excerpted_ones() -> None:
             assert len(row["extraits"]) == row["n_occurrences"]  # window 0: one per match
     matches = search(frame, "ent", window=0, max_excerpts=10)["extraits"][0]
     assert [e["match"] for e in matches] == ["ent", "entre", "ENT"]  # not « _ent »
+
+
+# --------------------------------------------------------------------------------------------
+# Ligatures: one spelling on both sides
+# --------------------------------------------------------------------------------------------
+
+
+def test_search_key_spells_the_ligatures_out() -> None:
+    assert search_key("Le CŒUR, l'Æther, ex æquo, ǽ") == "le coeur, l'aether, ex aequo, ae"
+    assert search_key("le coeur") == "le coeur"
+    assert parse_query("cœur")[0].words == ("coeur",)
+    assert parse_query('"mise en ŒUVRE"')[0].words == ("mise", "en", "oeuvre")
+
+
+def test_ligature_prefixes_and_spellings() -> None:
+    frame = pl.DataFrame(
+        {
+            "id": [1, 2, 3, 4, 5],
+            "texte": ["un cœur", "un coeur", "coexister", "Curriculum vitæ", "une œuvre"],
+        }
+    )
+    assert _ids(search(frame, "co")) == [1, 2, 3]  # a prefix may stop inside « œ »
+    assert _ids(search(frame, "cœ")) == [1, 2, 3]  # « cœ » is « coe »: « coexister » too
+    assert _ids(search(frame, "coeu")) == [1, 2]
+    assert _ids(search(frame, "vitae")) == [4]
+    assert _ids(search(frame, "o")) == [5]  # « œuvre » starts with « o » (« oeuvre »)
+    assert search(frame, "vitæ")["extraits"][0][0]["match"] == "vitæ"
+
+
+def test_offsets_after_many_ligatures_stay_exact() -> None:
+    text = "Œuvre, cœur et vœux : le CŒUR de l'œuvre, coeur, sœur æ cœur"
+    spans = match_spans(text, "coeur")
+    assert [text[a:b] for a, b in spans] == ["cœur", "CŒUR", "coeur", "cœur"]
+    assert [text[a:b] for a, b in match_spans(text, '"le coeur de l oeuvre"')] == []
+    assert [text[a:b] for a, b in match_spans(text, "oeuvre vœu")] == ["Œuvre", "vœux", "œuvre"]
+    out = search(pl.DataFrame({"id": [1], "texte": [text]}), "coeur", window=6, max_excerpts=9)
+    assert out["n_occurrences"][0] == 4
+    assert [e["match"] for e in out["extraits"][0]] == ["cœur", "CŒUR", "coeur", "cœur"]
+    assert out["extraits"][0][1] == {"avant": "… : le ", "match": "CŒUR", "apres": " de …"}
+
+
+def test_match_spans_follow_the_nfc_text() -> None:
+    decomposed = "Un e\u0301le\u0300ve, un c\u0153ur"
+    composed = "Un élève, un cœur"
+    spans = match_spans(decomposed, "eleve coeur")
+    assert [composed[a:b] for a, b in spans] == ["élève", "cœur"]
+
+
+# --------------------------------------------------------------------------------------------
+# Bounds on the query
+# --------------------------------------------------------------------------------------------
+
+
+def test_query_length_is_bounded() -> None:
+    longest = "a" * MAX_QUERY_CHARS
+    assert parse_query(f"  {longest}  ")[0].words == (longest,)  # blanks at the ends are free
+    with pytest.raises(
+        ValueError, match=r"^recherche trop longue : 200 caractères au plus \(reçu : 201\)$"
+    ):
+        search(TEXTS, longest + "b")
+
+
+def test_number_of_words_is_bounded() -> None:
+    words = [f"mot{i}" for i in range(MAX_QUERY_WORDS)]
+    assert len(parse_query(" ".join(words))) == MAX_QUERY_WORDS
+    message = r"^recherche trop longue : 12 mots au plus, expressions et exclusions comprises"
+    with pytest.raises(ValueError, match=message + r" \(reçu : 13\)$"):
+        parse_query(" ".join([*words, "encore"]))
+    with pytest.raises(ValueError, match=message):  # a phrase counts its words
+        parse_query('eleve "' + " ".join(words) + '"')
+    with pytest.raises(ValueError, match=message):  # exclusions count
+        parse_query(" ".join(words) + " -tablette")
+
+
+def test_hyphens_at_the_edges_of_phrase_words_are_separators() -> None:
+    """« "a -b" » reads « a b »: the hyphen is the phrase separator (no backtracking)."""
+    assert parse_query('"cahier - de -textes-"')[0].words == ("cahier", "de", "textes")
+    frame = pl.DataFrame({"id": [1, 2], "texte": ["cahier-de-textes", "- - - - - - - - - x"]})
+    assert _ids(search(frame, '"cahier -de textes"')) == [1]
+    with pytest.raises(ValueError, match="sans mot"):
+        search(frame, '"- - - - - - - - -"')
+
+
+# --------------------------------------------------------------------------------------------
+# Time budget
+# --------------------------------------------------------------------------------------------
+
+
+class _Clock:
+    """A clock that moves one second each time it is read: the budget runs out on cue."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def _many(n: int) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"id": list(range(n)), "texte": [f"texte {i} : un élève, un cœur" for i in range(n)]}
+    )
+
+
+def test_budget_stops_the_scan_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_module, "SLICE_BYTES", 300)  # 10 texts of about 30 bytes
+    frame = _many(100)
+    complete = budgeted_search(frame, "eleve", budget_s=None, limit=None)
+    assert (complete.total, complete.texts_read, complete.texts_total) == (100, 100, 100)
+    assert not complete.partial and complete.rows.height == 100
+
+    monkeypatch.setattr(search_module, "perf_counter", _Clock())
+    # Start at 1 s, deadline at 3.5 s: slices read at 2 s and 3 s, the clock says 4 s after
+    # the third; the excerpts stop after their first row (5 s).
+    partial = budgeted_search(frame, "eleve", budget_s=2.5, limit=None)
+    assert isinstance(partial, SearchResult)
+    assert partial.partial
+    assert partial.texts_total == 100 and 0 < partial.texts_read < 100
+    assert partial.texts_read == partial.total  # every text read holds the word
+    assert partial.rows.height == 1  # at least one row, with its excerpts
+    assert partial.rows["extraits"][0][0]["match"] == "élève"
+
+
+def test_budget_cuts_the_excerpts_not_the_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_module, "perf_counter", _Clock())
+    out = budgeted_search(_many(20), "coeur", budget_s=0, limit=5)
+    assert out.partial and (out.total, out.texts_read) == (20, 20)
+    assert out.rows.height == 1
+    assert out.rows.schema == search_schema("id", pl.Int64())
+    assert out.rows["extraits"][0][0]["match"] == "cœur"
+
+
+def test_zero_budget_still_reads_one_slice() -> None:
+    out = budgeted_search(_many(5), "eleve", budget_s=0)
+    assert out.texts_read == 5 and out.total == 5 and out.rows.height >= 1
+
+
+def test_budget_must_be_positive() -> None:
+    for bad in (-1.0, float("nan")):
+        with pytest.raises(ValueError, match="budget_s"):
+            budgeted_search(TEXTS, "eleve", budget_s=bad)
+
+
+def test_empty_table_gives_an_empty_result() -> None:
+    out = budgeted_search(TEXTS.clear(), "eleve")
+    assert (out.total, out.texts_read, out.texts_total, out.partial) == (0, 0, 0, False)
+    assert out.rows.schema == search_schema("id", pl.String())
+
+
+def test_slices_cover_the_table_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_module, "SLICE_BYTES", 10)
+    text = pl.Series(["a" * 4, "b" * 4, "c" * 25, "d", None, "e" * 9])
+    slices = search_module._slices(text)
+    assert slices == [(0, 3), (3, 3)]  # blocks by starting byte: 0, 4, 8 | 33, 34, 34
+    assert search_module._slices(pl.Series([], dtype=pl.String)) == []
+    found = budgeted_search(pl.DataFrame({"id": range(6), "texte": text}), "ddd -x", budget_s=None)
+    assert found.total == 0 and found.texts_read == 6
