@@ -6,8 +6,14 @@ source:
 1. **read raw** (:func:`read_delimited` and friends): the file is read with every column as a
    string, plus ``_source`` (file name) and ``_ligne`` (line number in the file, header = 1).
    Encoding (UTF-8, UTF-8 with BOM, cp1252) and separator (``;`` ``,`` tab) are detected and
-   can be overridden. A file that cannot be read at all raises :class:`LoadError` — one clear
+   can be overridden. The encoding is decided for the file but checked line by line: a line
+   that is not valid in it (one cp1252 line in a UTF-8 export) is rejected with « encodage
+   invalide (ligne N) » instead of re-decoding the whole file, so an accepted row never holds
+   mojibake (« Ã© »). A file that cannot be read at all raises :class:`LoadError` — one clear
    line naming the file, and the row and column where they are known — and nothing is written.
+   Error messages describe the problem without quoting the file's content (a Polars message
+   may embed whole rows, personal data included): see :func:`polars_reason`. A gzip input is
+   inflated in memory up to a cap (:func:`max_inflated_bytes`, ``EGN_MAX_INFLATED_MB``).
 2. **clean** (loader-specific Polars expressions): trim, decimal commas, ``"94,20%"``, codes
    zero-padded, old académie names mapped…
 3. **validate** (:func:`validate`): a dataframely schema checks dtypes and rules; rows that
@@ -21,13 +27,19 @@ so that re-running on unchanged inputs is near-instant.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
+import functools
 import gzip
 import hashlib
 import io
 import json
+import os
+import tomllib
 import zipfile
+import zlib
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,11 +54,20 @@ from egn_analytics.io import atomic_path, sha256_file, write_text_atomic
 SOURCE_COL = "_source"
 LINE_COL = "_ligne"
 REASON_COL = "_motif"
+#: The record's reading problem, when it has one: « encodage invalide (ligne N) » (a line not
+#: valid in the file's encoding) or « ligne incomplète (k champs sur n) ». It explains every
+#: other failure of its row, so it is that row's only reason (see :func:`validate`).
 SHORT_COL = "_ligne_incomplete"
 #: Bookkeeping columns that ``read_delimited`` adds beside the file's own columns.
 META_COLS = (SOURCE_COL, LINE_COL, SHORT_COL)
 ENCODINGS = ("utf-8-sig", "utf-8", "cp1252")
 SEPARATORS = (";", ",", "\t", "|")
+#: Cap on the inflated size of a gzip input read in memory: environment variable (MiB), else
+#: ``[tool.egn] max_inflated_mb`` of pyproject.toml, else :data:`DEFAULT_MAX_INFLATED_MB`.
+MAX_INFLATED_ENV = "EGN_MAX_INFLATED_MB"
+DEFAULT_MAX_INFLATED_MB = 256
+_GZIP_CHUNK = 1 << 20
+_INT64_LIMIT = 2.0**63
 
 
 class LoadError(ValueError):
@@ -124,25 +145,127 @@ class LoadResult:
 # --------------------------------------------------------------------------- reading
 
 
+@functools.cache
+def _pyproject_max_inflated_mb() -> float | None:
+    """``[tool.egn] max_inflated_mb`` when running from a source checkout (read once)."""
+    from egn_analytics.config import REPO_DIR
+
+    path = REPO_DIR / "pyproject.toml"
+    if not path.is_file():
+        return None
+    with path.open("rb") as fh:
+        value = tomllib.load(fh).get("tool", {}).get("egn", {}).get("max_inflated_mb")
+    return None if value is None else float(value)
+
+
+def max_inflated_bytes() -> int:
+    """The cap on a gzip input's inflated size, in bytes (see :data:`MAX_INFLATED_ENV`).
+
+    A gzip inflating 10x or more is read whole in memory by the in-memory loaders (and then
+    decoded and parsed, several copies): a gzip inflating to 2 GB needed 16 GiB. The
+    environment variable wins so that one run can raise it without editing the project.
+    """
+    env = os.environ.get(MAX_INFLATED_ENV, "").strip()
+    if env:
+        try:
+            mb = float(env.replace(",", "."))
+        except ValueError:
+            mb = -1.0
+        if not mb > 0:
+            raise ValueError(
+                f"{MAX_INFLATED_ENV} doit être un nombre de Mo positif (reçu : {env!r})"
+            )
+    else:
+        mb = _pyproject_max_inflated_mb() or DEFAULT_MAX_INFLATED_MB
+    return int(mb * 1024 * 1024)
+
+
+def io_reason(exc: BaseException) -> str:
+    """Why a file could not be read, in French, never quoting its bytes.
+
+    ``gzip.BadGzipFile`` says « Not a gzipped file (b'jd') »: the first bytes of the file,
+    which may be the start of a login.
+    """
+    if isinstance(exc, gzip.BadGzipFile):
+        return "fichier illisible ou tronqué (ce n'est pas un gzip valide)"
+    if isinstance(exc, EOFError):
+        return "fichier illisible ou tronqué (fin de fichier gzip prématurée)"
+    if isinstance(exc, zlib.error):
+        return "fichier illisible ou tronqué (données gzip corrompues)"
+    if isinstance(exc, zipfile.BadZipFile):
+        return "fichier illisible ou tronqué (archive corrompue)"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"fichier illisible ou tronqué ({exc.strerror})"
+    return f"fichier illisible ou tronqué ({type(exc).__name__})"
+
+
+def _gunzip(path: Path, limit: int | None) -> bytes:
+    """Stream-decompress ``path``, counting: ``LoadError`` as soon as the cap is passed.
+
+    Memory never exceeds the cap (plus one chunk): the check runs before the data is kept.
+    """
+    cap = max_inflated_bytes()
+    out = io.BytesIO()
+    total = 0
+    with gzip.open(path, "rb") as fh:
+        while limit is None or total < limit:
+            want = _GZIP_CHUNK if limit is None else min(_GZIP_CHUNK, limit - total)
+            data = fh.read(want)
+            if not data:
+                break
+            total += len(data)
+            if total > cap:
+                mb = f"{cap / 1024 / 1024:g}".replace(".", ",")
+                raise LoadError(
+                    path,
+                    f"fichier gzip trop volumineux une fois décompressé : plus de {mb} Mo "
+                    f"(limite réglable par {MAX_INFLATED_ENV} ou [tool.egn] max_inflated_mb)",
+                )
+            out.write(data)
+    return out.getvalue()
+
+
 def open_bytes(path: Path, limit: int | None = None) -> bytes:
-    """Bytes of a file, transparently gunzipped; ``LoadError`` on a truncated gzip."""
+    """Bytes of a file, transparently gunzipped (up to the cap); ``LoadError`` when unreadable."""
     try:
         if path.suffix == ".gz":
-            with gzip.open(path, "rb") as fh:
-                return fh.read() if limit is None else fh.read(limit)
+            return _gunzip(path, limit)
         with path.open("rb") as fh:
             return fh.read() if limit is None else fh.read(limit)
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise LoadError(path, f"fichier illisible ou tronqué ({exc})") from exc
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        raise LoadError(path, io_reason(exc)) from None
+
+
+def cr_only(head: bytes) -> bool:
+    """True when the first line ends with a lone carriage return (old Mac « CSV Macintosh »).
+
+    Polars and the streaming readers split records on ``\\n`` only: such a file reads as one
+    huge header made of every row, and an error naming that header would quote all the data.
+    """
+    cr, lf = head.find(b"\r"), head.find(b"\n")
+    return cr >= 0 and (lf < 0 or cr < lf) and head[cr + 1 : cr + 2] != b"\n"
+
+
+CR_ONLY_MESSAGE = (
+    "fins de ligne CR seules (ancien format Mac) : les lignes ne sont pas séparées ; "
+    "enregistrez le fichier avec des fins de ligne LF ou CRLF"
+)
 
 
 def sniff(path: Path, encoding: str | None = None, separator: str | None = None) -> TextFormat:
     """Detect encoding (BOM, UTF-8, else cp1252) and separator from the first lines."""
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise LoadError(path, f"encodage inconnu : {encoding!r}") from None
     head = open_bytes(path, 64 * 1024)
     if not head.strip():
         raise LoadError(path, "fichier vide")
     if b"\x00" in head[:4096]:
         raise LoadError(path, "fichier binaire : ce n'est pas un texte délimité (CSV)")
+    if cr_only(head):
+        raise LoadError(path, CR_ONLY_MESSAGE, row=1)
     if encoding is None:
         if head.startswith(codecs.BOM_UTF8):
             encoding = "utf-8-sig"
@@ -170,6 +293,218 @@ def sniff(path: Path, encoding: str | None = None, separator: str | None = None)
     return TextFormat(encoding=encoding, separator=separator, compressed=path.suffix == ".gz")
 
 
+# --------------------------------------------------------------------------- decoding
+
+
+@dataclass(slots=True)
+class Decoded:
+    """A file's text and the physical lines (1-based) that were not valid in its encoding.
+
+    A file valid in UTF-8 throughout keeps only its bytes (``data``): Polars reads them as
+    they are and :meth:`stream` decodes them on the fly, so no second copy of the whole file
+    is held as a ``str`` beside them (the former ``decode`` then ``encode`` made two).
+    """
+
+    text: str | None
+    encoding: str
+    bad_lines: list[int]
+    data: bytes | None = None
+
+    def utf8(self) -> bytes:
+        """UTF-8 bytes for Polars."""
+        if self.data is not None:
+            return self.data
+        assert self.text is not None
+        return self.text.encode("utf-8")
+
+    def stream(self) -> io.TextIOBase:
+        """The text, lines untranslated (as the csv module wants it)."""
+        if self.text is not None:
+            return io.StringIO(self.text, newline="")
+        assert self.data is not None
+        return io.TextIOWrapper(io.BytesIO(self.data), encoding="utf-8-sig", newline="")
+
+
+_LABELS = {"utf-8": "UTF-8", "cp1252": "Windows-1252"}
+
+
+def encoding_label(encoding: str) -> str:
+    """``utf-8`` → « UTF-8 », ``cp1252`` → « Windows-1252 » (messages)."""
+    return _LABELS.get(encoding, encoding)
+
+
+def decode_lines(raw: bytes, encoding: str | None = None) -> Decoded:
+    """Decode ``raw``, deciding the encoding for the file and checking it line by line.
+
+    Fast path: the whole file is valid UTF-8 (with or without BOM), or valid in the forced
+    ``encoding``. Otherwise every line is classed: ASCII (valid anywhere, no evidence), valid
+    UTF-8 with accents (evidence for UTF-8), invalid UTF-8 (evidence for cp1252). The file is
+    UTF-8 when it has a BOM or at least as many UTF-8 lines as invalid ones, and each invalid
+    line is a bad line (kept for the rejects, undecodable bytes shown as U+FFFD); else it is
+    cp1252 throughout, and a line that is valid UTF-8 with accents is a bad line too (read as
+    cp1252 it would be mojibake, « Ã© »; it is shown as the UTF-8 it is). Re-decoding the whole
+    file because of one line — what this replaces — garbled every accent of a UTF-8 file.
+
+    A forced ``encoding`` is trusted: lines invalid in it are the only bad lines.
+    """
+    forced = codecs.lookup(encoding).name if encoding is not None else None
+    utf8_family = forced in (None, "utf-8", "utf-8-sig")
+    bom = raw.startswith(codecs.BOM_UTF8)
+    if utf8_family:
+        try:
+            _check_utf8(raw)
+            return Decoded(None, "utf-8", [], raw)
+        except UnicodeDecodeError:
+            pass
+    else:
+        assert forced is not None
+        try:
+            return Decoded(raw.decode(forced), forced, [])
+        except UnicodeDecodeError:
+            pass
+    lines = raw.splitlines(keepends=True)
+    if bom and lines:
+        lines[0] = lines[0][len(codecs.BOM_UTF8) :]
+    if not utf8_family:
+        assert forced is not None
+        return _decode_each(lines, forced, [])
+    valid_utf8, invalid_utf8 = utf8_evidence(lines)
+    if forced is not None or bom or len(valid_utf8) >= len(invalid_utf8):
+        return _decode_each(lines, "utf-8", invalid_utf8)
+    return _decode_each(lines, "cp1252", valid_utf8)
+
+
+def utf8_evidence(lines: Iterable[bytes]) -> tuple[list[int], list[int]]:
+    """(indices of lines valid in UTF-8 with accents, indices of lines invalid in UTF-8).
+
+    ASCII lines are valid in both encodings and count for neither: a cp1252 file may be
+    ASCII for thousands of lines before its first accent.
+    """
+    valid: list[int] = []
+    invalid: list[int] = []
+    for i, line in enumerate(lines):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            valid.append(i)
+        except UnicodeDecodeError:
+            invalid.append(i)
+    return valid, invalid
+
+
+def _check_utf8(raw: bytes) -> None:
+    """``UnicodeDecodeError`` unless ``raw`` is UTF-8 (BOM allowed), checked by chunks so that
+    no ``str`` copy of the whole file is ever built."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    view = memoryview(raw)
+    for start in range(0, len(raw), _GZIP_CHUNK):
+        decoder.decode(view[start : start + _GZIP_CHUNK])
+    decoder.decode(b"", final=True)
+
+
+def _decode_each(lines: list[bytes], encoding: str, foreign: list[int]) -> Decoded:
+    """Decode line by line; ``foreign`` lines (indices) are bad lines shown in UTF-8."""
+    bad = set(foreign)
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if i in bad:
+            out.append(line.decode("utf-8", errors="replace"))
+            continue
+        try:
+            out.append(line.decode(encoding))
+        except UnicodeDecodeError:
+            bad.add(i)
+            out.append(line.decode(encoding, errors="replace"))
+    return Decoded("".join(out), codecs.lookup(encoding).name, sorted(i + 1 for i in bad))
+
+
+@dataclass(slots=True)
+class Layout:
+    """The records as the csv module (C code, quote-aware) sees them: header and field counts.
+
+    ``ends[i]`` is the physical line (1-based) on which data record ``i`` ends; with the
+    header's end it maps a physical line to its record (a quoted field may span lines).
+    ``counts`` is None when the csv module refused the file after its header.
+    """
+
+    header: list[str]
+    header_end: int
+    counts: array[int] | None
+    ends: array[int] | None
+
+    def record_of(self, line: int) -> int | None:
+        """Index of the data record holding physical ``line`` (None: the header, or unknown)."""
+        if self.ends is None or line <= self.header_end:
+            return None
+        i = bisect.bisect_left(self.ends, line)
+        return i if i < len(self.ends) else None
+
+
+def record_layout(text: io.TextIOBase, separator: str) -> Layout | None:
+    """:class:`Layout` of ``text`` (None when even its header cannot be read)."""
+    reader = csv.reader(text, delimiter=separator, quotechar='"')
+    try:
+        header = next(reader)
+    except (csv.Error, StopIteration):
+        return None
+    header_end = reader.line_num
+    counts, ends = array("l"), array("q")
+    try:
+        for record in reader:
+            counts.append(len(record))
+            ends.append(reader.line_num)
+    except csv.Error:  # a layout csv refuses (stray carriage return…): polars may still read it
+        return Layout(header, header_end, None, None)
+    return Layout(header, header_end, counts, ends)
+
+
+#: (fragments of a Polars / Arrow message, lower-cased) → what it means, first match wins.
+_POLARS_REASONS = (
+    (("more fields than defined", "ragged"), "une ligne a plus de champs que l'en-tête"),
+    (
+        ("not properly escaped", "quote"),
+        'guillemet mal fermé (un champ commence par « " » sans se terminer par « " »)',
+    ),
+    (("utf-8", "utf8"), "encodage invalide (UTF-8 attendu)"),
+    (
+        ("unable to find column", "not found"),
+        "en-tête illisible (colonnes introuvables : séparateur ou fins de ligne ?)",
+    ),
+    (("end of file", "eof", "truncated"), "fichier tronqué"),
+    (("json", "tape"), "JSON mal formé"),
+)
+
+
+def polars_reason(exc: BaseException) -> str:
+    """What a Polars (or Arrow) reading error means, in French, without its quoted content.
+
+    Polars messages embed the offending text (« could not parse `"x;jdupont;…` as dtype
+    str », « valid columns: ["duree_ms\\r2020-01-06…", "o.lefebvre53", …] ») and that text can
+    be a whole row of personal data; so the message is classified, never copied.
+    """
+    text = str(exc).lower()
+    for needles, reason in _POLARS_REASONS:
+        if any(n in text for n in needles):
+            return reason
+    return f"lecture impossible ({type(exc).__name__} ; détail non affiché : il peut citer des données)"
+
+
+def malformed_csv(path: Path, exc: BaseException, layout: Layout | None) -> LoadError:
+    """A ``LoadError`` for a CSV Polars refused: the first record at fault when the csv module
+    finds it (line and field counts), else the classified reason; never the content."""
+    if layout is not None and layout.counts is not None and layout.ends is not None:
+        expected = len(layout.header)
+        for i, k in enumerate(layout.counts):
+            if k > expected:
+                return LoadError(
+                    path,
+                    f"CSV mal formé (ligne {layout.ends[i]}) : {k} champs pour {expected} "
+                    "colonnes d'en-tête (séparateur dans une valeur sans guillemets ?)",
+                )
+    return LoadError(path, f"CSV mal formé : {polars_reason(exc)}")
+
+
 def read_delimited(
     path: str | Path,
     *,
@@ -178,33 +513,35 @@ def read_delimited(
     encoding: str | None = None,
     separator: str | None = None,
     rename: dict[str, str] | None = None,
+    expected: Iterable[str] = (),
 ) -> pl.DataFrame:
     """Read a CSV-like file with every column as a string, plus ``_source`` and ``_ligne``.
 
     ``required`` columns must all be present (after ``rename``, case- and space-insensitive
     matching of headers), else :class:`LoadError` names the missing ones; ``optional`` ones
-    are added empty when absent.
+    are added empty when absent. A repeated header is a :class:`LoadError` naming both
+    positions (Polars would rename the copy and the first one would silently win). Lines not
+    valid in the file's encoding become rows whose ``_ligne_incomplete`` says « encodage
+    invalide (ligne N) » (see :func:`decode_lines`): rows read = accepted + rejected holds.
+
+    ``expected``: other header names (lower-case) that mark a real header. When the caller
+    names any column (``required``, ``optional``, ``rename``, ``expected``) and the first line
+    holds none of them, it is taken for a row of data: error messages count its fields and
+    never quote them (they could be personal data).
     """
     path = Path(path)
     if not path.is_file():
         raise LoadError(path, "fichier introuvable")
     fmt = sniff(path, encoding, separator)
-    raw = open_bytes(path)
-    try:
-        text = raw.decode(fmt.encoding)
-    except UnicodeDecodeError as exc:
-        if encoding is None and fmt.encoding.startswith("utf-8"):
-            # Detected from the first 64 KiB only: a cp1252 file may start in plain ASCII.
-            text = raw.decode("cp1252", errors="strict") if _is_cp1252(raw) else ""
-            if not text:
-                line = raw[: exc.start].count(b"\n") + 1
-                raise LoadError(path, f"encodage invalide ({fmt.encoding})", row=line) from exc
-        else:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise LoadError(path, f"encodage invalide ({fmt.encoding})", row=line) from exc
+    decoded = decode_lines(open_bytes(path), encoding)
+    layout = record_layout(decoded.stream(), fmt.separator)
+    if decoded.bad_lines and decoded.bad_lines[0] <= (layout.header_end if layout else 1):
+        raise LoadError(
+            path, f"en-tête illisible : encodage invalide ({encoding_label(decoded.encoding)})", 1
+        )
     try:
         df = pl.read_csv(
-            io.StringIO(text).read().encode("utf-8"),
+            decoded.utf8(),
             separator=fmt.separator,
             infer_schema=False,
             has_header=True,
@@ -212,18 +549,29 @@ def read_delimited(
             truncate_ragged_lines=False,
             raise_if_empty=True,
         )
-    except pl.exceptions.NoDataError as exc:
-        raise LoadError(path, "fichier vide") from exc
-    except pl.exceptions.ComputeError as exc:
-        raise LoadError(path, f"CSV mal formé : {str(exc).splitlines()[0]}") from exc
-    df = normalise_headers(df, rename, path)
+    except pl.exceptions.NoDataError:
+        raise LoadError(path, "fichier vide") from None
+    except pl.exceptions.PolarsError as exc:
+        raise malformed_csv(path, exc, layout) from None
+    written = layout.header if layout is not None and len(layout.header) == df.width else None
+    known = {c.lower() for c in (*required, *optional, *(rename or {}), *expected)}
+    known |= set((rename or {}).values())
+    header = {c.replace("\ufeff", "").strip().lower() for c in (written or df.columns)}
+    # Nothing recognised: the first line is probably data, and quoting it would publish a
+    # row (personal data included) in the error message.
+    recognised = not known or bool(known & header)
+    df = normalise_headers(df, rename, path, written=written, quote=recognised)
     missing = [c for c in required if c not in df.columns]
     if missing:
+        if not recognised:
+            found = (
+                "en-tête attendu absent : la ligne 1 ne nomme aucune colonne connue "
+                f"({df.width} champs)"
+            )
+        else:
+            found = f"trouvées : {', '.join(df.columns[:12])}{'…' if df.width > 12 else ''}"
         raise LoadError(
-            path,
-            f"colonne(s) attendue(s) absente(s) : {', '.join(missing)} "
-            f"(trouvées : {', '.join(df.columns[:12])}{'…' if df.width > 12 else ''})",
-            row=1,
+            path, f"colonne(s) attendue(s) absente(s) : {', '.join(missing)} ({found})", row=1
         )
     # Optional columns absent from the file are added empty, so cleaning code can name them.
     df = df.with_columns(
@@ -234,62 +582,112 @@ def read_delimited(
     return df.with_columns(
         pl.lit(path.name).alias(SOURCE_COL),
         (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias(LINE_COL),
-        _short_rows(text, fmt.separator, df.height),
+        _row_problems(path, layout, decoded, df.height),
     )
 
 
-def _short_rows(text: str, separator: str, height: int) -> pl.Series:
-    """``« ligne incomplète (k champs sur n) »`` for records shorter than the header, else null.
-
-    Polars pads a short record with nulls, so a file cut in the middle of its last line would
-    pass for a row with empty cells; the csv module (C code, quote-aware) counts the fields.
-    """
-    try:
-        records = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"')
-        counts = [len(r) for r in records]
-    except csv.Error:  # a layout csv refuses (stray carriage return…): polars already read it
-        counts = []
-    expected, counts = (counts[0], counts[1:]) if counts else (0, [])
-    if (
-        not expected or len(counts) != height
-    ):  # a layout the two parsers read differently: say nothing
+def _row_problems(path: Path, layout: Layout | None, decoded: Decoded, height: int) -> pl.Series:
+    """``_ligne_incomplete`` per row: « encodage invalide (ligne N) », else « ligne incomplète
+    (k champs sur n) » for records shorter than the header (Polars pads them with nulls, so a
+    file cut inside its last line would pass for a row with empty cells), else null."""
+    known = (
+        layout is not None
+        and layout.counts is not None
+        and bool(layout.header)
+        and len(layout.counts) == height  # a layout the two parsers read differently: unknown
+    )
+    if decoded.bad_lines and not known:
+        # The bad lines cannot be tied to rows: refuse rather than publish undecodable rows.
+        raise LoadError(
+            path,
+            f"encodage invalide ({encoding_label(decoded.encoding)}) et mise en page CSV "
+            "ambiguë : impossible de rejeter la seule ligne fautive",
+            row=decoded.bad_lines[0],
+        )
+    if not known:
         return pl.Series(SHORT_COL, [None] * height, dtype=pl.String)
-    k = pl.Series(counts, dtype=pl.Int64)
-    return pl.select(
+    assert layout is not None and layout.counts is not None
+    k = pl.Series(layout.counts, dtype=pl.Int64)
+    expected = len(layout.header)
+    reasons = pl.select(
         pl.when(k < expected)
         .then(pl.format("ligne incomplète ({} champs sur {})", k, pl.lit(expected)))
         .alias(SHORT_COL)
     ).to_series()
-
-
-def _is_cp1252(raw: bytes) -> bool:
-    try:
-        raw.decode("cp1252")
-    except UnicodeDecodeError:
-        return False
-    return True
+    if decoded.bad_lines:
+        rows: dict[int, int] = {}
+        for line in decoded.bad_lines:
+            i = layout.record_of(line)
+            if i is not None:
+                rows.setdefault(i, line)
+        idx = pl.Series(list(rows), dtype=pl.UInt32)
+        text = pl.Series([f"encodage invalide (ligne {n})" for n in rows.values()], dtype=pl.String)
+        reasons = reasons.scatter(idx, text)
+    return reasons
 
 
 def normalise_headers(
-    df: pl.DataFrame, rename: dict[str, str] | None = None, path: Path | None = None
+    df: pl.DataFrame,
+    rename: dict[str, str] | None = None,
+    path: Path | None = None,
+    *,
+    written: Sequence[str] | None = None,
+    quote: bool = True,
 ) -> pl.DataFrame:
-    """Trim headers, drop a stray BOM, lower-case; then apply ``rename`` (keys lower-cased)."""
-    clean = {c: c.replace("\ufeff", "").strip().lower() for c in df.columns}
-    if len(set(clean.values())) != len(clean):
-        dup = sorted({v for v in clean.values() if list(clean.values()).count(v) > 1})
-        raise LoadError(path or "(en-tête)", f"colonnes en double : {', '.join(dup)}", row=1)
-    df = df.rename(clean)
+    """Trim headers, drop a stray BOM, lower-case; then apply ``rename`` (keys lower-cased).
+
+    ``written``: the header as in the file, when known (Polars renames a repeated header
+    ``x_duplicated_0``, which would hide the repetition). Two columns with one name, or
+    renamed to one name, are a :class:`LoadError` naming the column and both positions;
+    ``quote=False`` (a first line that looks like data) gives the positions only.
+    """
+    names = list(written) if written is not None and len(written) == df.width else df.columns
+    clean = [c.replace("\ufeff", "").strip().lower() for c in names]
+    where = path or "(en-tête)"
+    refuse_duplicates(where, clean, "colonne « {} » en double", quote=quote)
+    df = df.rename(dict(zip(df.columns, clean, strict=True)))
     if rename:
         lowered = {k.lower(): v for k, v in rename.items()}
-        mapping = {c: lowered[c] for c in df.columns if c in lowered}
-        targets = [mapping.get(c, c) for c in df.columns]
-        clash = sorted({t for t in targets if targets.count(t) > 1})
-        if clash:
-            raise LoadError(
-                path or "(en-tête)", f"plusieurs colonnes donnent {', '.join(clash)}", row=1
-            )
-        df = df.rename(mapping)
+        targets = [lowered.get(c, c) for c in df.columns]
+        refuse_duplicates(where, targets, "plusieurs colonnes donnent {}", clean, quote=quote)
+        df = df.rename({c: lowered[c] for c in df.columns if c in lowered})
     return df
+
+
+def refuse_duplicates(
+    path: str | Path,
+    names: Sequence[str],
+    what: str,
+    written: Sequence[str] | None = None,
+    *,
+    quote: bool = True,
+) -> None:
+    """``LoadError`` naming each repeated name and its positions (1-based, as in a sheet).
+
+    ``quote=False``: the header is probably a row of data, so the « names » are values: only
+    the positions are given.
+    """
+    seen: dict[str, list[int]] = {}
+    for i, name in enumerate(names, start=1):
+        seen.setdefault(name, []).append(i)
+    parts = []
+    for name, pos in seen.items():
+        if len(pos) > 1:
+            cols = ", ".join(map(str, pos[:-1])) + f" et {pos[-1]}"
+            if not quote:
+                parts.append(f"colonnes {cols} identiques")
+                continue
+            shown = f" : {', '.join(f'« {written[i - 1]} »' for i in pos)}" if written else ""
+            parts.append(f"{what.format(name)} (colonnes {cols}{shown})")
+    if parts and not quote:
+        raise LoadError(
+            path,
+            "en-tête attendu absent : la ligne 1 ne nomme aucune colonne connue "
+            f"({' ; '.join(parts)})",
+            row=1,
+        )
+    if parts:
+        raise LoadError(path, " ; ".join(parts), row=1)
 
 
 # --------------------------------------------------------------------------- cleaning helpers
@@ -312,6 +710,33 @@ def null_if_empty(col: str | pl.Expr) -> pl.Expr:
     expr = pl.col(col) if isinstance(col, str) else col
     stripped = expr.str.strip_chars()
     return pl.when(stripped == "").then(None).otherwise(stripped)
+
+
+def out_of_range(number: pl.Expr) -> pl.Expr:
+    """True where a parsed number cannot be an Int64 count: ``1e309`` (inf), NaN, ≥ 2**63.
+
+    Polars parses ``1e309`` as ``inf``; cast strictly to Int64 it raised for the WHOLE file,
+    cast loosely it would become a silent null. Loaders reject the row instead
+    (:func:`range_checks`) and type the others with :func:`to_int64`.
+    """
+    return number.is_not_null() & (number.is_nan() | (number.abs() >= _INT64_LIMIT))
+
+
+def to_int64(number: pl.Expr) -> pl.Expr:
+    """Rounded to Int64; out-of-range values (see :func:`out_of_range`) become null, never an
+    error (their row is rejected by :func:`range_checks`)."""
+    return pl.when(number.abs() < _INT64_LIMIT).then(number.round(0)).cast(pl.Int64)
+
+
+def range_checks(numbers: dict[str, pl.Expr]) -> list[tuple[str, pl.Expr]]:
+    """« nombre hors limites (col) » checks for :func:`validate`, one per column."""
+    return [(f"nombre hors limites ({c})", out_of_range(e)) for c, e in numbers.items()]
+
+
+def finite_or_null(number: pl.Expr) -> pl.Expr:
+    """The number when it is in range, else null: checks built on it (negative, not whole…)
+    stay quiet on a value already rejected as « nombre hors limites »."""
+    return pl.when(out_of_range(number)).then(None).otherwise(number)
 
 
 # --------------------------------------------------------------------------- validation
@@ -360,9 +785,9 @@ def validate(
     specific: list[pl.Expr] = [
         pl.when(bad.fill_null(False)).then(pl.lit(reason)) for reason, bad in checks
     ]
-    if SHORT_COL in raw.columns:
-        # A truncated record explains every other failure on its row: checked first.
-        specific.insert(0, pl.lit(raw[SHORT_COL]))
+    # A record that could not be read as written (a line not valid in the file's encoding, a
+    # truncated record) explains every other failure on its row: it is the row's only reason.
+    reading = pl.lit(raw[SHORT_COL]) if SHORT_COL in raw.columns else pl.lit(None, dtype=pl.String)
     frame = pl.concat(
         [
             cast,
@@ -381,7 +806,7 @@ def validate(
         return pl.when(text == "").then(None).otherwise(text)
 
     motif = frame.select(
-        pl.coalesce(joined(specific), joined(reasons)).alias(REASON_COL)
+        pl.coalesce(reading, joined(specific), joined(reasons)).alias(REASON_COL)
     ).to_series()
     if key:
         motif = mark_duplicates(frame.select(list(key)), motif)

@@ -3,8 +3,8 @@
 Input: a ``;`` (or ``,``, tab) CSV, UTF-8 (BOM or not) or cp1252, one row per day. Dates may be
 ``2020-03-16`` or ``16/03/2020``; counts may carry thousands spaces. Only ``date`` and
 ``inscriptions`` are required. Bad rows go to the rejects with their reason: impossible date,
-negative or non-integer count, sign-ups by level that do not add up to the total, duplicate
-date.
+negative or non-integer count, a count out of range (``1e309``), sign-ups by level that do not
+add up to the total, duplicate date.
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ import polars as pl
 
 from egn_analytics.loaders._core import (
     LoadResult,
+    finite_or_null,
     french_number,
     null_if_empty,
+    range_checks,
     read_delimited,
+    to_int64,
     validate,
 )
 from egn_analytics.schemas.ent import CnedQuotidienSchema
@@ -62,12 +65,15 @@ def load_result(
     typed = raw.with_columns(
         null_if_empty("date").alias("_date_txt"),
         date_expr("date").alias("date"),
-        *(french_number(c).alias(f"_{c}_f") for c in COUNTS),
+        *(french_number(c).alias(f"_{c}_n") for c in COUNTS),
         null_if_empty("donnees").alias("donnees"),
-    ).with_columns(pl.col(f"_{c}_f").round(0).cast(pl.Int64).alias(c) for c in COUNTS)
+    ).with_columns(finite_or_null(pl.col(f"_{c}_n")).alias(f"_{c}_f") for c in COUNTS)
+    typed = typed.with_columns(to_int64(pl.col(f"_{c}_f")).alias(c) for c in COUNTS)
     levels_sum = pl.sum_horizontal(LEVELS)
     all_levels = pl.all_horizontal(pl.col(c).is_not_null() for c in LEVELS)
     checks = [
+        # « 1e309 » reads as inf: that row is rejected, naming the column (not the whole file).
+        *range_checks({c: pl.col(f"_{c}_n") for c in COUNTS}),
         ("date impossible", pl.col("date").is_null() & pl.col("_date_txt").is_not_null()),
         ("effectif négatif", pl.any_horizontal(pl.col(f"_{c}_f") < 0 for c in COUNTS)),
         ("effectif non entier", pl.any_horizontal(pl.col(f"_{c}_f") % 1 != 0 for c in COUNTS)),

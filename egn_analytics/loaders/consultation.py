@@ -118,6 +118,8 @@ _NAME_HINTS = {
     "soutiens": ("soutien", "vote"),
     "propositions": ("proposition",),
 }
+#: Every header name the exports are recognised by: a first line with none is taken for data.
+_KNOWN = frozenset({a for aliases in ALIASES.values() for a in aliases} | {"id"})
 _ID = {"reponses": "id_reponse", "propositions": "id_proposition",
        "commentaires": "id_commentaire", "soutiens": "id_soutien"}  # fmt: skip
 
@@ -169,14 +171,24 @@ def _read_exports(
         raise LoadError(path, "aucun export de la consultation (csv, json) dans ce dossier")
     parts: dict[str, list[pl.DataFrame]] = {}
     for file in files:
-        frame, originals = read_table_with_headers(file, encoding=encoding, separator=separator)
+        frame, originals = read_table_with_headers(
+            file, encoding=encoding, separator=separator, expected=_KNOWN
+        )
         kind = export_kind(frame.columns, file.name)
         if kind is None:
-            found = ", ".join(originals.get(c, c) for c in frame.columns if not c.startswith("_"))
+            names = [c for c in frame.columns if not c.startswith("_")]
+            known = _KNOWN
+            # Nothing recognised: the first line is probably a row (a pseudonym, a text), not
+            # a header; it is counted, not quoted.
+            found = (
+                ", ".join(originals.get(c, c) for c in names)[:300]
+                if known & set(names)
+                else f"aucune colonne connue dans la ligne 1 ({len(names)} champs : en-tête absent ?)"
+            )
             raise LoadError(
                 file,
-                "export de la consultation non reconnu : colonnes "
-                f"{found[:300]} (attendu id_reponse, id_proposition, id_commentaire ou id_soutien)",
+                f"export de la consultation non reconnu : colonnes {found} "
+                "(attendu id_reponse, id_proposition, id_commentaire ou id_soutien)",
                 row=1,
             )
         if kind in _ID and not _has(set(frame.columns), _ID[kind]) and "id" in frame.columns:

@@ -56,7 +56,7 @@ import re
 import unicodedata
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -71,6 +71,7 @@ from egn_analytics.loaders._core import (
     null_if_empty,
     open_bytes,
     read_delimited,
+    refuse_duplicates,
     sniff,
     validate,
 )
@@ -460,19 +461,32 @@ def read_table(
     path: Path, *, encoding: str | None = None, separator: str | None = None
 ) -> pl.DataFrame:
     """A CSV / JSON / JSON-lines export, every column a string, headers folded; ``LoadError``."""
-    return read_table_with_headers(path, encoding=encoding, separator=separator)[0]
+    expected = {a for aliases in EXPORT_COLUMNS.values() for a in aliases}
+    return read_table_with_headers(path, encoding=encoding, separator=separator, expected=expected)[
+        0
+    ]
 
 
 def read_table_with_headers(
-    path: Path, *, encoding: str | None = None, separator: str | None = None
+    path: Path,
+    *,
+    encoding: str | None = None,
+    separator: str | None = None,
+    expected: Iterable[str] = (),
 ) -> tuple[pl.DataFrame, dict[str, str]]:
-    """:func:`read_table` and, for each folded column, its header as written in the file."""
+    """:func:`read_table` and, for each folded column, its header as written in the file.
+
+    ``expected``: folded names that mark a real header; a first line holding none of them is
+    taken for data, and a repeated « name » in it is reported by position only.
+    """
+    expected = set(expected)
     kind = TABLE_SUFFIXES.get(_suffix(path), "csv")
     if kind == "csv":
-        encoding = encoding or detect_encoding(path)
-        frame = read_delimited(path, encoding=encoding, separator=separator)
+        # The encoding is left to read_delimited when not given: it decides it for the file
+        # but checks each line (one cp1252 line must not turn a UTF-8 file into mojibake).
+        frame = read_delimited(path, encoding=encoding, separator=separator, expected=expected)
         data_width = sum(c not in META_COLS for c in frame.columns)
-        written = _csv_header(path, encoding, separator, data_width)
+        written = _csv_header(path, encoding or detect_encoding(path), separator, data_width)
     else:
         frame = _read_json(path, kind, encoding)
         written = frame.columns[:-2]
@@ -481,9 +495,10 @@ def read_table_with_headers(
         written = data_cols
     # Folded from the header as written: Polars renames a repeated header, we refuse it.
     names = [fold(c) for c in written]
-    if len(set(names)) != len(names) or "" in names:
-        dup = sorted({n for n in names if names.count(n) > 1}) or ["(sans nom)"]
-        raise LoadError(path, f"colonnes en double : {', '.join(dup)}", row=1)
+    quote = not expected or bool(expected & set(names))
+    refuse_duplicates(path, names, "colonne « {} » en double", written, quote=quote)
+    if "" in names:
+        raise LoadError(path, f"colonne sans nom (colonne {names.index('') + 1})", row=1)
     originals = {n: w.replace("\ufeff", "").strip() for n, w in zip(names, written, strict=True)}
     return frame.rename(dict(zip(data_cols, names, strict=True))), originals
 
@@ -558,14 +573,30 @@ def _read_json(path: Path, kind: str, encoding: str | None) -> pl.DataFrame:
     try:
         columns = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None).columns
         frame = pl.read_ndjson(io.BytesIO(data), schema=dict.fromkeys(columns, pl.String))
-    except (pl.exceptions.ComputeError, pl.exceptions.PolarsError) as exc:
-        raise LoadError(path, f"JSON mal formé : {str(exc).splitlines()[0]}") from exc
+    except pl.exceptions.PolarsError:
+        # Polars quotes the offending text (an author's name, a contribution): find the line
+        # with the json module instead, whose messages never quote it.
+        raise _json_lines_error(path, text) from None
     if frame.width == 0:
         raise LoadError(path, "fichier vide")
     return frame.with_columns(
         pl.lit(path.name).alias(SOURCE_COL),
         (pl.int_range(pl.len(), dtype=pl.Int64) + 1).alias(LINE_COL),
     )
+
+
+def _json_lines_error(path: Path, text: str) -> LoadError:
+    """The first JSON line that is not an object, as a ``LoadError`` without its content."""
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            return LoadError(path, f"JSON mal formé : {exc.msg} (caractère {exc.colno})", row=n)
+        if not isinstance(value, dict):
+            return LoadError(path, "JSON lines : chaque ligne doit être un objet", row=n)
+    return LoadError(path, "JSON mal formé (valeurs de types incompatibles ?)")
 
 
 def table_role(columns: Sequence[str]) -> str:

@@ -3,7 +3,8 @@
 Input: a ``;`` (or ``,``, tab) CSV, UTF-8 (BOM or not) or cp1252, one row per month x ENT
 project x profile x service. Months may be written ``2020-03``, ``2020-03-01`` or ``03/2020``;
 counts may carry thousands spaces (``"1 234"``). Bad rows go to the rejects with their reason:
-impossible month, unknown profile, negative or non-integer count, more unique visitors than
+impossible month, unknown profile, negative or non-integer count, a count out of range
+(``1e309`` reads as infinity: « nombre hors limites (visites) »), more unique visitors than
 visits, duplicate (mois, projet_ent, profil, service).
 """
 
@@ -15,9 +16,12 @@ import polars as pl
 
 from egn_analytics.loaders._core import (
     LoadResult,
+    finite_or_null,
     french_number,
     null_if_empty,
+    range_checks,
     read_delimited,
+    to_int64,
     validate,
 )
 from egn_analytics.schemas.ent import PROFILS, EntAudienceSchema
@@ -84,10 +88,13 @@ def load_result(
         null_if_empty("projet_ent").alias("projet_ent"),
         profil_expr("profil").alias("profil"),
         null_if_empty("service").alias("service"),
-        *(french_number(c).alias(f"_{c}_f") for c in COUNTS),
+        *(french_number(c).alias(f"_{c}_n") for c in COUNTS),
         null_if_empty("donnees").alias("donnees"),
-    ).with_columns(pl.col(f"_{c}_f").round(0).cast(pl.Int64).alias(c) for c in COUNTS)
+    ).with_columns(finite_or_null(pl.col(f"_{c}_n")).alias(f"_{c}_f") for c in COUNTS)
+    typed = typed.with_columns(to_int64(pl.col(f"_{c}_f")).alias(c) for c in COUNTS)
     checks = [
+        # « 1e309 » reads as inf: that row is rejected, naming the column (not the whole file).
+        *range_checks({c: pl.col(f"_{c}_n") for c in COUNTS}),
         ("date impossible", pl.col("mois").is_null() & pl.col("_mois_txt").is_not_null()),
         ("profil inconnu", pl.col("profil").is_null() & pl.col("_profil_txt").is_not_null()),
         ("effectif négatif", pl.any_horizontal(pl.col(f"_{c}_f") < 0 for c in COUNTS)),

@@ -3,7 +3,11 @@
 Input: one file or a folder of files (searched recursively; hidden files and non-data files
 such as a ``LISEZMOI.txt`` are skipped), each CSV (``;`` ``,`` tab, UTF-8 with or without BOM,
 or cp1252), CSV gzip, JSON lines (gzip or not) or Parquet. The format is recognised from the
-first bytes (gzip, ``PAR1``, ``{``), not trusted from the suffix. Columns: ``horodatage``,
+first bytes (gzip, ``PAR1``, ``{``), not trusted from the suffix. The encoding is decided from
+the lines of the file's head (the majority of those that tell UTF-8 from cp1252); a line in
+the other encoding further down stops the ingestion with its number (a stream cannot reject
+one line of a Polars scan, and reading it in the wrong encoding would be silent mojibake).
+A CSV with CR-only line ends is refused (« fins de ligne CR seules »). Columns: ``horodatage``,
 ``login``, ``profil``, ``uai``, ``statut_http`` (required), ``projet_ent``, ``service``,
 ``url``, ``duree_ms`` (optional); a few usual export names are mapped (``timestamp``, ``user``,
 ``status``…, see :data:`ALIASES`); other columns are ignored, never copied (an IP address
@@ -41,6 +45,18 @@ few thousand per million rows, and are spread back only when they changed someth
   Rejected rows keep their raw text (pseudonym instead of login), ``_source`` (file) and
   ``_ligne`` (line in a CSV file, header = 1; line in a JSON lines file; row in a Parquet file).
   Always: rows read = accepted + rejected.
+
+Raw logins never leave the loader, errors included: a message names the file, the line and
+the column and says what is wrong (« en-tête attendu absent », « fins de ligne CR seules »,
+« CSV mal formé (ligne N) : 10 champs pour 9 colonnes d'en-tête »…), never the content. Polars
+errors quote whole rows, so they are classified and rewritten (:func:`_read_error`), the first
+faulty line being found again with the csv module; an error while processing a batch is
+rewritten too, without chaining the original (a traceback would print it). In a CSV file,
+two layouts could move a login out of its column: a field holding a line break (a quote left
+open swallows the next lines, « champ sur plusieurs lignes » : its raw text is not kept in
+the rejects) and a record shorter than the header (Polars pads it, so a missing field before
+the login shifts the login left): a rejected row whose last field is empty keeps no raw text
+in the columns that come before the login in the file.
 
 Atomic: everything is written into ``out_dir/.ent_evenements.tmp-<pid>-<random>/``; at the end
 the new dataset folder is swapped with the old one (``renameat2(RENAME_EXCHANGE)`` on Linux: one
@@ -94,11 +110,17 @@ import pyarrow.parquet as pq
 
 from egn_analytics.io import write_text_atomic
 from egn_analytics.loaders._core import (
+    CR_ONLY_MESSAGE,
     LINE_COL,
     REASON_COL,
     SOURCE_COL,
     LoadError,
     LoadResult,
+    cr_only,
+    encoding_label,
+    io_reason,
+    polars_reason,
+    utf8_evidence,
 )
 from egn_analytics.loaders.ent_audience import profil_expr
 from egn_analytics.privacy import PseudoKey, load_key, pseudonymise
@@ -145,6 +167,12 @@ _REJECT_PL_SCHEMA = pl.Schema(
 _REJECT_BUFFER_ROWS = 100_000
 _SCAN_CHUNK_ROWS = 250_000
 _FREE_TEXT = ("projet_ent", "service", "url")
+#: Batch column: the CSV record's last field is empty (it may be a record shorter than the
+#: header, padded by Polars: see the module docstring).
+_END_EMPTY = "_fin_vide"
+_MULTILINE = "champ sur plusieurs lignes (guillemet mal fermé ?)"
+#: The first faulty line of a file Polars refused is looked for in this much text at most.
+_DIAGNOSE_BYTES = 1 << 30
 
 
 def __getattr__(name: str) -> str:
@@ -176,6 +204,8 @@ class _Source:
     size: int = 0
     est_rows: int = 0  # for the progress bar
     line_bytes: int = 100  # mean line length (block size of the decoding reader)
+    last_column: str | None = None  # CSV: the file's last column (short-record flag)
+    before_login: tuple[str, ...] = ()  # CSV: our columns placed before the login in the file
 
 
 def inputs(path: str | Path) -> list[Path]:
@@ -200,45 +230,104 @@ def _head(path: Path, is_gzip: bool, n: int = 64 * 1024) -> bytes:
         with path.open("rb") as fh:
             return fh.read(n)
     except (OSError, EOFError, zlib.error) as exc:
-        raise LoadError(path, f"fichier gzip illisible ou tronqué ({exc})") from exc
+        raise LoadError(path, io_reason(exc)) from None
 
 
-def _map_columns(path: Path, names: list[str]) -> tuple[dict[str, str], list[str]]:
-    """File columns → our columns (trimmed, BOM dropped, lower-cased, aliases); check required."""
+def _map_columns(
+    path: Path, names: list[str], *, quote_unknown: bool
+) -> tuple[dict[str, str], list[str]]:
+    """File columns → our columns (trimmed, BOM dropped, lower-cased, aliases); check required.
+
+    A CSV header that names none of our columns is most likely a row of data (no header, or
+    a header cut off): it is counted, never quoted — its « names » would be raw logins. Names
+    of unknown columns are quoted only for JSON keys and Parquet columns (``quote_unknown``),
+    which are names by construction; in a CSV header, they are given by position.
+    """
     mapping: dict[str, str] = {}
     ignored: list[str] = []
-    for name in names:
+    positions: dict[str, list[int]] = {}
+    unknown: list[int] = []
+    for pos, name in enumerate(names, start=1):
         clean = name.replace("\ufeff", "").strip().lower()
         ours = clean if clean in REQUIRED or clean in OPTIONAL else ALIASES.get(clean)
         if ours is None:
             ignored.append(name)
-        elif ours in mapping.values():
-            raise LoadError(path, f"colonne en double : {ours} (« {name} »)", row=1)
+            unknown.append(pos)
         else:
-            mapping[name] = ours
-    missing = [c for c in REQUIRED if c not in mapping.values()]
-    if missing:
-        shown = ", ".join(names[:12]) + ("…" if len(names) > 12 else "")
+            positions.setdefault(ours, []).append(pos)
+            mapping.setdefault(name, ours)
+    repeated = [
+        f"colonne « {ours} » en double (colonnes {', '.join(map(str, pos[:-1]))} et {pos[-1]})"
+        for ours, pos in positions.items()
+        if len(pos) > 1
+    ]
+    if repeated:
+        raise LoadError(path, " ; ".join(repeated), row=1)
+    if not mapping:
         raise LoadError(
             path,
-            f"colonne(s) attendue(s) absente(s) : {', '.join(missing)} (trouvées : {shown})",
+            f"en-tête attendu absent : la ligne 1 ne nomme aucune des colonnes attendues "
+            f"({', '.join(REQUIRED)}) ; elle a {len(names)} champ(s), sans doute des données",
+            row=1,
+        )
+    missing = [c for c in REQUIRED if c not in mapping.values()]
+    if missing:
+        found = [n.replace("\ufeff", "").strip() for n in mapping]
+        if unknown:
+            others = (
+                ", ".join(ignored[:12]) + ("…" if len(ignored) > 12 else "")
+                if quote_unknown
+                else "colonnes "
+                + ", ".join(map(str, unknown[:12]))
+                + ("…" if len(unknown) > 12 else "")
+            )
+            found.append(f"non reconnues : {others}")
+        raise LoadError(
+            path,
+            f"colonne(s) attendue(s) absente(s) : {', '.join(missing)} "
+            f"(trouvées : {', '.join(found)})",
             row=1,
         )
     return mapping, ignored
 
 
+def _head_encoding(head: bytes) -> str:
+    """UTF-8 or cp1252, by the lines of the head that tell them apart (the majority wins).
+
+    One cp1252 line among UTF-8 ones used to make the whole file cp1252 (mojibake in every
+    accented value); now that line stops the ingestion with its number (a UTF-8 stream
+    refuses it), and so does a UTF-8 line in a cp1252 file (:func:`_utf8_line`).
+    """
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    lines = head.split(b"\n")
+    if len(lines) > 1 and len(head) >= 64 * 1024:
+        lines = lines[:-1]  # cut by the end of the sample
+    valid, invalid = utf8_evidence(lines)
+    return "utf-8" if len(valid) >= len(invalid) else "cp1252"
+
+
+#: A multi-byte UTF-8 character: in cp1252 text it would be read as mojibake (« Ã© »).
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _utf8_line(block: bytes) -> int | None:
+    """Index (0-based) of the first line of ``block`` that is UTF-8 with accents, if any."""
+    if block.isascii() or _UTF8_SEQUENCE.search(block) is None:
+        return None
+    valid, _ = utf8_evidence(block.split(b"\n"))
+    return valid[0] if valid else None
+
+
 def _sniff_text(path: Path, head: bytes, encoding: str | None, separator: str | None) -> _Source:
     if b"\x00" in head[:4096]:
         raise LoadError(path, "fichier binaire : ni CSV, ni JSON lines, ni Parquet")
+    if cr_only(head):
+        raise LoadError(path, CR_ONLY_MESSAGE, row=1)
     if encoding is None:
-        if head.startswith(b"\xef\xbb\xbf"):
-            encoding = "utf-8"
-        else:
-            try:  # incremental: a character cut by the end of the sample is not an error
-                codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-                encoding = "utf-8"
-            except UnicodeDecodeError:
-                encoding = "cp1252"
+        encoding = _head_encoding(head)
     text = head.decode(encoding, errors="replace").lstrip("\ufeff")
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
@@ -300,7 +389,12 @@ def _inspect(path: Path, root: Path, encoding: str | None, separator: str | None
                 plain = max(int.from_bytes(fh.read(4), "little"), size)
         src.line_bytes = max(1, len(head) // max(1, head.count(b"\n")))
         src.est_rows = max(1, plain // src.line_bytes)
-    src.columns, src.ignored = _map_columns(path, list(src.columns))
+    names = list(src.columns)
+    src.columns, src.ignored = _map_columns(path, names, quote_unknown=src.kind != "csv")
+    if src.kind == "csv":
+        src.last_column = names[-1]
+        login = next(pos for pos, n in enumerate(names) if src.columns.get(n) == "login")
+        src.before_login = tuple(src.columns[n] for n in names[:login] if n in src.columns)
     src.name = path.relative_to(root).as_posix() if path != root else path.name
     src.size = size
     return src
@@ -309,16 +403,108 @@ def _inspect(path: Path, root: Path, encoding: str | None, separator: str | None
 # --------------------------------------------------------------------------- streaming readers
 
 
-def _polars_error(src: _Source, exc: Exception) -> LoadError:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def _read_error(src: _Source, exc: BaseException) -> LoadError:
+    """A reading error as one French line naming the file (and the line when it can be found),
+    never quoting the file: Polars messages embed rows, logins included."""
     if isinstance(exc, (OSError, EOFError, zlib.error)):
-        return LoadError(src.path, f"fichier illisible ou tronqué ({text})")
+        return LoadError(src.path, io_reason(exc))
+    found = _diagnose(src)
+    if found is not None:
+        return found
     label = {"csv": "CSV", "jsonl": "JSON lines", "parquet": "Parquet"}[src.kind]
-    return LoadError(src.path, f"{label} mal formé : {text}")
+    if isinstance(exc, UnicodeDecodeError):
+        return LoadError(src.path, f"encodage invalide ({encoding_label(src.encoding)})")
+    return LoadError(src.path, f"{label} mal formé : {polars_reason(exc)}")
+
+
+class _FaultyLine(Exception):
+    """Raised by :func:`_text_lines`: a line not valid in the file's encoding."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _text_lines(fh: Any, encoding: str) -> Iterator[str]:
+    """Decoded lines of a binary stream, stopping after :data:`_DIAGNOSE_BYTES`."""
+    read = 0
+    for n, raw in enumerate(fh, start=1):
+        read += len(raw)
+        if read > _DIAGNOSE_BYTES:
+            return
+        try:
+            yield raw.decode(encoding)
+        except UnicodeDecodeError:
+            raise _FaultyLine(n) from None
+
+
+def _first_bad_json_line(lines: Iterator[str]) -> str | None:
+    for line, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return f"JSON lines mal formé (ligne {line}) : {exc.msg} (caractère {exc.colno})"
+        if not isinstance(value, dict):
+            return f"JSON lines (ligne {line}) : la ligne n'est pas un objet"
+    return None
+
+
+def _first_bad_csv_record(lines: Iterator[str], separator: str) -> str | None:
+    reader = csv.reader(lines, delimiter=separator, quotechar='"')
+    expected = None
+    end = 0
+    try:
+        for record in reader:
+            start, end = end + 1, reader.line_num
+            if end > start:  # never in a log: a quote left open swallowed the next lines
+                return (
+                    f"CSV mal formé (ligne {start}) : un champ s'étend sur les lignes {start} "
+                    f"à {end} (guillemet mal fermé ?)"
+                )
+            if expected is None:
+                expected = len(record)
+            elif len(record) > expected:
+                return (
+                    f"CSV mal formé (ligne {reader.line_num}) : {len(record)} champs pour "
+                    f"{expected} colonnes d'en-tête (séparateur dans une valeur sans guillemets ?)"
+                )
+    except csv.Error:
+        return (
+            f"CSV mal formé (ligne {reader.line_num + 1}) : champ illisible (guillemet mal fermé ?)"
+        )
+    return None
+
+
+def _diagnose(src: _Source) -> LoadError | None:
+    """The first faulty line of a CSV or JSON lines file Polars refused, as a ``LoadError``
+    naming the line and the problem (None when none is found; Parquet is not re-read).
+
+    Runs only on the error path: it re-reads the file (up to :data:`_DIAGNOSE_BYTES`) with the
+    csv / json modules, whose own messages are never copied either.
+    """
+    if src.kind == "parquet":
+        return None
+    try:
+        with (gzip.open if src.gzip else open)(src.path, "rb") as fh:
+            lines = _text_lines(fh, src.encoding)
+            if src.kind == "jsonl":
+                message = _first_bad_json_line(lines)
+            else:
+                message = _first_bad_csv_record(lines, src.separator)
+    except _FaultyLine as bad:
+        message = f"encodage invalide ({encoding_label(src.encoding)}) à la ligne {bad.line}"
+    except (OSError, EOFError, zlib.error) as exc:
+        message = io_reason(exc)
+    return None if message is None else LoadError(src.path, message)
 
 
 def _select(src: _Source) -> list[pl.Expr]:
-    return [pl.col(orig).alias(ours) for orig, ours in src.columns.items()]
+    cols = [pl.col(orig).alias(ours) for orig, ours in src.columns.items()]
+    if src.last_column is not None:
+        cols.append(pl.col(src.last_column).is_null().alias(_END_EMPTY))
+    return cols
 
 
 def _scan_batches(src: _Source, batch_rows: int) -> Iterator[pl.DataFrame]:
@@ -377,6 +563,14 @@ def _decoded_csv_batches(src: _Source, batch_rows: int) -> Iterator[pl.DataFrame
         names = next(csv.reader([header], delimiter=src.separator))
         first_line = 2
         for block in _text_blocks(fh, max(1 << 16, batch_rows * src.line_bytes)):
+            foreign = _utf8_line(block) if src.encoding == "cp1252" else None
+            if foreign is not None:
+                raise LoadError(
+                    src.path,
+                    f"encodage mixte à la ligne {first_line + foreign} : ligne en UTF-8 dans un "
+                    "fichier en Windows-1252 (cp1252) ; réenregistrez le fichier dans un seul "
+                    "encodage",
+                )
             df = pl.read_csv(
                 block.decode(src.encoding).encode("utf-8"), separator=src.separator,
                 has_header=False, new_columns=names, infer_schema=False, quote_char='"',
@@ -417,10 +611,9 @@ def _batches(src: _Source, batch_rows: int) -> Iterator[pl.DataFrame]:
                 yield df
     except LoadError:
         raise
-    except (pl.exceptions.PolarsError, OSError, EOFError, zlib.error, pa.ArrowException) as exc:
-        raise _polars_error(src, exc) from exc
-    except UnicodeDecodeError as exc:
-        raise LoadError(src.path, f"encodage invalide ({src.encoding})") from exc
+    except Exception as exc:
+        # Not chained: the original message (Polars, Arrow, codecs) may quote a row.
+        raise _read_error(src, exc) from None
 
 
 # --------------------------------------------------------------------------- parsing
@@ -508,6 +701,14 @@ def _text_expr(expr: pl.Expr) -> pl.Expr:
     return pl.when(e == "").then(None).otherwise(e)
 
 
+def _free_text_expr(expr: pl.Expr) -> pl.Expr:
+    """:func:`_text_expr`, but a value holding a line break becomes ``"\\n"`` alone: a quote
+    left open in a CSV swallowed the next lines (raw logins) into this field; the row is
+    rejected (:data:`_MULTILINE`) and the swallowed text is never kept."""
+    e = expr.cast(pl.String)
+    return pl.when(e.str.contains("[\r\n]")).then(pl.lit("\n")).otherwise(_text_expr(e))
+
+
 def _text(name: str) -> pl.Expr:
     return _text_expr(pl.col(name))
 
@@ -523,16 +724,33 @@ class _Batch:
     rows: int
 
 
-def _reject_text(df: pl.DataFrame) -> pl.DataFrame:
-    """Rejected rows as they came (strings), pseudonym instead of login, for the rejects file."""
+def _reject_text(
+    df: pl.DataFrame,
+    hide_all: pl.Series,
+    hide_before_login: pl.Series,
+    before_login: tuple[str, ...],
+) -> pl.DataFrame:
+    """Rejected rows as they came (strings), pseudonym instead of login, for the rejects file.
+
+    ``hide_all``: rows whose raw text is not kept at all (a field spanning lines holds other
+    records, logins included); ``hide_before_login``: rows that may be short records, whose
+    columns placed before the login in the file (``before_login``) may hold the shifted login.
+    """
     exprs = []
     for c in _REJECT_COLUMNS:
         if c not in df.columns:
             exprs.append(pl.lit(None, dtype=pl.String).alias(c))
-        elif isinstance(df.schema[c], pl.Datetime):
-            exprs.append(pl.col(c).dt.to_string("%Y-%m-%dT%H:%M:%S%.f%:z").alias(c))
+            continue
+        if isinstance(df.schema[c], pl.Datetime):
+            text = pl.col(c).dt.to_string("%Y-%m-%dT%H:%M:%S%.f%:z")
         else:
-            exprs.append(pl.col(c).cast(pl.String).alias(c))
+            text = pl.col(c).cast(pl.String)
+        hide = pl.lit(hide_all)
+        if c in before_login:
+            hide = hide | pl.lit(hide_before_login)
+        if c != "id_utilisateur":
+            text = pl.when(hide).then(None).otherwise(text)
+        exprs.append(text.alias(c))
     return df.select(*exprs, pl.col(SOURCE_COL), pl.col(LINE_COL))
 
 
@@ -593,12 +811,22 @@ def _process(
     source: str,
     key: PseudoKey,
     reference: pl.DataFrame | None,
+    before_login: tuple[str, ...] = (),
 ) -> _Batch:
-    """Pseudonymise, parse and check one batch (vectorised; loops only over distinct values)."""
+    """Pseudonymise, parse and check one batch (vectorised; loops only over distinct values).
+
+    ``before_login``: for a CSV file, our columns placed before the login in the file (see
+    :func:`_reject_text`).
+    """
     # 1. The raw login leaves the batch first: nothing below can ever write it.
     login = df.select(_text("login")).to_series()
     df = df.drop("login").with_columns(
         pseudonymise(login, key).alias("id_utilisateur"), pl.lit(source).alias(SOURCE_COL)
+    )
+    end_empty = (
+        df.get_column(_END_EMPTY)
+        if _END_EMPTY in df.columns
+        else pl.repeat(False, df.height, dtype=pl.Boolean, eager=True)
     )
     for c in OPTIONAL:
         if c not in df.columns:
@@ -619,7 +847,10 @@ def _process(
             else _distinct_map(col("statut_http"), lambda e: _number(e, schema["statut_http"]))
         ).alias("_t_statut_http"),
         _number(pl.col("duree_ms"), schema["duree_ms"]).alias("_t_duree_ms"),
-        *(_distinct_map(col(c), _text_expr).alias(f"_t_{c}") for c in _FREE_TEXT),
+        # Free text is kept as it is, so a field holding swallowed lines is checked here, on
+        # the distinct values; the other columns are parsed (such a field fails) and only
+        # the rejected rows are looked at (step 5).
+        *(_distinct_map(col(c), _free_text_expr).alias(f"_t_{c}") for c in _FREE_TEXT),
     )
     if reference is not None:
         typed = typed.join(
@@ -630,6 +861,8 @@ def _process(
     statut, duree = pl.col("_t_statut_http"), pl.col("_t_duree_ms")
     now = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
     checks: list[tuple[str, pl.Expr]] = [
+        # First: its flag (``_c0``) is completed on the rejected rows in step 5.
+        (_MULTILINE, pl.any_horizontal(pl.col(f"_t_{c}") == "\n" for c in _FREE_TEXT)),
         # Missing = null or blank (a blank UAI must not pass as present and break the schema).
         *(
             (
@@ -672,7 +905,18 @@ def _process(
     rejects = pl.DataFrame(schema=_REJECT_PL_SCHEMA)
     if n_bad:
         idx = bad_row.arg_true()
-        bad_flags = flags.gather(idx)
+        bad = df.gather(idx)
+        swallowed = bad.select(
+            pl.any_horizontal(
+                pl.lit(False),
+                *(
+                    pl.col(c).str.contains("[\r\n]")
+                    for c, t in bad.schema.items()
+                    if t == pl.String and c not in (SOURCE_COL, "id_utilisateur")
+                ),
+            ).fill_null(False)
+        ).to_series()
+        bad_flags = flags.gather(idx).with_columns(pl.col("_c0") | pl.lit(swallowed))
         for i, (reason, _) in enumerate(checks):
             n = int(bad_flags.get_column(f"_c{i}").sum())
             if n:
@@ -684,7 +928,8 @@ def _process(
                 ignore_nulls=True,
             ).alias(REASON_COL)
         )
-        rejects = pl.concat([_reject_text(df.gather(idx)), motif], how="horizontal")
+        text = _reject_text(bad, bad_flags["_c0"], end_empty.gather(idx), before_login)
+        rejects = pl.concat([text, motif], how="horizontal")
     return _Batch(accepted, rejects, reasons, df.height)
 
 
@@ -922,7 +1167,19 @@ def _stream(
             src = sources[i]
             bar.update(task, description=src.name)
             seen[i] += raw.height
-            yield i, j, _process(raw, src.name, key, reference)
+            try:
+                batch = _process(raw, src.name, key, reference, src.before_login)
+            except LoadError:
+                raise
+            except Exception as exc:
+                # Not chained: a Polars message may quote the batch's values (no login: it is
+                # dropped first, but the other columns may hold a shifted one).
+                raise LoadError(
+                    src.path,
+                    f"traitement d'un lot impossible ({type(exc).__name__} ; détail non affiché : "
+                    "il peut citer des données)",
+                ) from None
+            yield i, j, batch
             done = sum(max(seen[k], s.est_rows) for k, s in enumerate(sources) if k < i)
             bar.update(task, completed=done + min(seen[i], src.est_rows))
         bar.update(task, completed=total)

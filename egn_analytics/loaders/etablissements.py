@@ -3,8 +3,8 @@
 Real-world quirks handled: ``;`` (or ``,``) separator, UTF-8 with BOM or cp1252, zero-padded
 codes (``"001"`` département, ``"08"`` académie), upper-case labels, old académies (Caen,
 Rouen, codes 05/21 → Normandie 70), decimal commas and ``"94,20%"`` values, empty EP cells.
-Bad rows (unknown académie, UAI with a wrong check letter, negative headcount, duplicate UAI)
-go to the rejects table with their reason.
+Bad rows (unknown académie, UAI with a wrong check letter, negative headcount, a number out of
+range such as ``1e309``, duplicate UAI) go to the rejects table with their reason.
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ import polars as pl
 
 from egn_analytics.loaders._core import (
     LoadResult,
+    finite_or_null,
     french_number,
     null_if_empty,
+    range_checks,
     read_delimited,
+    to_int64,
     validate,
 )
 from egn_analytics.reference import academie_aliases, academie_key_expr, academies
@@ -103,8 +106,8 @@ def load_result(
         .replace({"REP PLUS": "REP+", "HORS EP": "Hors EP", "": "Hors EP"})
         .alias("ep"),
         french_number("ips").alias("ips"),
-        french_number("eleves").alias("_eleves_f"),
-        french_number("enseignants").alias("_enseignants_f"),
+        french_number("eleves").alias("_eleves_n"),
+        french_number("enseignants").alias("_enseignants_n"),
         (french_number("taux_salles_connectees") / 100).alias("taux_salles_connectees"),
         null_if_empty("projet_ent").alias("projet_ent"),
         french_number("latitude").alias("latitude"),
@@ -122,8 +125,12 @@ def load_result(
         .with_columns(pl.coalesce("_code_alias", "_code_label").alias("code_academie"))
         .join(acad, on="code_academie", how="left", maintain_order="left")
         .with_columns(
-            pl.col("_eleves_f").round(0).cast(pl.Int64).alias("eleves"),
-            pl.col("_enseignants_f").round(0).cast(pl.Int64).alias("enseignants"),
+            finite_or_null(pl.col("_eleves_n")).alias("_eleves_f"),
+            finite_or_null(pl.col("_enseignants_n")).alias("_enseignants_f"),
+        )
+        .with_columns(
+            to_int64(pl.col("_eleves_f")).alias("eleves"),
+            to_int64(pl.col("_enseignants_f")).alias("enseignants"),
         )
     )
     uai_digits = pl.col("uai").str.slice(0, 7)
@@ -131,6 +138,12 @@ def load_result(
         uai_digits.cast(pl.Int64, strict=False).mod(23), 1
     )
     checks = [
+        # « 1e309 » reads as inf: that row is rejected, naming the column (not the whole file).
+        *range_checks({"eleves": pl.col("_eleves_n"), "enseignants": pl.col("_enseignants_n")}),
+        *(
+            (f"nombre hors limites ({c})", pl.col(c).is_infinite() | pl.col(c).is_nan())
+            for c in ("ips", "taux_salles_connectees", "latitude", "longitude")
+        ),
         ("académie inconnue", pl.col("academie").is_null()),
         ("type d'établissement inconnu", pl.col("type").is_null()),
         ("secteur inconnu", pl.col("secteur").is_null()),

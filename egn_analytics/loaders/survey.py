@@ -262,7 +262,14 @@ def _with_lines(df: pl.DataFrame, path: Path, first: int) -> pl.DataFrame:
 
 def _read_text(path: Path, encoding: str | None, separator: str | None) -> pl.DataFrame:
     try:
-        return read_delimited(path, encoding=encoding, separator=separator)
+        # The design columns mark a real header: a first line without any is taken for a
+        # respondent's row, and error messages do not quote it.
+        return read_delimited(
+            path,
+            encoding=encoding,
+            separator=separator,
+            expected=(STRATA, PSU, WEIGHT, FPC, RESPONDENT_ID),
+        )
     except LoadError as exc:
         if exc.path == path:
             raise
@@ -761,9 +768,10 @@ def load_result(
 
     # 3. Row reasons: design first, then the identifier, then answers in column order.
     w, bw = pl.col(f"v{idx[WEIGHT]}"), pl.col(f"b{idx[WEIGHT]}")
+    # A record not read as written (truncated, or a line not valid in the file's encoding)
+    # explains its other failures: it is the row's only reason.
+    reading = pl.lit(raw[SHORT_COL]) if SHORT_COL in raw.columns else pl.lit(None, dtype=pl.String)
     reasons: list[pl.Expr] = [
-        # A truncated record (fewer fields than the header) explains its other failures.
-        pl.lit(raw[SHORT_COL]) if SHORT_COL in raw.columns else pl.lit(None, dtype=pl.String),
         pl.when(bw)
         .then(pl.lit(f"type invalide ({WEIGHT})"))
         .when(w.is_null() | (w <= 0))
@@ -788,7 +796,9 @@ def load_result(
         )
         reasons.append(bad_type.when(pl.col(f"u{i}")).then(unknown))
     text = pl.concat_str(reasons, separator=" ; ", ignore_nulls=True)
-    motif = work.select(pl.when(text == "").then(None).otherwise(text).alias(REASON_COL))
+    motif = work.select(
+        pl.coalesce(reading, pl.when(text == "").then(None).otherwise(text)).alias(REASON_COL)
+    )
     if has_id:  # the same duplicate rule as every other loader
         ids = work.select(pl.col(f"v{idx[RESPONDENT_ID]}").alias(RESPONDENT_ID))
         motif = mark_duplicates(ids, motif.to_series()).to_frame()

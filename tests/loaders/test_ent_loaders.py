@@ -459,7 +459,17 @@ def test_random_bytes_and_shuffled_columns_never_crash(
     res = ent_logs.load_result(folder / "melange.csv")
     ref = ent_logs.load_result(FIX / "evenements_point_virgule.csv.gz")
     assert res.data.equals(ref.data)
-    assert res.rejects.drop("_source").equals(ref.rejects.drop("_source"))
+    # The same rejects, but for the privacy rule: a rejected row whose last field is empty
+    # may be a record shorter than the header (a login shifted left), so the columns placed
+    # before the login in the file keep no raw text (with the login last, row 12 — no login).
+    names = rows[0]
+    before = [names[i] for i in order[: order.index(1)]]
+    empty_last = [n + 1 for n, r in enumerate(rows) if n and r[order[-1]] == ""]
+    expected = ref.rejects.drop("_source").with_columns(
+        pl.when(pl.col("_ligne").is_in(empty_last)).then(None).otherwise(pl.col(c)).alias(c)
+        for c in before
+    )
+    assert res.rejects.drop("_source").equals(expected)
 
 
 @pytest.mark.integration
