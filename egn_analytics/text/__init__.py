@@ -12,7 +12,7 @@ What a DEPP analyst finds here, in the order of a study:
   learnt channel from labelled examples), :func:`analyse_corpus` (the whole data folder as the
   dashboard shows it), and its measured error: :func:`held_out_evaluation`, :func:`evaluate`;
 * textometry: :func:`specificities` (Lafon), :func:`keywords`, :func:`cooccurrences`,
-  :func:`search` (highlighted excerpts), :func:`coverage` (« 12 régions académiques sur 18 »
+  :func:`search` (highlighted excerpts; :func:`budgeted_search` under a time budget), :func:`coverage` (« 12 régions académiques sur 18 »
   with the contributions behind), :func:`reinert` (descending hierarchical classification).
 
 Heavy dependencies (scikit-learn, simplemma, the optional sentence encoder) load when a
@@ -44,7 +44,7 @@ from egn_analytics.text.keywords import cooccurrences, keywords
 from egn_analytics.text.normalise import normalise, segments, tokens_long
 from egn_analytics.text.pipeline import TextAnalysis, analyse_corpus
 from egn_analytics.text.reinert import ReinertResult, reinert
-from egn_analytics.text.search import search
+from egn_analytics.text.search import SearchResult, budgeted_search, search
 from egn_analytics.text.specificities import (
     BANALITY,
     SPECIFICITY_SCHEMA,
@@ -64,9 +64,11 @@ __all__ = [
     "Evaluation",
     "HeldOutReport",
     "ReinertResult",
+    "SearchResult",
     "TextAnalysis",
     "TextClassifier",
     "analyse_corpus",
+    "budgeted_search",
     "classify",
     "cooccurrences",
     "coverage",
