@@ -49,8 +49,9 @@ def _one_line_errors() -> Iterator[None]:
     except Exception as exc:
         if os.environ.get("EGN_DEBUG"):
             raise
-        message = str(exc) if isinstance(exc, ValueError | OSError) else repr(exc)
-        _fail(" ".join(message.split()))
+        from egn_analytics.loaders.registry import error_line
+
+        _fail(error_line(exc))
 
 
 @app.command()

@@ -43,3 +43,18 @@ def test_run_defaults_to_localhost_without_debug(monkeypatch: pytest.MonkeyPatch
     assert seen["host"] == "127.0.0.1"
     assert seen["debug"] is False  # no Werkzeug debugger (it executes code) unless asked
     assert seen["dev_tools_disable_version_check"] is True  # no request to plotly.com
+
+
+def test_unexpected_errors_are_written_without_their_message() -> None:
+    """A Polars error may quote a raw cell: the report and the console get its type only."""
+    import polars as pl
+
+    from egn_analytics.loaders._core import LoadError
+    from egn_analytics.loaders.registry import error_line
+
+    leaky = pl.exceptions.ComputeError("could not parse 'jean.dupont@ent-exemple.fr' as i64")
+    assert "jean.dupont" not in error_line(leaky)
+    assert error_line(leaky).startswith("erreur inattendue (ComputeError)")
+    assert error_line(KeyError("jean.dupont")).startswith("erreur inattendue (KeyError)")
+    ours = LoadError("journal.csv", "en-tête attendu absent", row=1)
+    assert error_line(ours) == "journal.csv (ligne 1) : en-tête attendu absent"

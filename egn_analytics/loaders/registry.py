@@ -114,6 +114,19 @@ def write_quality_report(
     return dest
 
 
+def error_line(exc: BaseException) -> str:
+    """The one line an error may write into a report or a console.
+
+    Only the product's own messages are quoted (:class:`LoadError` and the other
+    ``ValueError``/``OSError`` it raises name the file, line and column, never a value of a
+    personal column). Any other exception (a Polars error, a bug) may carry raw cell contents,
+    so only its type is written; ``EGN_DEBUG=1`` shows the whole traceback to whoever runs it.
+    """
+    if isinstance(exc, ValueError | OSError) and str(exc):
+        return " ".join(str(exc).split())
+    return f"erreur inattendue ({type(exc).__name__}) ; relancer avec EGN_DEBUG=1 pour le détail"
+
+
 def build_plan(raw_dir: Path) -> list[tuple[str, Path]]:
     """(kind, input) pairs for a folder laid out like the embedded dataset (``egn synth``).
 
@@ -170,7 +183,6 @@ def build(raw_dir: str | Path, out_dir: str | Path, *, force: bool = False) -> l
                     }
                     summaries.append({"type": kind, **extra, **part})
             except Exception as exc:  # one broken source must not hide the others' quality
-                message = str(exc).splitlines()[0] if str(exc) else repr(exc)
-                summaries.append({"type": kind, "table": path.name, "erreur": message})
+                summaries.append({"type": kind, "table": path.name, "erreur": error_line(exc)})
         write_quality_report(generation, summaries, generation_id(generation))
     return summaries
