@@ -846,7 +846,12 @@ def default_gap_pair(rows: pl.DataFrame, breakdown: str) -> tuple[str | None, st
     return (codes[0], codes[-1]) if len(codes) >= 2 else (None, None)
 
 
-GapKind = Literal["significant", "not_significant", "masked", "same", "incomplete", "single"]
+#: Title of the gap panel when both pickers name one domain.
+SAME_DOMAIN_TITLE = "Choisissez deux domaines différents"
+
+GapKind = Literal[
+    "significant", "not_significant", "masked", "same", "incomplete", "single", "unknown"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -874,11 +879,73 @@ def gap_prompt(n_domains: int, a: str | None, b: str | None) -> GapSummary | Non
         )
     if a == b:
         return GapSummary(
-            "same",
-            "Choisissez deux domaines différents",
-            ("Un domaine comparé à lui-même n'a pas d'écart.",),
+            "same", SAME_DOMAIN_TITLE, ("Un domaine comparé à lui-même n'a pas d'écart.",)
         )
     return None
+
+
+def gap_domain(rows: pl.DataFrame, value: object) -> str | None:
+    """The domain code a gap picker's value names, or None when it names no domain.
+
+    The pickers send codes, but the library (``egn_analytics.indicators.gap``) also takes a
+    label (« REP+ » for ``1``), so a hand-made request could compare a domain with itself
+    under two names and read a gap of 0. A value is resolved to its code here, before any
+    comparison: the code itself first, then a label or a code compared without case,
+    accents, spaces or separators (« REP » stays distinct from « REP+ »).
+    """
+    if not isinstance(value, str):
+        return None
+    codes = rows.get_column("domain_code").to_list()
+    if value in codes:
+        return value
+    wanted = _normalise(value)
+    if not wanted:
+        return None
+    for column in ("domain", "domain_code"):
+        for code, name in zip(codes, rows.get_column(column).to_list(), strict=True):
+            if _normalise(name) == wanted:
+                return str(code)
+    return None
+
+
+#: Longest picker value quoted back in the gap panel (a hand-made one can be any length).
+_QUOTED_MAX = 40
+
+
+def _quoted(value: object) -> str:
+    text = " ".join(str(value).split())
+    if len(text) > _QUOTED_MAX:
+        text = text[: _QUOTED_MAX - 1] + "…"
+    return f"«{NBSP}{text}{NBSP}»"
+
+
+def gap_pair(rows: pl.DataFrame, a: object, b: object) -> tuple[str, str] | GapSummary:
+    """The two domain codes to compare, or the panel's message when there is nothing to
+    compute: fewer than two domains, a picker left empty, a value naming no domain of the
+    breakdown, or the same domain twice (a code and its label are one domain)."""
+    text_a, text_b = (v if isinstance(v, str) and v.strip() else None for v in (a, b))
+    prompt = gap_prompt(rows.height, text_a, text_b)
+    if prompt is not None:
+        return prompt
+    code_a, code_b = gap_domain(rows, a), gap_domain(rows, b)
+    if code_a is None or code_b is None:
+        unknown = a if code_a is None else b
+        return GapSummary(
+            "unknown",
+            "Choisissez deux domaines de la liste",
+            (f"{_quoted(unknown)} n'est pas un domaine de la ventilation choisie.",),
+        )
+    if code_a == code_b:  # two names of one domain (the same name twice was caught above)
+        label = rows.filter(pl.col("domain_code") == code_a).get_column("domain")[0]
+        return GapSummary(
+            "same",
+            SAME_DOMAIN_TITLE,
+            (
+                f"{_quoted(a)} et {_quoted(b)} désignent le même domaine, {_quoted(label)}{NBSP}:"
+                " choisissez-en un autre pour comparer.",
+            ),
+        )
+    return code_a, code_b
 
 
 def gap_summary(
@@ -984,7 +1051,9 @@ __all__ = [
     "fmt_p_value",
     "fmt_value",
     "fragile_label",
+    "gap_domain",
     "gap_options",
+    "gap_pair",
     "gap_prompt",
     "gap_summary",
     "indicator_options",

@@ -253,33 +253,43 @@ def _gap_picker(
 
 
 def gap_content(
-    table: pl.DataFrame, selection: logic.Selection, a: str | None, b: str | None
+    table: pl.DataFrame, selection: logic.Selection, a: object, b: object
 ) -> list[Component]:
-    """The verdict's components for domains ``a`` and ``b`` (the library is asked only when
-    both are chosen, different and publishable)."""
+    """The verdict's components for domains ``a`` and ``b`` (codes, or labels from a
+    hand-made request). The library is asked only when both name publishable domains of the
+    breakdown, and different ones once labels are resolved to codes."""
     rows = logic.domain_rows(table, selection)
     unit = card_unit(table, selection)
-    summary = logic.gap_prompt(rows.height, a, b)
-    if summary is None:
-        assert a is not None and b is not None
+    pair = logic.gap_pair(rows, a, b)
+    if isinstance(pair, logic.GapSummary):
+        summary = pair
+    else:
+        code_a, code_b = pair
         statuses = dict(zip(rows["domain_code"], rows["status"], strict=True))
-        if logic.MASKED in (statuses.get(a), statuses.get(b)):
-            summary = logic.gap_summary({"a": a, "b": b, "status": logic.MASKED}, rows, unit)
+        if logic.MASKED in (statuses.get(code_a), statuses.get(code_b)):
+            summary = logic.gap_summary(
+                {"a": code_a, "b": code_b, "status": logic.MASKED}, rows, unit
+            )
         else:
             try:
-                gap = data_access.indicator_gap(selection.indicator, selection.breakdown, a, b)
+                gap = data_access.indicator_gap(
+                    selection.indicator, selection.breakdown, code_a, code_b
+                )
             except data_access.IndicatorsError as exc:
-                return [
-                    html.P("L'écart n'a pas pu être calculé", className="egn-gap__verdict"),
-                    detail(exc),
-                ]
+                return gap_failure(exc)
             if gap.height == 0:
-                return [html.P("L'écart n'a pas pu être calculé", className="egn-gap__verdict")]
+                return gap_failure()
             summary = logic.gap_summary(gap.row(0, named=True), rows, unit)
     return [
         html.P(summary.title, className=f"egn-gap__verdict egn-gap__verdict--{summary.kind}"),
         *(html.P(sentence, className="egn-gap__sentence") for sentence in summary.sentences),
     ]
+
+
+def gap_failure(exc: Exception | None = None) -> list[Component]:
+    """The gap could not be computed: say so, with the cause when there is one."""
+    verdict = html.P("L'écart n'a pas pu être calculé", className="egn-gap__verdict")
+    return [verdict] if exc is None else [verdict, detail(exc)]
 
 
 def not_built() -> list[Component]:
@@ -318,8 +328,28 @@ def unavailable(exc: Exception) -> list[Component]:
 # --------------------------------------------------------------------------- callbacks -----
 
 
+class IndicatorsUnavailableError(RuntimeError):
+    """The indicator table cannot be read when a callback fires (tables removed or never
+    built, computation failed, empty table): the callback answers in French or not at all."""
+
+
 def _selection(search: str | None) -> tuple[pl.DataFrame, logic.Selection]:
-    table = data_access.indicator_table()
+    """The indicator table and the selection of a URL's search string.
+
+    Raises :class:`IndicatorsUnavailableError` (a French message) instead of the data door's
+    errors, so that no callback lets a traceback out when the tables vanish under a page.
+    """
+    try:
+        table = data_access.indicator_table()
+    except data_access.IndicatorsNotBuiltError as exc:
+        raise IndicatorsUnavailableError(
+            "les indicateurs d'enquête ne sont pas calculés : lancez « make build », puis "
+            "rechargez la page"
+        ) from exc
+    except data_access.IndicatorsError as exc:
+        raise IndicatorsUnavailableError(str(exc)) from exc
+    if table.height == 0:
+        raise IndicatorsUnavailableError("la table des indicateurs est vide")
     return table, logic.selection_from_search(table, search)
 
 
@@ -329,13 +359,26 @@ def _selection(search: str | None) -> tuple[pl.DataFrame, logic.Selection]:
     Input(ids.ENQUETES_BREAKDOWN, "value"),
     prevent_initial_call=True,
 )
-def update_query(indicateur: str | None, ventilation: str | None) -> str:
+def update_query(indicateur: str | None, ventilation: str | None) -> object:
     """Pickers → URL (canonical: a breakdown the new indicator lacks becomes its default).
 
-    The domain is dropped: it belonged to the previous breakdown.
+    The domain is dropped: it belonged to the previous breakdown. Unknown values fall back
+    to the defaults (:func:`logic.parse_selection`); without indicators nothing changes.
     """
-    table = data_access.indicator_table()
+    try:
+        table, _ = _selection(None)
+    except IndicatorsUnavailableError:
+        return no_update
     return logic.selection_query(logic.parse_selection(table, indicateur, ventilation))
+
+
+def clicked_domain(click: object) -> str | None:
+    """The domain code of a click on a bar (``customdata[0]``), None for anything else."""
+    points = click.get("points") if isinstance(click, dict) else None
+    point = points[0] if isinstance(points, list) and points else None
+    custom = point.get("customdata") if isinstance(point, dict) else None
+    code = custom[0] if isinstance(custom, list) and custom else None
+    return code if isinstance(code, str) else None
 
 
 @callback(
@@ -347,12 +390,13 @@ def update_query(indicateur: str | None, ventilation: str | None) -> str:
 def select_domain(click: dict[str, Any] | None, search: str | None) -> object:
     """Click on a bar → its domain in the URL (its « Lecture » under the chart); a second
     click on the same bar goes back to the « ensemble » sentence."""
-    points = (click or {}).get("points") or []
-    custom = points[0].get("customdata") if points else None
-    code = custom[0] if isinstance(custom, list) and custom else None
-    if not isinstance(code, str):
+    code = clicked_domain(click)
+    if code is None:
         return no_update
-    table, selection = _selection(search)
+    try:
+        table, selection = _selection(search)
+    except IndicatorsUnavailableError:
+        return no_update
     domain = None if code == selection.domain else code
     chosen = logic.parse_selection(table, selection.indicator, selection.breakdown, domain)
     return logic.selection_query(chosen)
@@ -367,7 +411,10 @@ def select_domain(click: dict[str, Any] | None, search: str | None) -> object:
 )
 def update_gap(a: str | None, b: str | None, search: str | None) -> list[Component]:
     """Gap pickers → the verdict, in words."""
-    table, selection = _selection(search)
+    try:
+        table, selection = _selection(search)
+    except IndicatorsUnavailableError as exc:
+        return gap_failure(exc)
     return gap_content(table, selection, a, b)
 
 
@@ -387,9 +434,13 @@ def _file_name(selection: logic.Selection, synthetic: bool, ext: str) -> str:
     State(ids.ENQUETES_URL, "search"),
     prevent_initial_call=True,
 )
-def download_data(_n_clicks: int | None, search: str | None) -> dict[str, object]:
-    """The chart's data as CSV for Excel FR (masked cells stay empty, status « masqué »)."""
-    selection, card = _card(search)
+def download_data(_n_clicks: int | None, search: str | None) -> object:
+    """The chart's data as CSV for Excel FR (masked cells stay empty, status « masqué »);
+    nothing when the indicators cannot be read any more."""
+    try:
+        selection, card = _card(search)
+    except IndicatorsUnavailableError:
+        return no_update
     return csv_download(card, _file_name(selection, card.synthetic, "csv"))
 
 
@@ -401,8 +452,12 @@ def download_data(_n_clicks: int | None, search: str | None) -> dict[str, object
     prevent_initial_call=True,
 )
 def download_png(_n_clicks: int | None, search: str | None) -> tuple[object, str]:
-    """The card as a publication PNG (title, notes); a French message if Chromium is missing."""
-    selection, card = _card(search)
+    """The card as a publication PNG (title, notes); a French message if Chromium is missing
+    or the indicators cannot be read any more."""
+    try:
+        selection, card = _card(search)
+    except IndicatorsUnavailableError as exc:
+        return no_update, f"L'image n'a pas pu être produite : {exc}."
     return png_download(card, _file_name(selection, card.synthetic, "png"))
 
 

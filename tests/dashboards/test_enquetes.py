@@ -569,6 +569,51 @@ def test_update_gap_callback(page: ModuleType, library: FakeLibrary) -> None:
     assert text_of(page.update_gap(None, "1", search)).startswith("Choisissez deux domaines")
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("1", "REP+"), ("REP+", "1"), ("rep+", "1"), ("3", "Hors éducation prioritaire"),
+     ("hors education prioritaire", "HORS ÉDUCATION PRIORITAIRE")],
+)  # fmt: skip
+def test_gap_refuses_a_domain_named_twice(
+    page: ModuleType, library: FakeLibrary, a: str, b: str
+) -> None:
+    """A code and its label (or two spellings of a label) are one domain: no « gap of 0 »."""
+    calls = library.gap_calls
+    text = text_of(page.update_gap(a, b, f"?indicateur={ORDI}&ventilation=ep"))
+    assert text.startswith("Choisissez deux domaines différents")
+    assert "désignent le même domaine" in text
+    assert library.gap_calls == calls  # the library is not asked
+
+
+def test_gap_accepts_labels_and_refuses_unknown_domains(
+    page: ModuleType, library: FakeLibrary
+) -> None:
+    search = f"?indicateur={ORDI}&ventilation=ep"
+    by_label = text_of(page.update_gap("REP+", "Hors éducation prioritaire", search))
+    assert by_label == text_of(page.update_gap("1", "3", search))
+    assert by_label.startswith(f"Écart significatif au seuil de 5{N}%")
+    calls = library.gap_calls
+    assert text_of(page.update_gap("1", " ", search)).startswith("Choisissez deux domaines")
+    for a, b in (("1", "REP plus"), ("Paris", "3"), ("01", "3"), ("1", "x" * 500)):
+        text = text_of(page.update_gap(a, b, search))
+        assert text.startswith("Choisissez deux domaines de la liste"), text
+        assert len(text) < 300  # a long value is cut when it is quoted
+    assert f"«{NBSP}REP plus{NBSP}» n'est pas un domaine de la ventilation" in text_of(
+        page.update_gap("1", "REP plus", search)
+    )
+    assert library.gap_calls == calls
+
+
+def test_gap_domain_resolves_codes_then_labels() -> None:
+    rows = logic.domain_rows(TABLE, logic.Selection(ORDI, "ep"))
+    assert logic.gap_domain(rows, "2") == "2"
+    assert logic.gap_domain(rows, "REP") == "2"  # not REP+
+    assert logic.gap_domain(rows, "REP+") == "1"
+    assert logic.gap_domain(rows, " Hors Éducation  prioritaire ") == "3"
+    for unknown in (None, "", "4", "REP plus", 1, ["1"]):
+        assert logic.gap_domain(rows, unknown) is None
+
+
 def test_gap_not_significant_in_hours(page: ModuleType) -> None:
     gap = {
         "a": "2", "b": "1", "domain_a": "Privé sous contrat", "domain_b": "Public",
@@ -601,7 +646,7 @@ def test_gap_error_is_said_in_french(page: ModuleType, monkeypatch: pytest.Monke
         raise ValueError("domaine inconnu")
 
     monkeypatch.setattr(data_access, "_compute_gap", _broken)
-    text = text_of(page.update_gap("1", "2", f"?indicateur={ORDI}&ventilation=academie"))
+    text = text_of(page.update_gap("01", "02", f"?indicateur={ORDI}&ventilation=academie"))
     assert text.startswith("L'écart n'a pas pu être calculé")
     assert "domaine inconnu" in text
 
@@ -633,6 +678,32 @@ def test_select_domain_from_a_click(page: ModuleType) -> None:
     assert page.select_domain(masked, search) == f"{search}&domaine=2"
     assert page.select_domain(None, search) is no_update
     assert page.select_domain({"points": [{"y": "x"}]}, search) is no_update
+
+
+@pytest.mark.parametrize(
+    "click",
+    [None, {}, {"points": "x"}, {"points": {"0": 1}}, {"points": [5]},
+     {"points": [{"customdata": 7}]}, {"points": [{"customdata": []}]},
+     {"points": [{"customdata": [1]}]}, {"points": [{"customdata": [None, "x"]}]}],
+)  # fmt: skip
+def test_select_domain_ignores_clicks_without_a_domain(page: ModuleType, click: Any) -> None:
+    assert page.select_domain(click, f"?indicateur={ORDI}&ventilation=ep") is no_update
+
+
+def test_callbacks_when_the_tables_vanish(page: ModuleType, enquetes_dir: Path) -> None:
+    """Tables removed under an open page: a French message where there is room for one,
+    nothing changed elsewhere, never a traceback."""
+    (enquetes_dir / "processed" / "enquete_eleves_2d.parquet").unlink()
+    search = f"?indicateur={ORDI}&ventilation=ep"
+    assert page.update_query(ORDI, "sexe") is no_update
+    assert page.select_domain({"points": [{"customdata": ["1"]}]}, search) is no_update
+    text = text_of(page.update_gap("1", "3", search))
+    assert text.startswith("L'écart n'a pas pu être calculé")
+    assert "make build" in text
+    assert page.download_data(1, search) is no_update
+    data, status = page.download_png(1, search)
+    assert data is no_update
+    assert status.startswith("L'image n'a pas pu être produite") and "make build" in status
 
 
 def test_download_data(page: ModuleType) -> None:
@@ -758,3 +829,23 @@ def test_layout_on_generated_data(make_app: AppFactory, generated_data_dir: Path
     gap = text_of(by_id(tree, ids.ENQUETES_GAP_RESULT))
     assert "au seuil de 5" in gap and "points" in gap
     assert card_notes(tree, ids.ENQUETES_CARD)["Lecture"].startswith("en 2020")
+
+
+@pytest.mark.integration
+def test_gap_of_a_domain_with_itself_on_generated_data(
+    make_app: AppFactory, generated_data_dir: Path
+) -> None:
+    """The real library takes a code or a label: « REP+ » against its own code is refused
+    (it used to show a gap of 0), and labels still compare two domains."""
+    make_app(generated_data_dir)
+    page = importlib.import_module("dashboards.pages.enquetes")
+    search = "?ventilation=ep"
+    rep_plus = next(
+        o["value"] for o in by_id(page.layout(ventilation="ep"), ids.ENQUETES_GAP_A).options
+        if o["label"] == "REP+"
+    )  # fmt: skip
+    same = text_of(page.update_gap(rep_plus, "REP+", search))
+    assert same.startswith("Choisissez deux domaines différents"), same
+    assert "points" not in same
+    labels = text_of(page.update_gap("REP+", "Hors éducation prioritaire", search))
+    assert "au seuil de 5" in labels and "points" in labels
