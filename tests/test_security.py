@@ -58,3 +58,23 @@ def test_unexpected_errors_are_written_without_their_message() -> None:
     assert error_line(KeyError("jean.dupont")).startswith("erreur inattendue (KeyError)")
     ours = LoadError("journal.csv", "en-tête attendu absent", row=1)
     assert error_line(ours) == "journal.csv (ligne 1) : en-tête attendu absent"
+
+
+def test_every_test_named_in_security_md_exists() -> None:
+    """SECURITY.md says which test holds each promise: each file and test it names exists."""
+    import re
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    text = (repo / "SECURITY.md").read_text(encoding="utf-8")
+    named = re.findall(r"`(tests/[\w/]+\.py)?((?:::\w+)?)`", text)
+    assert len(named) >= 15, named
+    current: Path | None = None
+    for path, test in named:
+        if path:
+            current = repo / path
+            assert current.is_file(), path
+        if test:
+            assert current is not None
+            source = current.read_text(encoding="utf-8")
+            assert re.search(rf"def {test[2:]}\(", source), f"{current.name}{test}"
