@@ -40,7 +40,7 @@ import polars as pl
 
 from egn_analytics import SYNTHETIC_NOTICE, __version__
 from egn_analytics.config import Settings, get_settings
-from egn_analytics.generations import current_generation
+from egn_analytics.generations import current_generation, data_dir_of
 from egn_analytics.text.specificities import SPECIFICITY_SCHEMA
 
 #: Key of the data folder in the Flask config of the app built by ``create_app``.
@@ -515,7 +515,7 @@ def _through_disk(
 ) -> pl.DataFrame:
     """The frame stored under ``key`` in the disk cache next to ``folder``, or ``compute()``
     stored there; under ``lock``, so that a second caller waits and then reads the first's."""
-    cache_dir = Settings(data_dir=Path(folder).parent).cache_dir
+    cache_dir = Settings(data_dir=data_dir_of(folder)).cache_dir
     with lock:
         stored = _disk_get(cache_dir, key)
         if stored is not None:

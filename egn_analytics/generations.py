@@ -34,16 +34,25 @@ import secrets
 import shutil
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+
+from egn_analytics.io import exchange_paths
 
 #: Complete generations are ``g-<id>``; a build in progress writes ``tmp-<id>``.
 COMPLETE_PREFIX = "g-"
 BUILDING_PREFIX = "tmp-"
+#: A plain tables folder from before generations, set aside whole at the first switch.
+LEGACY_PREFIX = "ancien-"
 #: Generations kept after a switch: the new one and the previous one (for in-flight readers).
 KEEP = 2
 
 
-class BuildLockedError(OSError):
+class GenerationError(OSError):
+    """The published tables folder cannot take a new generation (said in one French line)."""
+
+
+class BuildLockedError(GenerationError):
     """Another build holds the folder's lock."""
 
 
@@ -64,6 +73,16 @@ def current_generation(published: str | os.PathLike[str]) -> Path:
     return path.resolve() if path.is_symlink() else path
 
 
+def data_dir_of(tables: str | os.PathLike[str]) -> Path:
+    """The data folder that holds a tables folder, whether given as the published link
+    (``data/processed``) or as one of its generations (``data/.processed.generations/g-…``):
+    caches and other siblings of ``processed`` stay in ``data/`` whatever was pinned."""
+    folder = Path(tables)
+    if folder.parent.name.startswith(".") and folder.parent.name.endswith(".generations"):
+        return folder.parent.parent
+    return folder.parent
+
+
 def generation_id(folder: str | os.PathLike[str]) -> str | None:
     """The id of a generation folder, complete or being built, or of the one a published link
     points at (``None`` for a plain folder from before generations)."""
@@ -76,8 +95,9 @@ def generation_id(folder: str | os.PathLike[str]) -> str | None:
 
 def _new_id() -> str:
     """Sortable by time, unique across processes."""
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    return f"{stamp}-{time.time_ns() % 1_000_000_000:09d}-{secrets.token_hex(3)}"
+    ns = time.time_ns()  # one reading: the seconds and their fraction agree
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(ns // 1_000_000_000))
+    return f"{stamp}-{ns % 1_000_000_000:09d}-{secrets.token_hex(3)}"
 
 
 @contextlib.contextmanager
@@ -140,20 +160,37 @@ def _previous_source(published: Path, root: Path) -> Path | None:
     return complete[-1] if complete else None
 
 
+def _check_published(published: Path, root: Path) -> None:
+    """Refuse a published path that is a link to somewhere else than our generations: it is
+    the user's own arrangement (a folder on another disk), which a switch would replace."""
+    if published.is_symlink() and published.resolve().parent != root.resolve():
+        raise GenerationError(
+            f"{published} est un lien vers {published.resolve()}, qui n'est pas une génération "
+            "d'egn build : pour ranger les données ailleurs, utiliser EGN_DATA_DIR (ou --out)"
+        )
+
+
 def _switch(published: Path, generation: Path) -> None:
     """Point ``published`` at ``generation`` with one atomic rename of a new link onto it."""
     parent = published.parent
-    if published.exists() and not published.is_symlink():
-        # A plain folder from before generations: set it aside as a generation of its own
-        # (the only step that is not a single rename; the next build recovers either way).
-        legacy = generations_root(published) / f"{COMPLETE_PREFIX}{_new_id()}-ancien"
-        published.rename(legacy)
     link = parent / f".{published.name}.link-{secrets.token_hex(4)}"
     os.symlink(os.path.relpath(generation, parent), link)
     try:
-        os.replace(link, published)
+        if published.exists() and not published.is_symlink():
+            # A plain folder from before generations: swap it with the link in one step where
+            # the kernel can, and keep it whole beside the generations (never collected: it may
+            # hold the user's own files) as ``ancien-<id>``.
+            legacy = generations_root(published) / f"{LEGACY_PREFIX}{_new_id()}"
+            if exchange_paths(link, published):
+                link.rename(legacy)
+            else:  # pragma: no cover - kernels without renameat2: two renames
+                published.rename(legacy)
+                os.replace(link, published)
+        else:
+            os.replace(link, published)
     except BaseException:
-        link.unlink(missing_ok=True)
+        if link.is_symlink():
+            link.unlink(missing_ok=True)
         raise
     _fsync_dir(parent)
 
@@ -175,18 +212,28 @@ def _collect(root: Path, keep: set[Path]) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def new_generation(published: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a new generation folder to build into; publish it only if the block succeeds.
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """A generation being built: its folder, and the generation it started from (if any)."""
 
-    The folder starts as hard links to the current generation (cache hits for unchanged
-    inputs). On any exception (KeyboardInterrupt included) it is removed and ``published``
-    still points at the previous generation, untouched.
+    path: Path
+    previous: Path | None
+
+
+@contextlib.contextmanager
+def new_generation(published: str | os.PathLike[str]) -> Iterator[Generation]:
+    """Yield a new generation to build into; publish it only if the block succeeds.
+
+    Its folder starts as hard links to the previous generation's files (cache hits for
+    unchanged inputs, at no copy); the builder removes what it did not make again (see
+    ``registry.build``). On any exception (KeyboardInterrupt included) the folder is removed
+    and ``published`` still points at the previous generation, untouched.
     """
     published = Path(published)
     root = generations_root(published)
     with _lock(published):
         root.mkdir(parents=True, exist_ok=True)
+        _check_published(published, root)
         previous = _previous_source(published, root)
         _collect(root, keep={previous} if previous is not None else set())
         gen_id = _new_id()
@@ -195,7 +242,7 @@ def new_generation(published: str | os.PathLike[str]) -> Iterator[Path]:
         try:
             if previous is not None:
                 _link_tree(previous, building)
-            yield building
+            yield Generation(building, previous)
             complete = root / f"{COMPLETE_PREFIX}{gen_id}"
             building.rename(complete)
             _fsync_dir(root)

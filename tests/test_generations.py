@@ -11,7 +11,9 @@ import pytest
 from egn_analytics import generations
 from egn_analytics.generations import (
     BuildLockedError,
+    GenerationError,
     current_generation,
+    data_dir_of,
     generation_id,
     generations_root,
     new_generation,
@@ -20,7 +22,8 @@ from egn_analytics.generations import (
 
 def _publish(published: Path, files: dict[str, str]) -> Path:
     """One complete build writing ``files`` (name → text); returns the new generation."""
-    with new_generation(published) as gen:
+    with new_generation(published) as building:
+        gen = building.path
         for name, text in files.items():
             (gen / name).parent.mkdir(parents=True, exist_ok=True)
             tmp = gen / f".{Path(name).name}.tmp"
@@ -44,9 +47,9 @@ def test_an_interrupted_build_leaves_the_previous_generation_whole(tmp_path: Pat
     published = tmp_path / "processed"
     first = _publish(published, {"a.parquet": "A1", "b.parquet": "B1", "qualite.json": "1"})
     for error in (RuntimeError("disque plein"), KeyboardInterrupt()):
-        with pytest.raises(type(error)), new_generation(published) as gen:
-            (gen / "a.parquet").unlink()
-            (gen / "a.parquet").write_text("A2")
+        with pytest.raises(type(error)), new_generation(published) as building:
+            (building.path / "a.parquet").unlink()
+            (building.path / "a.parquet").write_text("A2")
             raise error
         assert current_generation(published) == first
         assert (published / "a.parquet").read_text() == "A1"
@@ -58,7 +61,9 @@ def test_an_interrupted_build_leaves_the_previous_generation_whole(tmp_path: Pat
 def test_unchanged_files_are_carried_over_as_hard_links(tmp_path: Path) -> None:
     published = tmp_path / "processed"
     first = _publish(published, {"a.parquet": "A1", "ent/mois=2020-03/p.parquet": "E1"})
-    with new_generation(published) as gen:
+    with new_generation(published) as building:
+        gen = building.path
+        assert building.previous == first
         carried = gen / "ent/mois=2020-03/p.parquet"
         assert carried.read_text() == "E1"
         assert carried.stat().st_ino == (first / "ent/mois=2020-03/p.parquet").stat().st_ino
@@ -76,11 +81,37 @@ def test_a_plain_folder_from_before_generations_is_migrated(tmp_path: Path) -> N
     published = tmp_path / "processed"
     published.mkdir()
     (published / "old.parquet").write_text("O")
+    (published / ".notes").write_text("à moi")
+    (published / ".git").mkdir()
     assert current_generation(published) == published
     gen = _publish(published, {"new.parquet": "N"})
     assert published.is_symlink()
-    assert (gen / "old.parquet").read_text() == "O"  # a user's own ingested table survives
+    assert (gen / "old.parquet").read_text() == "O"  # a user's own table is carried over
     assert (gen / "new.parquet").read_text() == "N"
+    for i in range(3):
+        _publish(published, {"new.parquet": str(i)})
+    # The old folder is kept whole, its hidden files too: nothing of the user's is deleted.
+    (legacy,) = generations_root(published).glob("ancien-*")
+    assert (legacy / ".notes").read_text() == "à moi"
+    assert (legacy / ".git").is_dir()
+
+
+def test_a_link_to_somewhere_else_is_refused_not_replaced(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "autre-disque" / "tables"
+    elsewhere.mkdir(parents=True)
+    published = tmp_path / "data" / "processed"
+    published.parent.mkdir()
+    published.symlink_to(elsewhere)
+    with pytest.raises(GenerationError, match="EGN_DATA_DIR"), new_generation(published):
+        pass
+    assert published.resolve() == elsewhere.resolve()
+
+
+def test_the_data_folder_of_a_pinned_generation(tmp_path: Path) -> None:
+    published = tmp_path / "data" / "processed"
+    gen = _publish(published, {"a.parquet": "A"})
+    assert data_dir_of(gen) == tmp_path / "data"
+    assert data_dir_of(published) == tmp_path / "data"
 
 
 def test_two_generations_are_kept_and_dead_builds_are_removed(tmp_path: Path) -> None:

@@ -56,6 +56,11 @@ def test_unexpected_errors_are_written_without_their_message() -> None:
     assert "jean.dupont" not in error_line(leaky)
     assert error_line(leaky).startswith("erreur inattendue (ComputeError)")
     assert error_line(KeyError("jean.dupont")).startswith("erreur inattendue (KeyError)")
+    import pyarrow as pa
+
+    arrow = pa.ArrowInvalid("Could not convert 'jean.dupont' with type str")
+    assert isinstance(arrow, ValueError)
+    assert error_line(arrow).startswith("erreur inattendue (ArrowInvalid)")
     ours = LoadError("journal.csv", "en-tête attendu absent", row=1)
     assert error_line(ours) == "journal.csv (ligne 1) : en-tête attendu absent"
 
@@ -67,7 +72,7 @@ def test_every_test_named_in_security_md_exists() -> None:
 
     repo = Path(__file__).resolve().parents[1]
     text = (repo / "SECURITY.md").read_text(encoding="utf-8")
-    named = re.findall(r"`(tests/[\w/]+\.py)?((?:::\w+)?)`", text)
+    named = re.findall(r"`(tests/[\w/.-]+\.py)?((?:::\w+)?)`", text)
     assert len(named) >= 15, named
     current: Path | None = None
     for path, test in named:

@@ -166,12 +166,7 @@ def resolve(
     wanted = list(dict.fromkeys(populations))
     needed = list(dict.fromkeys(t for p in wanted for t in members(p)))
     if tables is None:
-        if processed_dir is None:
-            from egn_analytics.config import get_settings
-            from egn_analytics.generations import current_generation
-
-            processed_dir = current_generation(get_settings().processed_dir)
-        found = read_tables(needed, processed_dir)
+        found = read_tables(needed, tables_folder(processed_dir))
     else:
         given = {table_key(k): v for k, v in tables.items()}
         missing = [t for t in needed if t not in given]
@@ -202,6 +197,21 @@ def resolve(
     return out
 
 
+def tables_folder(processed_dir: str | Path | None) -> Path:
+    """``processed_dir``, or the settings' tables folder pinned to its current build generation.
+
+    A public function that reads several tables resolves this once and passes the result down,
+    so that its surveys and its établissements come from one build even if another is published
+    meanwhile (:mod:`egn_analytics.generations`).
+    """
+    if processed_dir is not None:
+        return Path(processed_dir)
+    from egn_analytics.config import get_settings
+    from egn_analytics.generations import current_generation
+
+    return current_generation(get_settings().processed_dir)
+
+
 def read_etablissements(
     tables: Mapping[str, pl.DataFrame] | None, processed_dir: str | Path | None
 ) -> pl.DataFrame | None:
@@ -212,11 +222,7 @@ def read_etablissements(
     """
     if tables is not None:
         return tables.get("etablissements")
-    if processed_dir is None:
-        from egn_analytics.config import get_settings
-
-        processed_dir = get_settings().processed_dir
-    path = Path(processed_dir) / "etablissements.parquet"
+    path = tables_folder(processed_dir) / "etablissements.parquet"
     return pl.read_parquet(path) if path.is_file() else None
 
 

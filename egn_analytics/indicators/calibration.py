@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from egn_analytics.indicators._tables import read_etablissements, resolve
+from egn_analytics.indicators._tables import read_etablissements, resolve, tables_folder
 from egn_analytics.indicators.catalogue import _design
 from egn_analytics.survey import SecretRule
 
@@ -78,8 +78,9 @@ def calibration_check(
     )
     rule = secret if secret is not None else SecretRule(min_respondents=0, max_cv=None)
     surveys = targets["enquete"].unique(maintain_order=True).to_list()
-    resolved = resolve(surveys, tables, processed_dir)
-    etabs = read_etablissements(tables, processed_dir)
+    folder = tables_folder(processed_dir)  # one build for the surveys and the établissements
+    resolved = resolve(surveys, tables, folder)
+    etabs = read_etablissements(tables, folder)
     results: list[pl.DataFrame] = []
     for survey in surveys:
         mine = targets.filter(pl.col("enquete") == survey)

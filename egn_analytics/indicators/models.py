@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from egn_analytics.indicators._tables import read_etablissements, resolve
+from egn_analytics.indicators._tables import read_etablissements, resolve, tables_folder
 from egn_analytics.indicators.catalogue import _design
 from egn_analytics.survey import SecretRule, logistic
 
@@ -39,8 +39,9 @@ def computer_model(
     ``level_label`` and ``reference_label`` (French, from the codebook), one row per
     coefficient; the intercept has null labels.
     """
-    frame, book = resolve([POPULATION], tables, processed_dir)[POPULATION]
-    etabs = read_etablissements(tables, processed_dir) if calibrate else None
+    folder = tables_folder(processed_dir)  # one build for the survey and the établissements
+    frame, book = resolve([POPULATION], tables, folder)[POPULATION]
+    etabs = read_etablissements(tables, folder) if calibrate else None
     design = _design(frame, SecretRule(0, None), POPULATION, etabs)
     fit = logistic(
         design,

@@ -903,7 +903,15 @@ def write_result(result: LoadResult, out_dir: Path, key: str) -> dict[str, Any]:
     for name, frame in result.extra.items():
         with atomic_path(out_dir / f"{name}.parquet") as tmp:
             frame.write_parquet(tmp, compression="zstd")
-    summary = {**result.summary(), "cle_cache": key}
+    # The files this table owns, so that a build publishes exactly the tables it made (see
+    # ``registry.build``) and never an older copy of a source that failed this time.
+    files = [
+        f"{result.table}.parquet",
+        f"{result.table}.rejects.parquet",
+        *(f"{name}.parquet" for name in result.extra),
+        f"{result.table}.meta.json",
+    ]
+    summary = {**result.summary(), "cle_cache": key, "fichiers": files}
     write_text_atomic(
         out_dir / f"{result.table}.meta.json",
         json.dumps(summary, ensure_ascii=False, indent=2) + "\n",

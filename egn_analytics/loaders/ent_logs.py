@@ -1300,6 +1300,7 @@ def _ingest_locked(
             "lignes_par_fichier": dict(per_file),
             "colonnes_ignorees": {s.name: s.ignored for s in sources if s.ignored},
             "cle_pseudonymisation": key.fingerprint,
+            "fichiers": [TABLE, f"{TABLE}.rejects.parquet", f"{TABLE}.meta.json"],
         }
         _publish(tmp, out, summary)
     finally:

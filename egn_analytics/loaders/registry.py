@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import shutil
 import time
 from pathlib import Path
 from types import ModuleType
@@ -117,14 +118,18 @@ def write_quality_report(
 def error_line(exc: BaseException) -> str:
     """The one line an error may write into a report or a console.
 
-    Only the product's own messages are quoted (:class:`LoadError` and the other
-    ``ValueError``/``OSError`` it raises name the file, line and column, never a value of a
-    personal column). Any other exception (a Polars error, a bug) may carry raw cell contents,
-    so only its type is written; ``EGN_DEBUG=1`` shows the whole traceback to whoever runs it.
+    Only messages the product wrote itself are quoted: its own exceptions (:class:`LoadError`
+    and the others defined in ``egn_analytics``, which name the file, line and column, never a
+    value of a personal column) and the built-in ``ValueError``/``OSError`` it raises. A
+    third-party exception (Polars, pyarrow — whose ``ArrowInvalid`` is a ``ValueError`` — or a
+    bug) may carry raw cell contents, so only its type is written; ``EGN_DEBUG=1`` shows the
+    whole traceback to whoever runs the command.
     """
-    if isinstance(exc, ValueError | OSError) and str(exc):
+    kind = type(exc)
+    ours = kind.__module__.split(".")[0] in {"egn_analytics", "builtins"}
+    if ours and isinstance(exc, ValueError | OSError) and str(exc):
         return " ".join(str(exc).split())
-    return f"erreur inattendue ({type(exc).__name__}) ; relancer avec EGN_DEBUG=1 pour le détail"
+    return f"erreur inattendue ({kind.__name__}) ; relancer avec EGN_DEBUG=1 pour le détail"
 
 
 def build_plan(raw_dir: Path) -> list[tuple[str, Path]]:
@@ -163,7 +168,9 @@ def build(raw_dir: str | Path, out_dir: str | Path, *, force: bool = False) -> l
     that is interrupted or crashes leaves ``out_dir`` exactly as it was.
 
     A source that cannot be read at all is reported (``erreur``) and the build goes on, so one
-    broken file does not hide the quality of the others; the report says which failed.
+    broken file does not hide the quality of the others; the report says which failed, and its
+    table is absent from the new generation (never an older copy beside newer tables: see
+    :func:`_drop_stale`).
     """
     from egn_analytics.generations import generation_id, new_generation
 
@@ -172,7 +179,8 @@ def build(raw_dir: str | Path, out_dir: str | Path, *, force: bool = False) -> l
     if not plan:
         raise LoadError(raw, "aucune source reconnue (disposition attendue : celle de `egn synth`)")
     summaries: list[dict[str, Any]] = []
-    with new_generation(out) as generation:
+    with new_generation(out) as building:
+        generation = building.path
         for kind, path in plan:
             try:
                 summary = ingest(kind, path, generation, force=force)
@@ -184,5 +192,52 @@ def build(raw_dir: str | Path, out_dir: str | Path, *, force: bool = False) -> l
                     summaries.append({"type": kind, **extra, **part})
             except Exception as exc:  # one broken source must not hide the others' quality
                 summaries.append({"type": kind, "table": path.name, "erreur": error_line(exc)})
+        _drop_stale(generation, building.previous, summaries)
         write_quality_report(generation, summaries, generation_id(generation))
     return summaries
+
+
+def _build_owned(folder: Path) -> set[str]:
+    """The entries of ``folder`` that the build which wrote it made (from its quality report).
+
+    Anything else there was put by someone else (``egn ingest`` into the tables folder) and is
+    carried forward. A folder without a report has no known build entries; a report from before
+    the tables listed their files is read by table name.
+    """
+    try:
+        report = json.loads((folder / QUALITY_REPORT).read_text(encoding="utf-8"))
+        tables = [t for t in report["tables"] if isinstance(t, dict)]
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+    owned: set[str] = set()
+    for t in tables:
+        if isinstance(t.get("fichiers"), list):
+            owned.update(str(name) for name in t["fichiers"])
+        elif isinstance(t.get("table"), str):
+            name = t["table"]
+            owned.update(
+                {name, f"{name}.parquet", f"{name}.rejects.parquet", f"{name}.meta.json"}
+                | {f"{name}_dictionnaire.parquet"}
+            )
+    return owned
+
+
+def _drop_stale(generation: Path, previous: Path | None, summaries: list[dict[str, Any]]) -> None:
+    """Remove from the new generation what it inherited from the previous build but this build
+    did not make again (a source that failed this time, or that left the raw folder).
+
+    The generation starts as hard links to the previous one so that unchanged inputs hit the
+    cache; without this, a table whose source failed would be published from the older build
+    beside the newer tables, the very mix the generations exist to prevent.
+    """
+    if previous is None:
+        return
+    made = {QUALITY_REPORT} | {
+        str(name) for s in summaries if "erreur" not in s for name in s.get("fichiers") or ()
+    }
+    for name in _build_owned(previous) - made:
+        entry = generation / name
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink(missing_ok=True)

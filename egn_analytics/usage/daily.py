@@ -98,8 +98,9 @@ _PARTITION_DTYPES = {"code_academie": pl.String()}
 def default_etablissements() -> Path:
     """The processed établissements table (``data/processed`` or ``EGN_DATA_DIR``)."""
     from egn_analytics.config import get_settings
+    from egn_analytics.generations import current_generation
 
-    return get_settings().processed_dir / "etablissements.parquet"
+    return current_generation(get_settings().processed_dir) / "etablissements.parquet"
 
 
 def read_etablissements(etablissements: pl.DataFrame | str | Path | None) -> pl.DataFrame:

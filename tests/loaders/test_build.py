@@ -71,3 +71,41 @@ def test_a_failed_write_leaves_previous_tables_intact(
         registry.ingest("etablissements", next(raw.glob("etablissements/*.csv")), built, force=True)
     assert target.read_bytes() == before
     assert not list(built.glob(".*.tmp"))
+
+
+def test_a_failed_source_is_absent_from_the_new_generation_not_old(
+    raw: Path, built: Path, tmp_path: Path
+) -> None:
+    """A source that fails this time leaves no older table beside the newer ones."""
+    import shutil
+
+    from egn_analytics.generations import current_generation
+
+    mine = tmp_path / "raw"
+    shutil.copytree(raw, mine)
+    out = tmp_path / "processed"
+    registry.build(mine, out)
+    assert (out / "etablissements.parquet").is_file()
+    # A user's own table, ingested into the tables folder, is not the build's: it stays.
+    survey = next(mine.glob("enquetes/*eleves_2d_SYNTHETIQUE.csv"))
+    codebook = survey.with_name(f"{survey.stem}_dictionnaire.csv")
+    own = Path(shutil.copy(survey, tmp_path / "mon_enquete.csv"))
+    shutil.copy(codebook, tmp_path / "mon_enquete_dictionnaire.csv")
+    registry.ingest("survey", own, out)
+    assert (out / "enquete_mon_enquete.parquet").is_file()
+
+    annuaire = next(mine.glob("etablissements/*.csv"))
+    annuaire.write_text("pas;un;annuaire\n1;2;3\n", encoding="utf-8")
+    summaries = registry.build(mine, out)
+    failed = [s for s in summaries if "erreur" in s]
+    assert [s["type"] for s in failed] == ["etablissements"]
+    folder = current_generation(out)
+    names = {p.name for p in folder.iterdir()}
+    assert not any(n.startswith("etablissements") for n in names), names
+    assert {"enquete_mon_enquete.parquet", "enquete_mon_enquete_dictionnaire.parquet"} <= names
+    report = json.loads((folder / registry.QUALITY_REPORT).read_text(encoding="utf-8"))
+    for table in report["tables"]:
+        if "erreur" not in table:
+            meta = json.loads((folder / f"{table['table']}.meta.json").read_text("utf-8"))
+            assert meta["cle_cache"] == table["cle_cache"]
+            assert all((folder / name).exists() for name in table["fichiers"])
