@@ -133,12 +133,15 @@ def ingest(
     from egn_analytics.loaders.registry import ingest as run_ingest
 
     target = out or get_settings().processed_dir
+    # Into the published tables folder: not while a build runs (its switch would drop the
+    # table), and into the current generation, where the next build keeps it.
+    writing = contextlib.nullcontext() if out is not None else _build_lock(target)
     options: dict[str, Any] = {"encoding": encoding, "separator": separator}
     if etablissements is not None:
         if not etablissements.is_file():
             _fail(f"{etablissements} introuvable (--etablissements)")
         options["etablissements"] = str(etablissements)  # JSON-able for the cache key
-    with _one_line_errors():
+    with _one_line_errors(), writing:
         summary = run_ingest(kind, path, target, force=force, **options)
     for part in summary.get("tables") or [summary]:
         typer.echo(format_summary({**part, "cache": summary.get("cache")}, target))
@@ -167,6 +170,12 @@ def build(
     typer.echo(f"rapport de qualité : {target / 'qualite.json'}")
     if failed:
         raise typer.Exit(code=1)
+
+
+def _build_lock(published: Path) -> contextlib.AbstractContextManager[None]:
+    from egn_analytics.generations import build_lock
+
+    return build_lock(published)
 
 
 def format_summary(summary: dict[str, Any], target: Path) -> str:

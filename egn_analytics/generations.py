@@ -101,7 +101,7 @@ def _new_id() -> str:
 
 
 @contextlib.contextmanager
-def _lock(published: Path) -> Iterator[None]:
+def build_lock(published: Path) -> Iterator[None]:
     """One build at a time per published folder: ``flock`` on a hidden lock file (released by
     the kernel when the process dies, so a killed build never blocks the next one)."""
     import fcntl
@@ -231,7 +231,7 @@ def new_generation(published: str | os.PathLike[str]) -> Iterator[Generation]:
     """
     published = Path(published)
     root = generations_root(published)
-    with _lock(published):
+    with build_lock(published):
         root.mkdir(parents=True, exist_ok=True)
         _check_published(published, root)
         previous = _previous_source(published, root)

@@ -12,6 +12,7 @@ from egn_analytics import generations
 from egn_analytics.generations import (
     BuildLockedError,
     GenerationError,
+    build_lock,
     current_generation,
     data_dir_of,
     generation_id,
@@ -163,3 +164,22 @@ def test_generation_ids_are_unique_and_sort_by_time() -> None:
     ids = [generations._new_id() for _ in range(50)]
     assert len(set(ids)) == 50
     assert ids == sorted(ids)
+
+
+def test_egn_ingest_into_the_tables_folder_waits_for_no_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table ingested while a build runs would be dropped by its switch: refused instead."""
+    from typer.testing import CliRunner
+
+    from egn_analytics import cli
+    from egn_analytics.config import Settings
+
+    settings = Settings(data_dir=tmp_path / "data")
+    monkeypatch.setattr(cli, "get_settings", lambda: settings)
+    source = tmp_path / "calendrier.csv"
+    source.write_text("x\n1\n", encoding="utf-8")
+    with build_lock(settings.processed_dir):
+        result = CliRunner().invoke(cli.app, ["ingest", "calendar", str(source)])
+    assert result.exit_code == 2
+    assert "une autre construction (egn build) est en cours" in result.output
