@@ -31,6 +31,7 @@ import polars as pl
 
 from dashboards.formatting import ascii_fold, fmt_p_value, search_params
 from egn_analytics.config import get_settings
+from egn_analytics.indicators.catalogue import resolve_domain
 from egn_analytics.viz import ChartCard, bar_chart, fmt_number, fmt_pct
 from egn_analytics.viz.formats import MISSING, NBSP, NNBSP, is_missing
 from egn_analytics.viz.theme import (
@@ -890,22 +891,12 @@ def gap_domain(rows: pl.DataFrame, value: object) -> str | None:
     The pickers send codes, but the library (``egn_analytics.indicators.gap``) also takes a
     label (« REP+ » for ``1``), so a hand-made request could compare a domain with itself
     under two names and read a gap of 0. A value is resolved to its code here, before any
-    comparison: the code itself first, then a label or a code compared without case,
-    accents, spaces or separators (« REP » stays distinct from « REP+ »).
+    comparison, by the library's own resolution (:func:`resolve_domain`: the code itself,
+    then a label or a code compared without case, accents, spaces or separators, « REP »
+    distinct from « REP+ »), so the page and a notebook agree on what one domain is. Only a
+    string is a picker value.
     """
-    if not isinstance(value, str):
-        return None
-    codes = rows.get_column("domain_code").to_list()
-    if value in codes:
-        return value
-    wanted = _normalise(value)
-    if not wanted:
-        return None
-    for column in ("domain", "domain_code"):
-        for code, name in zip(codes, rows.get_column(column).to_list(), strict=True):
-            if _normalise(name) == wanted:
-                return str(code)
-    return None
+    return resolve_domain(rows, value) if isinstance(value, str) else None
 
 
 #: Longest picker value quoted back in the gap panel (a hand-made one can be any length).

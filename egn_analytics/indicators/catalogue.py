@@ -31,6 +31,8 @@ a proportion's bounds are kept inside [0, 1]. The statistical secret is the engi
 
 from __future__ import annotations
 
+import numbers
+import unicodedata
 from collections.abc import Iterable, Mapping
 from importlib.resources import files
 from pathlib import Path
@@ -728,19 +730,57 @@ def _row_of(cat: pl.DataFrame, indicator: str) -> dict[str, Any]:
     return found.row(0, named=True)
 
 
+def _domain_key(text: str) -> str:
+    """A domain name as compared: lower case, no accents, letters, digits and « + » only.
+
+    « Hors Éducation-prioritaire » and « hors education prioritaire » are one key; « REP » and
+    « REP+ » stay two, since « + » is what tells them apart.
+    """
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return "".join(ch for ch in folded if ch.isalnum() or ch == "+")
+
+
+def resolve_domain(domains: pl.DataFrame, value: object) -> str | None:
+    """The code of the domain ``value`` names among ``domains``, or None if it names none.
+
+    ``domains`` has a ``domain_code`` and a ``domain`` (label) column, as :func:`gap`'s
+    domains or a breakdown's rows of :func:`compute_catalogue`'s table. ``value`` is a code
+    (``"1"``, ``1``, ``"02"``) or a label (« REP+ »). This is the one place a value is turned
+    into a domain, so that :func:`gap` and the dashboards agree on what « the same domain »
+    is: a code and its label must compare equal, or a gap between them reads as a real 0.
+    The code itself wins; then a label, then a code, compared by :func:`_domain_key`. Codes
+    are not padded (« 01 » is not « 1 »). Anything but a string or an integer names nothing.
+    """
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        text = str(int(value))  # a NumPy integer too, as a notebook may pass
+    else:
+        return None
+    codes = [str(code) for code in domains.get_column("domain_code").to_list()]
+    if text in codes:
+        return text
+    wanted = _domain_key(text)
+    if not wanted:
+        return None
+    for column in ("domain", "domain_code"):
+        names = domains.get_column(column).to_list()
+        for code, name in zip(codes, names, strict=True):
+            if name is not None and _domain_key(str(name)) == wanted:
+                return code
+    return None
+
+
 def _code_for(domains: pl.DataFrame, value: object, breakdown: str) -> tuple[str, str]:
     """A domain given by its code (``1``, ``"02"``) or its label (« REP+ »): (code, label)."""
-    text = str(value)
-    hit = domains.filter(
-        (pl.col("domain_code") == text) | (pl.col("domain").str.to_lowercase() == text.lower())
-    )
-    if hit.is_empty():
+    code = resolve_domain(domains, value)
+    if code is None:
         known = ", ".join(domains.select(pl.format("{} ({})", "domain", "domain_code")).to_series())
         raise ValueError(
             f"« {value} » n'est pas un domaine de la ventilation {breakdown} : {known}"
         )
-    code, label = hit.row(0)[2:4]
-    return str(code), str(label)
+    label = domains.filter(pl.col("domain_code") == code).get_column("domain")[0]
+    return code, str(label)
 
 
 _GAP_VALUES = ("estimate_a", "estimate_b", "difference", "se", "ci_lower", "ci_upper", "p_value")
@@ -762,9 +802,11 @@ def gap(
     """Difference ``a − b`` between two domains of a breakdown, with its SE, CI and p-value.
 
     ``a`` and ``b`` are domain codes (``1``, ``"3"``, ``"02"``) or labels (« REP+ »,
-    « Hors éducation prioritaire »). The two domains share strata, so the variance is that of
-    the difference (:meth:`SurveyDesign.compare`), not the sum of two variances. One row:
-    ``indicator``, ``label``, ``unit``, ``breakdown``, ``breakdown_label``, ``a``,
+    « Hors éducation prioritaire »), resolved by :func:`resolve_domain`; two names of one
+    domain (« REP+ » and ``1``, or one value twice) raise a ValueError rather than give a
+    gap of 0 that reads as « no difference ». The two domains share strata, so the variance
+    is that of the difference (:meth:`SurveyDesign.compare`), not the sum of two variances.
+    One row: ``indicator``, ``label``, ``unit``, ``breakdown``, ``breakdown_label``, ``a``,
     ``domain_a``, ``b``, ``domain_b``, ``estimate_a``, ``estimate_b``, ``difference``, ``se``,
     ``ci_lower``, ``ci_upper``, ``p_value``, ``n_a``, ``n_b``, ``status``.
     """
@@ -782,6 +824,8 @@ def gap(
     domains = _domains(population, frame, book, bd)
     code_a, label_a = _code_for(domains, a, breakdown)
     code_b, label_b = _code_for(domains, b, breakdown)
+    if code_a == code_b:  # « REP+ » against « 1 »: the design would answer a gap of 0
+        raise ValueError(f"les deux domaines comparés désignent le même domaine : {label_a}")
     dtype = frame.schema[column]
     value_a = pl.Series([code_a]).cast(dtype)[0]
     value_b = pl.Series([code_b]).cast(dtype)[0]

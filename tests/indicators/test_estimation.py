@@ -13,12 +13,15 @@ outside the domain (the full design is kept for domains, as R's ``subset``).
 from __future__ import annotations
 
 import math
+import re
 
+import numpy as np
 import polars as pl
 import pytest
 
 from egn_analytics.indicators import OUTPUT_SCHEMA, compute_catalogue, gap, lecture_for
 from egn_analytics.indicators._french import NBSP, NNBSP, de_elided, fmt_decimal, lower_first
+from egn_analytics.indicators.catalogue import resolve_domain
 from egn_analytics.survey import SecretRule
 from egn_analytics.viz import formats
 
@@ -248,6 +251,41 @@ def test_gap_between_two_domains(
         gap("sans_ordinateur", "ensemble", 1, 3, tables, catalogue=tiny_catalogue)
     with pytest.raises(ValueError, match="n'est pas un domaine de la ventilation ep"):
         gap("sans_ordinateur", "ep", "REP", 3, tables, catalogue=tiny_catalogue)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "label"),
+    [("REP+", "1", "REP+"), (1, "REP+", "REP+"), ("1", 1, "REP+"), ("REP+", "REP+", "REP+"),
+     ("rep+", " REP + ", "REP+"), (np.int64(1), "rep+", "REP+"),
+     ("Hors éducation prioritaire", "hors education prioritaire", "Hors éducation prioritaire"),
+     (3, "Hors Éducation Prioritaire", "Hors éducation prioritaire")],
+)  # fmt: skip
+def test_gap_refuses_one_domain_under_two_names(
+    tables: dict[str, pl.DataFrame], tiny_catalogue: pl.DataFrame, a: object, b: object, label: str
+) -> None:
+    """A code and its label (or one value twice) are one domain: a French error, not a gap
+    of 0 that a notebook would read as « no difference »."""
+    with pytest.raises(ValueError, match=f"désignent le même domaine : {re.escape(label)}$"):
+        gap("sans_ordinateur", "ep", a, b, tables, catalogue=tiny_catalogue, secret=OPEN)
+
+
+def test_gap_resolves_labels_as_the_dashboard_does(
+    tables: dict[str, pl.DataFrame], tiny_catalogue: pl.DataFrame
+) -> None:
+    """Labels are matched without case, accents, spaces or separators, but « + » counts."""
+    by_code = gap("sans_ordinateur", "ep", 1, 3, tables, catalogue=tiny_catalogue, secret=OPEN)
+    by_label = gap(
+        "sans_ordinateur", "ep", " rep + ", "HORS ÉDUCATION-PRIORITAIRE", tables,
+        catalogue=tiny_catalogue, secret=OPEN,
+    )  # fmt: skip
+    assert by_label.equals(by_code)
+    domains = pl.DataFrame({"domain_code": ["1", "2", "3"], "domain": ["REP+", "REP", "Hors EP"]})
+    assert [resolve_domain(domains, v) for v in ("2", "REP", "rep+", "hors-ep", 3)] == [
+        "2", "2", "1", "3", "3",
+    ]  # fmt: skip
+    assert resolve_domain(domains, np.int64(3)) == "3"
+    for unknown in (None, "", " ", "4", "01", "REP plus", "+", ["1"], True, 1.0):
+        assert resolve_domain(domains, unknown) is None, unknown
 
 
 def test_lecture_for_one_row_matches_the_table(
