@@ -33,6 +33,7 @@ import os
 import threading
 import types
 import typing
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypedDict
@@ -325,11 +326,58 @@ def _route_endpoint(app: Dash, name: str) -> str:
     return f"{app.config.routes_pathname_prefix}{name}"
 
 
+#: Longest request path (or method, or reason) written to a refusal's log line, escapes
+#: included: a hand-made URL can be tens of kilobytes.
+LOGGED_TEXT_MAX = 200
+#: Unicode categories escaped in a log line: every control, format (bidi overrides that
+#: reorder what the operator reads), surrogate, private or unassigned character, and the
+#: line and paragraph separators that ``str.splitlines`` and some viewers break on.
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def _escaped(char: str) -> str:
+    if char == "\\":
+        return "\\\\"  # so that a literal « \x0a » in the URL is not read as an escape
+    if unicodedata.category(char) not in _ESCAPED_CATEGORIES:
+        return char
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def one_log_line(text: str, limit: int = LOGGED_TEXT_MAX) -> str:
+    """``text`` made safe for one line of the log: escaped as ``repr`` would (« %0A » in a
+    URL is written ``\\x0a``, not a line feed that would forge a second record) and cut
+    to ``limit`` characters, then « … », never inside an escape.
+
+    Only the first ``limit`` characters are looked at, so a huge path costs nothing more.
+    """
+    pieces: list[str] = []
+    size = 0
+    for char in text[: limit + 1]:
+        piece = _escaped(char)
+        if size + len(piece) > limit:
+            return "".join(pieces) + "…"
+        pieces.append(piece)
+        size += len(piece)
+    return "".join(pieces)
+
+
 def _refuse(status: int, reason: str) -> flask.Response:
-    """A short French answer, logged on one line (no traceback: nothing broke)."""
-    path = flask.request.path
-    shown = path if len(path) <= 120 else f"{path[:120]}…"
-    _LOG.warning("%s %s refusée (%d) : %s", flask.request.method, shown, status, reason)
+    """A short French answer, logged on one line (no traceback: nothing broke).
+
+    The method and path are the client's, so they go through :func:`one_log_line`: the log
+    promises one line per refusal, and a URL may hold line feeds and be of any length.
+    """
+    request = flask.request
+    _LOG.warning(
+        "%s %s refusée (%d) : %s",
+        one_log_line(request.method),
+        one_log_line(request.path),
+        status,
+        one_log_line(reason),
+    )
     text = "Requête invalide" if status == 400 else "Ressource introuvable"
     return flask.Response(f"{text} : {reason}.", status=status, mimetype="text/plain")
 

@@ -635,6 +635,50 @@ def test_fuzzed_asset_urls_never_fail(
     assert logged_failures(caplog.records) == []
 
 
+#: Component-suite URLs with control characters in the package name (Werkzeug's ``path``
+#: converter does not match a line feed, so the file part could not carry one to the app).
+FORGED_LOG_URLS = {
+    "a line feed": "/_dash-component-suites/x%0A2020-01-01 INFO tout va bien/x.js",
+    "a carriage return": "/_dash-component-suites/x%0D%0AGET / 200/x.js",
+    "both, alone": "/_dash-component-suites/%0D/%0A.js",
+    "other separators": "/_dash-component-suites/%0B%0C%1C%1D%1E%C2%85%E2%80%A8%E2%80%A9/x.js",
+    "escapes and a bidi override": "/_dash-component-suites/dash/%1B[31m%E2%80%AEx%5C.js",
+    "a very long path": "/_dash-component-suites/" + "%0D%0A" * 3_000 + "c" * 5_000 + "/x.js",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("url", list(FORGED_LOG_URLS.values()), ids=list(FORGED_LOG_URLS))
+def test_a_refused_url_is_logged_on_one_bounded_line(
+    plain_app: Dash, caplog: pytest.LogCaptureFixture, url: str
+) -> None:
+    """A refusal is one line of the log whatever the URL holds: its control characters are
+    escaped (a raw « %0A » would write a forged second line) and its length is bounded."""
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        response = plain_app.server.test_client().get(url)
+    assert response.status_code == 404
+    refused = [r for r in caplog.records if "refusée (404)" in r.getMessage()]
+    assert len(refused) == 1
+    line = logging.Formatter("%(levelname)s %(name)s %(message)s").format(refused[0])
+    assert len(line.splitlines()) == 1 and "\n" not in line and "\r" not in line
+    assert not any(ch.isprintable() is False and ch != " " for ch in line), repr(line)
+    assert len(refused[0].getMessage()) < 400
+    if "%0A" in url:
+        assert "\\x0a" in line  # escaped, so the operator still sees what was sent
+
+
+def test_one_log_line_escapes_and_cuts_between_escapes() -> None:
+    from dashboards.app import one_log_line
+
+    assert one_log_line("/a\nb\r\x00\\x0a\u2028\U000e0001é") == (
+        "/a\\x0ab\\x0d\\x00\\\\x0a\\u2028\\U000e0001é"
+    )
+    assert one_log_line("a" * 200) == "a" * 200
+    assert one_log_line("a" * 201) == "a" * 200 + "…"
+    assert one_log_line("a" * 198 + "\n" * 10) == "a" * 198 + "…"  # « \x0a » is not cut
+    assert one_log_line("\n" * 1_000_000, limit=12) == "\\x0a" * 3 + "…"
+
+
 def test_assets_and_component_suites_are_still_served(plain_app: Dash) -> None:
     client = plain_app.server.test_client()
     index = client.get("/").get_data(as_text=True)
