@@ -20,6 +20,7 @@ from egn_analytics.indicators.catalogue import (
     lecture_for,
     load_breakdowns,
     load_catalogue,
+    resolve_domain,
 )
 from egn_analytics.indicators.models import computer_model
 
@@ -37,4 +38,5 @@ __all__ = [
     "load_breakdowns",
     "load_catalogue",
     "questionnaire_codebooks",
+    "resolve_domain",
 ]

@@ -48,6 +48,7 @@ from egn_analytics.indicators._tables import (
     population_margins,
     read_etablissements,
     resolve,
+    tables_folder,
 )
 from egn_analytics.survey import MASKED, SecretRule, SurveyDesign, depp_design
 
@@ -642,6 +643,7 @@ def compute_catalogue(
     cat = _select(_catalogue(catalogue), indicators)
     plan = _plan(cat, breakdowns)
     populations = cat["population"].unique(maintain_order=True).to_list()
+    processed_dir = tables_folder(processed_dir)  # one build for surveys and établissements
     resolved = resolve(populations, tables, processed_dir)
     _raise_problems(_problems(cat, {p: b for p, (_, b) in resolved.items()}), "données")
     _check_columns(cat, {p: f for p, (f, _) in resolved.items()}, plan)
@@ -818,6 +820,7 @@ def gap(
             f"(possibles : {row['ventilations'].replace('|', ', ')}, sauf ensemble)"
         )
     population = row["population"]
+    processed_dir = tables_folder(processed_dir)  # one build for survey and établissements
     frame, book = resolve([population], tables, processed_dir)[population]
     bd = load_breakdowns().filter(pl.col("id") == breakdown)
     column = bd["column"][0]
