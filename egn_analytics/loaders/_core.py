@@ -4,7 +4,8 @@ Every loader follows the same three steps, so that users meet the same behaviour
 source:
 
 1. **read raw** (:func:`read_delimited` and friends): the file is read with every column as a
-   string, plus ``_source`` (file name) and ``_ligne`` (line number in the file, header = 1).
+   string, plus ``_source`` (file name) and ``_ligne`` (the line of the file on which the
+   record starts, header = 1: a quoted field may hold line breaks).
    Encoding (UTF-8, UTF-8 with BOM, cp1252) and separator (``;`` ``,`` tab) are detected and
    can be overridden. The encoding is decided for the file but checked line by line: a line
    that is not valid in it (one cp1252 line in a UTF-8 export) is rejected with « encodage
@@ -35,6 +36,7 @@ import gzip
 import hashlib
 import io
 import json
+import math
 import os
 import tomllib
 import zipfile
@@ -146,37 +148,62 @@ class LoadResult:
 
 
 @functools.cache
-def _pyproject_max_inflated_mb() -> float | None:
-    """``[tool.egn] max_inflated_mb`` when running from a source checkout (read once)."""
+def _pyproject_max_inflated_mb() -> object:
+    """``[tool.egn] max_inflated_mb`` as written, when running from a source checkout (read
+    once); None when absent. Checked by :func:`max_inflated_bytes`, not here: a value of the
+    wrong type must be reported, not turned into the default."""
     from egn_analytics.config import REPO_DIR
 
     path = REPO_DIR / "pyproject.toml"
     if not path.is_file():
         return None
     with path.open("rb") as fh:
-        value = tomllib.load(fh).get("tool", {}).get("egn", {}).get("max_inflated_mb")
-    return None if value is None else float(value)
+        return tomllib.load(fh).get("tool", {}).get("egn", {}).get("max_inflated_mb")
+
+
+def _positive_mb(value: object, setting: str) -> float:
+    """``value`` as a finite, positive number of MiB; else a French ``ValueError`` naming the
+    setting and the value.
+
+    Every way a cap can be nonsense is refused rather than mapped to something: ``0`` used to
+    mean the default (256) silently, a negative value was accepted (every gzip refused with
+    « plus de -3 Mo »), ``inf`` raised ``OverflowError`` (an unexpected error, type only), and
+    ``nan`` or a word in pyproject a ``ValueError`` of Python's own.
+    """
+    if isinstance(value, str):
+        try:
+            mb = float(value.strip().replace(",", "."))
+        except ValueError:
+            mb = math.nan
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        mb = float(value)
+    else:
+        mb = math.nan
+    # ``1e303`` is finite but its byte count is not (``int`` of it would raise OverflowError).
+    if not (math.isfinite(mb * 1024 * 1024) and mb > 0):
+        raise ValueError(f"{setting} doit être un nombre de Mo positif et fini (reçu : {value!r})")
+    return mb
 
 
 def max_inflated_bytes() -> int:
-    """The cap on a gzip input's inflated size, in bytes (see :data:`MAX_INFLATED_ENV`).
+    """The cap on an input's inflated size, in bytes (see :data:`MAX_INFLATED_ENV`).
 
     A gzip inflating 10x or more is read whole in memory by the in-memory loaders (and then
     decoded and parsed, several copies): a gzip inflating to 2 GB needed 16 GiB. The
-    environment variable wins so that one run can raise it without editing the project.
+    environment variable wins so that one run can raise it without editing the project. A
+    value that is not a finite number of MiB above 0, from either place, is a ``ValueError``
+    naming the setting (see :func:`_positive_mb`).
     """
-    env = os.environ.get(MAX_INFLATED_ENV, "").strip()
-    if env:
-        try:
-            mb = float(env.replace(",", "."))
-        except ValueError:
-            mb = -1.0
-        if not mb > 0:
-            raise ValueError(
-                f"{MAX_INFLATED_ENV} doit être un nombre de Mo positif (reçu : {env!r})"
-            )
+    env = os.environ.get(MAX_INFLATED_ENV, "")
+    if env.strip():
+        mb = _positive_mb(env, MAX_INFLATED_ENV)
     else:
-        mb = _pyproject_max_inflated_mb() or DEFAULT_MAX_INFLATED_MB
+        configured = _pyproject_max_inflated_mb()
+        mb = (
+            DEFAULT_MAX_INFLATED_MB
+            if configured is None
+            else _positive_mb(configured, "[tool.egn] max_inflated_mb (pyproject.toml)")
+        )
     return int(mb * 1024 * 1024)
 
 
@@ -440,6 +467,11 @@ class Layout:
         i = bisect.bisect_left(self.ends, line)
         return i if i < len(self.ends) else None
 
+    def start_of(self, i: int) -> int:
+        """Physical line (1-based) on which data record ``i`` starts (``ends`` known)."""
+        assert self.ends is not None
+        return self.header_end + 1 if i == 0 else self.ends[i - 1] + 1
+
 
 def record_layout(text: io.TextIOBase, separator: str) -> Layout | None:
     """:class:`Layout` of ``text`` (None when even its header cannot be read)."""
@@ -581,21 +613,47 @@ def read_delimited(
     )
     return df.with_columns(
         pl.lit(path.name).alias(SOURCE_COL),
-        (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias(LINE_COL),
+        _record_lines(layout, df.height),
         _row_problems(path, layout, decoded, df.height),
     )
+
+
+def _known(layout: Layout | None, height: int) -> bool:
+    """True when the csv module's records are Polars' rows, one for one (header included)."""
+    return (
+        layout is not None
+        and layout.counts is not None
+        and layout.ends is not None
+        and bool(layout.header)
+        and len(layout.counts) == height  # a layout the two parsers read differently: unknown
+    )
+
+
+def _record_lines(layout: Layout | None, height: int) -> pl.Series:
+    """``_ligne``: the physical line of the file on which each record starts (header = 1).
+
+    A quoted field holding line breaks makes a record span several lines; counting records
+    instead (row index + 2, the former rule) drifted by one per extra line, so that the
+    « encodage invalide (ligne N) » of a row and its ``_ligne`` disagreed. When the layout is
+    unknown (see :func:`_known`) the records cannot be placed: the row index + 2 stays, which
+    is the same number for a file without multi-line fields.
+    """
+    if not _known(layout, height):
+        return pl.int_range(0, height, dtype=pl.Int64, eager=True).alias(LINE_COL) + 2
+    assert layout is not None and layout.ends is not None
+    starts = [layout.header_end + 1, *(e + 1 for e in layout.ends[:-1])] if height else []
+    return pl.Series(LINE_COL, starts, dtype=pl.Int64)
 
 
 def _row_problems(path: Path, layout: Layout | None, decoded: Decoded, height: int) -> pl.Series:
     """``_ligne_incomplete`` per row: « encodage invalide (ligne N) », else « ligne incomplète
     (k champs sur n) » for records shorter than the header (Polars pads them with nulls, so a
-    file cut inside its last line would pass for a row with empty cells), else null."""
-    known = (
-        layout is not None
-        and layout.counts is not None
-        and bool(layout.header)
-        and len(layout.counts) == height  # a layout the two parsers read differently: unknown
-    )
+    file cut inside its last line would pass for a row with empty cells), else null.
+
+    N is the row's ``_ligne``, the line on which its record starts (see :func:`_record_lines`),
+    even when the faulty line is a later line of a multi-line record: one number to look for.
+    """
+    known = _known(layout, height)
     if decoded.bad_lines and not known:
         # The bad lines cannot be tied to rows: refuse rather than publish undecodable rows.
         raise LoadError(
@@ -619,7 +677,7 @@ def _row_problems(path: Path, layout: Layout | None, decoded: Decoded, height: i
         for line in decoded.bad_lines:
             i = layout.record_of(line)
             if i is not None:
-                rows.setdefault(i, line)
+                rows.setdefault(i, layout.start_of(i))
         idx = pl.Series(list(rows), dtype=pl.UInt32)
         text = pl.Series([f"encodage invalide (ligne {n})" for n in rows.values()], dtype=pl.String)
         reasons = reasons.scatter(idx, text)

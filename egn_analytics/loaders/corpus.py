@@ -12,13 +12,20 @@ What happens to each file of a folder:
   without a header the whole file is the text and its first short line the title. A file that
   cannot be read (corrupt ``.docx``/``.pdf``, encrypted or scanned PDF without a text layer,
   binary ``.txt``) is *rejected with its reason* and the folder keeps loading. Any other file
-  type is rejected as « format non pris en charge » (nothing disappears silently).
+  type is rejected as « format non pris en charge » (nothing disappears silently). The
+  encoding of a ``.txt``/``.md`` is decided for the file (UTF-8, else cp1252 throughout) and
+  checked line by line: a document holding a line not valid in it is rejected
+  (« encodage invalide (ligne N) »), never accepted with mojibake.
 * **document exports** (a table with a text column: ``texte``, ``text``, ``contenu``…) give
   one row per line. Such an export is a structured file: if it cannot be read (truncated,
-  wrong encoding, malformed), the whole load fails with :class:`LoadError`.
+  malformed, unknown encoding), the whole load fails with :class:`LoadError`; a record holding
+  a line not valid in the file's encoding is that record's reject (« encodage invalide (ligne
+  N) »), as a truncated CSV record is (« ligne incomplète »). ``_ligne`` is the line where the
+  record starts (the rank of the record in a ``.json``, where N is the faulty line).
 * **a synthesis index** (a table with a ``fichier`` column and no text) adds metadata (title,
   date, contributor type, région académique) to the documents it names; they become
-  ``source = "synthese"``.
+  ``source = "synthese"``. A line of it not valid in its encoding stops the load (its
+  metadata would reach accepted rows).
 * **known foreign tables** are skipped: consultation exports (``id_reponse``,
   ``id_proposition``, ``id_commentaire``, ``id_soutien`` columns — KIND ``consultation``
   loads them) and a ground-truth file (``theme`` + ``propositions`` columns: labels for
@@ -47,6 +54,7 @@ loader.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import io
@@ -65,9 +73,13 @@ import polars.selectors as cs
 from egn_analytics.loaders._core import (
     LINE_COL,
     META_COLS,
+    SHORT_COL,
     SOURCE_COL,
+    Decoded,
     LoadError,
     LoadResult,
+    decode_lines,
+    encoding_label,
     null_if_empty,
     open_bytes,
     read_delimited,
@@ -269,33 +281,52 @@ def _region_from_label(frame: pl.DataFrame, label_col: str) -> pl.DataFrame:
 # --------------------------------------------------------------------------- loose documents
 
 
-def _decode(data: bytes, encoding: str | None) -> str:
-    if encoding is not None:
-        return data.decode(encoding)
-    if data.startswith(codecs.BOM_UTF8):
-        return data.decode("utf-8-sig")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252")
+def _decode(data: bytes, encoding: str | None) -> Decoded:
+    """The file's text, its encoding decided once and checked line by line (see
+    :func:`~egn_analytics.loaders._core.decode_lines`).
+
+    Re-decoding the whole file as cp1252 because one line was not UTF-8 (the former rule)
+    turned every accent of a UTF-8 document into mojibake (« Les Ã©lÃ¨ves »); now that line
+    is a bad line and the caller rejects the document or record holding it. A file that is
+    cp1252 throughout is still read as cp1252.
+    """
+    decoded = decode_lines(data, encoding)
+    if decoded.text is None:  # valid UTF-8 throughout: only its bytes were kept
+        assert decoded.data is not None
+        decoded.text = decoded.data.decode("utf-8-sig")
+    return decoded
 
 
-def _read_document(path: Path, fmt: str, encoding: str | None) -> tuple[str | None, str, str]:
-    """(text, error code, detail) of one document; never raises for a bad file."""
+def _bad_encoding(line: int) -> str:
+    """The reading problem of a document or record holding a line not valid in the file's
+    encoding: the same words as the delimited loaders' (``_core._row_problems``)."""
+    return f"encodage invalide (ligne {line})"
+
+
+def _read_document(
+    path: Path, fmt: str, encoding: str | None
+) -> tuple[str | None, str, str, str | None]:
+    """(text, error code, detail, reading problem) of one document; never raises for a bad
+    file. The reading problem, « encodage invalide (ligne N) », rejects the document while
+    its text (the faulty line shown as read, U+FFFD for undecodable bytes) stays in the
+    rejects."""
     try:
         if fmt in {"txt", "md"}:
             data = path.read_bytes()
             if b"\x00" in data[:4096]:
-                return None, "binaire", "octets nuls : ce n'est pas un fichier texte"
+                return None, "binaire", "octets nuls : ce n'est pas un fichier texte", None
             try:
-                return _decode(data, encoding), "", ""
-            except (UnicodeDecodeError, LookupError) as exc:
-                return None, "encodage", str(exc)
+                decoded = _decode(data, encoding)
+            except LookupError as exc:
+                return None, "encodage", str(exc), None
+            assert decoded.text is not None
+            problem = _bad_encoding(decoded.bad_lines[0]) if decoded.bad_lines else None
+            return decoded.text, "", "", problem
         if fmt == "docx":
-            return _read_docx(path)
-        return _read_pdf(path)
+            return (*_read_docx(path), None)
+        return (*_read_pdf(path), None)
     except OSError as exc:
-        return None, fmt if fmt in {"docx", "pdf"} else "binaire", str(exc)
+        return None, fmt if fmt in {"docx", "pdf"} else "binaire", str(exc), None
 
 
 def _read_docx(path: Path) -> tuple[str | None, str, str]:
@@ -432,10 +463,10 @@ def _document_rows(
             row.update(format=suffix.lstrip(".") or None, id_document=default_id, source="autre")
             rows.append(row)
             continue
-        text, error, detail = _read_document(path, fmt, encoding)
+        text, error, detail, problem = _read_document(path, fmt, encoding)
         if text is not None:
             row.update(parse_header(text))
-        row.update({ERROR_COL: error or None, DETAIL_COL: detail or None})
+        row.update({ERROR_COL: error or None, DETAIL_COL: detail or None, SHORT_COL: problem})
         row["id_document"] = row["id_document"] or (
             by_name.group(0).upper() if by_name else default_id
         )
@@ -449,7 +480,7 @@ def _document_rows(
             else:
                 row["source"] = "autre"
         rows.append(row)
-    schema = dict.fromkeys([*RAW_COLUMNS, ERROR_COL, DETAIL_COL, SOURCE_COL], pl.String)
+    schema = dict.fromkeys([*RAW_COLUMNS, ERROR_COL, DETAIL_COL, SOURCE_COL, SHORT_COL], pl.String)
     frame = pl.from_dicts(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
     return frame.with_columns(pl.lit(None, dtype=pl.Int64).alias(LINE_COL))
 
@@ -489,7 +520,7 @@ def read_table_with_headers(
         written = _csv_header(path, encoding or detect_encoding(path), separator, data_width)
     else:
         frame = _read_json(path, kind, encoding)
-        written = frame.columns[:-2]
+        written = [c for c in frame.columns if c not in META_COLS]
     data_cols = [c for c in frame.columns if c not in META_COLS]
     if len(written) != len(data_cols):
         written = data_cols
@@ -547,6 +578,16 @@ def check_encoding(path: Path, encoding: str | None) -> None:
 
 
 def _read_json(path: Path, kind: str, encoding: str | None) -> pl.DataFrame:
+    """A JSON (a list of objects, or an object holding one) or JSON lines export, every value a
+    string, plus ``_source``, ``_ligne`` and ``_ligne_incomplete``.
+
+    The encoding is decided for the file and checked line by line (:func:`_decode`): a record
+    touching a line not valid in it gets « encodage invalide (ligne N) » in
+    ``_ligne_incomplete``, so the loader rejects that record and no other (rows read =
+    accepted + rejected). Its column names are not taken from it: a key read with U+FFFD
+    would add a column. ``_ligne`` is the physical line of the record in a JSON lines file (N
+    of the message) and the record's rank in a JSON file, where N is the faulty line.
+    """
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -554,42 +595,143 @@ def _read_json(path: Path, kind: str, encoding: str | None) -> pl.DataFrame:
     if not raw.strip():
         raise LoadError(path, "fichier vide")
     try:
-        text = _decode(raw, encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise LoadError(path, f"encodage invalide ({exc})") from exc
+        decoded = _decode(raw, encoding)
+    except LookupError:
+        raise LoadError(path, f"encodage inconnu : {encoding!r}") from None
+    assert decoded.text is not None
+    text = decoded.text
+    bad = set(decoded.bad_lines)
     if kind == "json":
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise LoadError(path, f"JSON mal formé : {exc.msg}", row=exc.lineno) from exc
-        if isinstance(obj, dict):
-            lists = [v for v in obj.values() if isinstance(v, list)]
-            obj = lists[0] if lists else [obj]
-        if not isinstance(obj, list) or not all(isinstance(r, dict) for r in obj):
-            raise LoadError(path, "JSON inattendu : une liste d'objets (un par document) attendue")
-        # JSON lines, so that Polars coerces every value to the declared string dtype.
-        text = "\n".join(json.dumps(r, ensure_ascii=False) for r in obj)
+        records, lines, problems = _json_records(path, text, bad, decoded.encoding)
+    else:
+        physical = _LINE_BREAK.split(text)
+        numbers = [n for n, line in enumerate(physical, start=1) if line.strip()]
+        records = [physical[n - 1] for n in numbers]
+        lines = numbers
+        problems = [_bad_encoding(n) if n in bad else None for n in numbers]
+    text = "\n".join(records)  # one object per line, line k of it being ``lines[k]``
     data = text.encode("utf-8")
+    good = "\n".join(r for r, p in zip(records, problems, strict=True) if p is None)
     try:
-        columns = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None).columns
+        sample = good.encode("utf-8") if good.strip() else data
+        columns = pl.read_ndjson(io.BytesIO(sample), infer_schema_length=None).columns
         frame = pl.read_ndjson(io.BytesIO(data), schema=dict.fromkeys(columns, pl.String))
     except pl.exceptions.PolarsError:
         # Polars quotes the offending text (an author's name, a contribution): find the line
         # with the json module instead, whose messages never quote it.
-        raise _json_lines_error(path, text) from None
+        raise _json_lines_error(path, text, lines) from None
     if frame.width == 0:
         raise LoadError(path, "fichier vide")
+    if frame.height != len(records):  # pragma: no cover - one object per line, by construction
+        raise LoadError(path, "JSON mal formé (nombre d'objets incohérent)")
     return frame.with_columns(
         pl.lit(path.name).alias(SOURCE_COL),
-        (pl.int_range(pl.len(), dtype=pl.Int64) + 1).alias(LINE_COL),
+        pl.Series(LINE_COL, lines, dtype=pl.Int64),
+        pl.Series(SHORT_COL, problems, dtype=pl.String),
     )
 
 
-def _json_lines_error(path: Path, text: str) -> LoadError:
-    """The first JSON line that is not an object, as a ``LoadError`` without its content."""
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+#: Line breaks as ``bytes.splitlines`` (and so ``decode_lines``) counts them.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _json_records(
+    path: Path, text: str, bad: set[int], encoding: str
+) -> tuple[list[str], list[int], list[str | None]]:
+    """(one JSON object per record, record ranks, reading problems) of a JSON file.
+
+    The records are the top-level list, or the first list held by a top-level object, or
+    that object alone. With bad lines, each record is placed in the file (:func:`_json_spans`)
+    and every record touching a bad line is rejected, named by the first one: a record on the
+    same line as a bad one cannot be told apart from it.
+    """
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LoadError(path, f"JSON mal formé : {exc.msg}", row=exc.lineno) from None
+    if isinstance(obj, dict):
+        lists = [v for v in obj.values() if isinstance(v, list)]
+        obj = lists[0] if lists else [obj]
+    if not isinstance(obj, list) or not all(isinstance(r, dict) for r in obj):
+        raise LoadError(path, "JSON inattendu : une liste d'objets (un par document) attendue")
+    problems: list[str | None] = [None] * len(obj)
+    if bad:
+        spans = _json_spans(text)
+        if spans is None or len(spans) != len(obj):
+            raise LoadError(
+                path,
+                f"encodage invalide ({encoding_label(encoding)}) et structure JSON ambiguë : "
+                "impossible de rejeter le seul enregistrement fautif",
+                row=min(bad),
+            )
+        ends = [m.end() for m in _LINE_BREAK.finditer(text)]
+        for i, (start, stop) in enumerate(spans):
+            first = bisect.bisect_right(ends, start) + 1
+            last = bisect.bisect_right(ends, stop - 1) + 1
+            hit = [n for n in range(first, last + 1) if n in bad]
+            if hit:
+                problems[i] = _bad_encoding(hit[0])
+    # JSON lines, so that Polars coerces every value to the declared string dtype.
+    records = [json.dumps(r, ensure_ascii=False) for r in obj]
+    return records, list(range(1, len(obj) + 1)), problems
+
+
+def _json_spans(text: str) -> list[tuple[int, int]] | None:
+    """Character spans of the records :func:`_json_records` takes, None when not found.
+
+    ``json.loads`` gives values, not places: the document is walked again with
+    ``raw_decode``, one value at a time, only when a bad line needs a record.
+    """
+    decoder = json.JSONDecoder()
+
+    def skip(i: int) -> int:
+        match = _JSON_SPACE.match(text, i)
+        assert match is not None  # ``*``: always matches
+        return match.end()
+
+    def items(i: int) -> list[tuple[int, int]]:  # ``text[i]`` is « [ »
+        spans: list[tuple[int, int]] = []
+        i = skip(i + 1)
+        if text.startswith("]", i):
+            return spans
+        while True:
+            _, end = decoder.raw_decode(text, i)
+            spans.append((i, end))
+            i = skip(end)
+            if text.startswith(",", i):
+                i = skip(i + 1)
+            elif text.startswith("]", i):
+                return spans
+            else:
+                raise ValueError(i)
+
+    try:
+        i = skip(1 if text.startswith("\ufeff") else 0)
+        if text.startswith("[", i):
+            return items(i)
+        _, end = decoder.raw_decode(text, i)
+        j = skip(i + 1)  # an object: look for its first member holding a list
+        while text.startswith('"', j):
+            _, k = decoder.raw_decode(text, j)
+            k = skip(k)
+            if not text.startswith(":", k):
+                return None
+            k = skip(k + 1)
+            value, after = decoder.raw_decode(text, k)
+            if isinstance(value, list):
+                return items(k)
+            j = skip(after)
+            j = skip(j + 1) if text.startswith(",", j) else j
+        return [(i, end)]
+    except (ValueError, IndexError):
+        return None
+
+
+def _json_lines_error(path: Path, text: str, lines: Sequence[int]) -> LoadError:
+    """The first JSON line that is not an object, as a ``LoadError`` without its content
+    (``lines``: the physical line of each non-blank line of ``text``)."""
+    for n, line in zip(lines, (ln for ln in text.split("\n") if ln.strip()), strict=False):
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -622,6 +764,9 @@ def _pick(frame: pl.DataFrame, target: str) -> pl.Expr:
 
 def _export_rows(frame: pl.DataFrame, rel: str, fmt: str) -> pl.DataFrame:
     """Raw document rows of an export (vectorised)."""
+    # The record's reading problem (a line not valid in the file's encoding, a truncated
+    # record) is kept: dropping it here let a row with U+FFFD in its text be accepted.
+    reading = pl.col(SHORT_COL) if SHORT_COL in frame.columns else pl.lit(None, dtype=pl.String)
     out = frame.select(
         *(_pick(frame, c) for c in RAW_COLUMNS if c not in {"fichier", "format"}),
         pl.lit(rel).alias("fichier"),
@@ -630,6 +775,7 @@ def _export_rows(frame: pl.DataFrame, rel: str, fmt: str) -> pl.DataFrame:
         pl.lit(None, dtype=pl.String).alias(DETAIL_COL),
         pl.lit(rel).alias(SOURCE_COL),
         pl.col(LINE_COL),
+        reading.alias(SHORT_COL),
     )
     auteur = null_if_empty("type_auteur")
     split = auteur.str.extract_groups(r"^(.*?)\s*\(([^()]*)\)\s*$")
@@ -700,6 +846,7 @@ def _collect(
             rel = file.relative_to(root).as_posix()
             exports.append(_export_rows(table, rel, TABLE_SUFFIXES[suffix]))
         elif role == "index":
+            _refuse_bad_index(file, table)
             indexes.append(table)
         elif not path.is_dir() or role == "inconnu":
             hint = (
@@ -717,6 +864,21 @@ def _collect(
     if not exports and not documents:
         raise LoadError(path, "aucun document (txt, md, docx, pdf) ni export de textes trouvé")
     return exports, documents, indexes, root
+
+
+def _refuse_bad_index(path: Path, table: pl.DataFrame) -> None:
+    """``LoadError`` for a synthesis index holding a line not valid in its encoding.
+
+    An index is no row of the documents table (nothing to reject), and its titles and dates
+    are copied onto the documents it names: one line read with U+FFFD would put it into
+    accepted rows. So, as any structured file that cannot be read, it stops the load, naming
+    the line; a record of another kind (truncated) keeps its former treatment.
+    """
+    if SHORT_COL not in table.columns:
+        return
+    bad = table.filter(pl.col(SHORT_COL).str.starts_with("encodage invalide"))
+    if bad.height:
+        raise LoadError(path, "index de synthèse : encodage invalide", row=int(bad[LINE_COL][0]))
 
 
 def load_result(
@@ -753,7 +915,7 @@ def load_result(
             )
             .drop(cs.starts_with("__"))
         )
-    columns = [*RAW_COLUMNS, ERROR_COL, DETAIL_COL, SOURCE_COL, LINE_COL]
+    columns = [*RAW_COLUMNS, ERROR_COL, DETAIL_COL, SOURCE_COL, LINE_COL, SHORT_COL]
     raw = pl.concat(
         [f.select(columns) for f in [*exports, docs]], how="vertical_relaxed"
     ).with_columns(pl.col(LINE_COL).cast(pl.Int64))
@@ -796,7 +958,7 @@ def load_result(
     bad_date = null_if_empty("_date_brute").is_not_null() & pl.col("date").is_null()
     empty = pl.col("texte").is_null() & pl.col(ERROR_COL).is_null()
     # One row per id: the first VALID occurrence (exports come first), else the first one.
-    bad = pl.col(ERROR_COL).is_not_null() | empty | bad_date
+    bad = pl.col(ERROR_COL).is_not_null() | pl.col(SHORT_COL).is_not_null() | empty | bad_date
     order = pl.col("_ordre")
     best = pl.coalesce(
         pl.when(bad.not_()).then(order).min().over("id_document"),

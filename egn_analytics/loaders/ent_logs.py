@@ -486,15 +486,28 @@ def _diagnose(src: _Source) -> LoadError | None:
     """
     if src.kind == "parquet":
         return None
+    accented = False  # a line before the faulty one was UTF-8 with accents
+
+    def watched(lines: Iterator[str]) -> Iterator[str]:
+        nonlocal accented
+        for line in lines:
+            accented = accented or not line.isascii()
+            yield line
+
     try:
         with (gzip.open if src.gzip else open)(src.path, "rb") as fh:
-            lines = _text_lines(fh, src.encoding)
+            lines = watched(_text_lines(fh, src.encoding))
             if src.kind == "jsonl":
                 message = _first_bad_json_line(lines)
             else:
                 message = _first_bad_csv_record(lines, src.separator)
     except _FaultyLine as bad:
         message = f"encodage invalide ({encoding_label(src.encoding)}) à la ligne {bad.line}"
+        if src.encoding == "utf-8" and not accented:
+            # Everything before was ASCII: UTF-8 was a guess without evidence (a cp1252 log
+            # can be ASCII for its first 64 KiB), and the stream cannot go back to re-decode.
+            # After UTF-8 accents, the file is mixed and cp1252 would fail too: no hint.
+            message += " ; relancer avec --encoding cp1252 si le fichier est en cp1252"
     except (OSError, EOFError, zlib.error) as exc:
         message = io_reason(exc)
     return None if message is None else LoadError(src.path, message)

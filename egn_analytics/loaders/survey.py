@@ -6,7 +6,10 @@ Formats, told apart by the file suffix:
   ``;`` ``,`` or tab, UTF-8 (with or without BOM) or cp1252, decimal comma — detected by
   :func:`~egn_analytics.loaders._core.read_delimited`, overridable;
 * Excel (``.xlsx``, ``.xlsm``, ``.xlsb``, ``.xls``, ``.ods``; first sheet, header on row 1)
-  through Polars' calamine engine (fastexcel), every cell read as text then typed here;
+  through Polars' calamine engine (fastexcel), every cell read as text then typed here; the
+  header is taken as written in the sheet (a repeated column is a :class:`LoadError`, as in
+  a CSV) and a zipped workbook inflating past ``EGN_MAX_INFLATED_MB`` is refused before
+  calamine reads it;
 * Parquet (``.parquet``, ``.pq``);
 * SPSS (``.sav``, ``.zsav``), Stata (``.dta``), SAS (``.sas7bdat``, with a ``<stem>.sas7bcat``
   or ``formats.sas7bcat`` catalog beside it for value labels; ``.xpt`` transport files) through
@@ -68,14 +71,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import polars as pl
 
 from egn_analytics.loaders._core import (
     LINE_COL,
+    MAX_INFLATED_ENV,
     META_COLS,
     REASON_COL,
     SHORT_COL,
@@ -83,7 +89,9 @@ from egn_analytics.loaders._core import (
     LoadError,
     LoadResult,
     french_number,
+    io_reason,
     mark_duplicates,
+    max_inflated_bytes,
     normalise_headers,
     null_if_empty,
     read_delimited,
@@ -241,10 +249,15 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0].strip() if text else type(exc).__name__
 
 
-def _normalise(path: Path, df: pl.DataFrame, header_row: int | None) -> pl.DataFrame:
-    """Lower-case, trimmed headers; duplicates and reserved names are a ``LoadError``."""
+def _normalise(
+    path: Path, df: pl.DataFrame, header_row: int | None, written: list[str] | None = None
+) -> pl.DataFrame:
+    """Lower-case, trimmed headers; duplicates and reserved names are a ``LoadError``.
+
+    ``written``: the header as in the file, when the reader renamed it (see
+    :func:`_read_excel`)."""
     try:
-        df = normalise_headers(df)
+        df = normalise_headers(df, written=written)
     except LoadError as exc:
         raise LoadError(path, exc.message, header_row, exc.column) from exc
     reserved = [c for c in (SOURCE_COL, LINE_COL, REASON_COL) if c in df.columns]
@@ -277,18 +290,99 @@ def _read_text(path: Path, encoding: str | None, separator: str | None) -> pl.Da
 
 
 def _read_excel(path: Path) -> pl.DataFrame:
+    """The first sheet, every cell as text, its first row being the header as written.
+
+    Read without a header: fastexcel renames a repeated header (« note », « note_1 »), and
+    the first copy silently became « note ». Taken from the sheet's first row, a repeated
+    name is the same ``LoadError`` as in a CSV (« colonne « note » en double (colonnes 3 et
+    4) »). An empty header cell keeps fastexcel's name (``__UNNAMED__4``), as before.
+    """
+    _check_inflated(path)
     try:
-        df = pl.read_excel(path, infer_schema_length=0, drop_empty_rows=False)
+        sheet = pl.read_excel(path, infer_schema_length=0, drop_empty_rows=False, has_header=False)
     except pl.exceptions.NoDataError as exc:
         raise LoadError(path, "fichier vide (aucune donnée dans la première feuille)") from exc
     except Exception as exc:  # calamine / fastexcel errors: wrapped into one clear line
         raise LoadError(path, f"classeur Excel illisible ({_first_line(exc)})") from exc
-    if not isinstance(df, pl.DataFrame):  # pragma: no cover - one sheet asked, one returned
+    if not isinstance(sheet, pl.DataFrame):  # pragma: no cover - one sheet asked, one returned
         raise LoadError(path, "classeur Excel illisible (plusieurs feuilles)")
-    df = _with_lines(_normalise(path, df, 1), path, 2)
+    if sheet.height == 0:
+        raise LoadError(path, "fichier vide (aucune donnée dans la première feuille)")
+    written = [
+        f"__UNNAMED__{i}" if v is None or not v.strip() else v for i, v in enumerate(sheet.row(0))
+    ]
+    df = sheet.slice(1)
+    df = _with_lines(_normalise(path, df, 1, written), path, 2)
     data = [c for c in df.columns if c not in META_COLS]
     # Blank rows of a sheet (formatting leftovers) are not records.
     return df.filter(~pl.all_horizontal(pl.col(data).is_null())) if data else df
+
+
+def _check_inflated(path: Path) -> None:
+    """``LoadError`` when a zipped workbook (``.xlsx``, ``.xlsm``, ``.xlsb``, ``.ods``) inflates
+    past the cap of gzip inputs (:func:`~egn_analytics.loaders._core.max_inflated_bytes`).
+
+    calamine inflates the sheet in memory and keeps every cell: a few MB of zip can hold GB
+    of XML. The sizes the archive declares are checked first (instant); they can lie, so
+    each deflated entry is then inflated and counted — as far as a reader could inflate it,
+    its compressed bytes — in 1 MiB steps kept nowhere, stopping at the cap: at most the cap
+    of work, no memory. A ``.xls`` (BIFF) is not compressed: its size on disk bounds it.
+    """
+    if not zipfile.is_zipfile(path):
+        return
+    cap = max_inflated_bytes()
+    mb = f"{cap / 1024 / 1024:g}".replace(".", ",")
+    too_big = LoadError(
+        path,
+        f"classeur trop volumineux une fois décompressé : plus de {mb} Mo "
+        f"(limite réglable par {MAX_INFLATED_ENV} ou [tool.egn] max_inflated_mb)",
+    )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+        if sum(e.file_size for e in entries) > cap:
+            raise too_big
+        total = 0
+        with path.open("rb") as fh:
+            for entry in entries:
+                total += _inflated_size(fh, entry, cap - total)
+                if total > cap:
+                    raise too_big
+    except zlib.error:
+        raise LoadError(path, "classeur Excel illisible (données compressées corrompues)") from None
+    except zipfile.BadZipFile:
+        raise LoadError(path, "classeur Excel illisible (archive zip corrompue)") from None
+    except OSError as exc:
+        raise LoadError(path, io_reason(exc)) from None
+
+
+def _inflated_size(fh: BinaryIO, entry: zipfile.ZipInfo, budget: int) -> int:
+    """What ``entry`` inflates to, counted up to ``budget`` + 1 MiB (then: over budget).
+
+    Read from the raw archive, not through ``zipfile``, which stops at the declared size: a
+    reader that does not (calamine's) would go on. Stored entries are their size; other
+    methods than deflate (never in a workbook) count as declared.
+    """
+    if entry.compress_type == zipfile.ZIP_STORED:
+        return entry.compress_size
+    if entry.compress_type != zipfile.ZIP_DEFLATED:
+        return entry.file_size
+    fh.seek(entry.header_offset)
+    local = fh.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("en-tête local")
+    fh.seek(int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little"), 1)
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    left, total = entry.compress_size, 0
+    while left > 0 and not inflater.eof and total <= budget:
+        data = fh.read(min(left, 1 << 16))
+        if not data:
+            break
+        left -= len(data)
+        while data and total <= budget:
+            total += len(inflater.decompress(data, 1 << 20))
+            data = inflater.unconsumed_tail
+    return total
 
 
 def _read_parquet(path: Path) -> pl.DataFrame:
