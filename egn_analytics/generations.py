@@ -183,7 +183,7 @@ def _switch(published: Path, generation: Path) -> None:
             legacy = generations_root(published) / f"{LEGACY_PREFIX}{_new_id()}"
             if exchange_paths(link, published):
                 link.rename(legacy)
-            else:  # pragma: no cover - kernels without renameat2: two renames
+            else:  # kernels without renameat2: two renames (a short moment with no link)
                 published.rename(legacy)
                 os.replace(link, published)
         else:

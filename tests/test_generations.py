@@ -183,3 +183,16 @@ def test_egn_ingest_into_the_tables_folder_waits_for_no_build(
         result = CliRunner().invoke(cli.app, ["ingest", "calendar", str(source)])
     assert result.exit_code == 2
     assert "une autre construction (egn build) est en cours" in result.output
+
+
+def test_migration_without_renameat2_still_keeps_the_old_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(generations, "exchange_paths", lambda a, b: False)
+    published = tmp_path / "processed"
+    published.mkdir()
+    (published / "old.parquet").write_text("O")
+    gen = _publish(published, {"new.parquet": "N"})
+    assert published.is_symlink() and current_generation(published) == gen
+    (legacy,) = generations_root(published).glob("ancien-*")
+    assert (legacy / "old.parquet").read_text() == "O"

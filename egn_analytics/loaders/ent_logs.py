@@ -83,9 +83,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import ctypes
 import datetime as dt
-import errno
 import functools
 import gzip
 import io
@@ -108,7 +106,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from egn_analytics.io import write_text_atomic
+from egn_analytics.io import exchange_paths, write_text_atomic
 from egn_analytics.loaders._core import (
     CR_ONLY_MESSAGE,
     LINE_COL,
@@ -1040,24 +1038,6 @@ def _prefetch(items: Iterator[Any]) -> Iterator[Any]:
         thread.join()
 
 
-def _renameat2_exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False if unsupported."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        fn = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    at_fdcwd, rename_exchange = -100, 2
-    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
-
-
 def _backup_dir(out_dir: Path) -> Path:
     return out_dir / f".{TABLE}.precedent"
 
@@ -1093,7 +1073,7 @@ def _publish(tmp: Path, out_dir: Path, summary: dict[str, Any]) -> None:
     meta.unlink(missing_ok=True)  # no cache hit on a half-published output
     new = tmp / TABLE
     if final.exists():
-        if not _renameat2_exchange(new, final):
+        if not exchange_paths(new, final):
             backup = _backup_dir(out_dir)
             shutil.rmtree(backup, ignore_errors=True)
             final.rename(backup)

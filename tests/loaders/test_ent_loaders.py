@@ -370,7 +370,7 @@ def test_killed_ingest_leaves_previous_dataset_and_next_run_cleans_up(tmp_path: 
 def test_swap_without_renameat2_and_recovery(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ent_logs, "_renameat2_exchange", lambda a, b: False)
+    monkeypatch.setattr(ent_logs, "exchange_paths", lambda a, b: False)
     out = tmp_path / "out"
     ent_logs.ingest(FIX / "evenements.jsonl", out, cache_key="a")
     ent_logs.ingest(FIX / "evenements_point_virgule.csv.gz", out, cache_key="b")
