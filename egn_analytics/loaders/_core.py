@@ -797,6 +797,26 @@ def finite_or_null(number: pl.Expr) -> pl.Expr:
     return pl.when(out_of_range(number)).then(None).otherwise(number)
 
 
+def not_a_number(col: str | pl.Expr) -> pl.Expr:
+    """True where a cell holds text that :func:`french_number` cannot read (``abc``,
+    ``12 élèves``, ``1.2.3``, ``n/a``); false for an empty cell and for every form it reads
+    (``1 234``, ``540.0``, ``10,5``, ``94,20%``).
+
+    ``french_number`` casts loosely, so such text became a null that nothing told apart from
+    an empty cell: the row was accepted with a missing count (or rejected as « valeur
+    manquante », which names the wrong problem). Loaders reject the row instead
+    (:func:`unreadable_checks`); a truly empty cell is left to the schema's nullability.
+    """
+    return null_if_empty(col).is_not_null() & french_number(col).is_null()
+
+
+def unreadable_checks(columns: dict[str, str | pl.Expr]) -> list[tuple[str, pl.Expr]]:
+    """« nombre illisible (col) » checks for :func:`validate`: output column → its cell as
+    read (see :func:`not_a_number`). The reason names the column, never the value: a cell
+    may hold anything, personal data included."""
+    return [(f"nombre illisible ({c})", not_a_number(text)) for c, text in columns.items()]
+
+
 # --------------------------------------------------------------------------- validation
 
 

@@ -3,8 +3,9 @@
 Input: a ``;`` (or ``,``, tab) CSV, UTF-8 (BOM or not) or cp1252, one row per day. Dates may be
 ``2020-03-16`` or ``16/03/2020``; counts may carry thousands spaces. Only ``date`` and
 ``inscriptions`` are required. Bad rows go to the rejects with their reason: impossible date,
-negative or non-integer count, a count out of range (``1e309``), sign-ups by level that do not
-add up to the total, duplicate date.
+a count written but not a number (« nombre illisible (inscriptions) »; an empty optional count
+stays null), negative or non-integer count, a count out of range (``1e309``), sign-ups by level
+that do not add up to the total, duplicate date.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from egn_analytics.loaders._core import (
     range_checks,
     read_delimited,
     to_int64,
+    unreadable_checks,
     validate,
 )
 from egn_analytics.schemas.ent import CnedQuotidienSchema
@@ -65,6 +67,7 @@ def load_result(
     typed = raw.with_columns(
         null_if_empty("date").alias("_date_txt"),
         date_expr("date").alias("date"),
+        *(pl.col(c).alias(f"_{c}_brut") for c in COUNTS),
         *(french_number(c).alias(f"_{c}_n") for c in COUNTS),
         null_if_empty("donnees").alias("donnees"),
     ).with_columns(finite_or_null(pl.col(f"_{c}_n")).alias(f"_{c}_f") for c in COUNTS)
@@ -72,6 +75,8 @@ def load_result(
     levels_sum = pl.sum_horizontal(LEVELS)
     all_levels = pl.all_horizontal(pl.col(c).is_not_null() for c in LEVELS)
     checks = [
+        # « abc » or « 12 élèves » is not an empty cell: the row is rejected, naming the column.
+        *unreadable_checks({c: f"_{c}_brut" for c in COUNTS}),
         # « 1e309 » reads as inf: that row is rejected, naming the column (not the whole file).
         *range_checks({c: pl.col(f"_{c}_n") for c in COUNTS}),
         ("date impossible", pl.col("date").is_null() & pl.col("_date_txt").is_not_null()),

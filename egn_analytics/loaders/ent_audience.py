@@ -3,9 +3,10 @@
 Input: a ``;`` (or ``,``, tab) CSV, UTF-8 (BOM or not) or cp1252, one row per month x ENT
 project x profile x service. Months may be written ``2020-03``, ``2020-03-01`` or ``03/2020``;
 counts may carry thousands spaces (``"1 234"``). Bad rows go to the rejects with their reason:
-impossible month, unknown profile, negative or non-integer count, a count out of range
-(``1e309`` reads as infinity: « nombre hors limites (visites) »), more unique visitors than
-visits, duplicate (mois, projet_ent, profil, service).
+impossible month, unknown profile, a count written but not a number (``abc``, ``12 élèves``:
+« nombre illisible (visites) »; an empty cell stays null), negative or non-integer count, a
+count out of range (``1e309`` reads as infinity: « nombre hors limites (visites) »), more
+unique visitors than visits, duplicate (mois, projet_ent, profil, service).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from egn_analytics.loaders._core import (
     range_checks,
     read_delimited,
     to_int64,
+    unreadable_checks,
     validate,
 )
 from egn_analytics.schemas.ent import PROFILS, EntAudienceSchema
@@ -88,11 +90,14 @@ def load_result(
         null_if_empty("projet_ent").alias("projet_ent"),
         profil_expr("profil").alias("profil"),
         null_if_empty("service").alias("service"),
+        *(pl.col(c).alias(f"_{c}_brut") for c in COUNTS),
         *(french_number(c).alias(f"_{c}_n") for c in COUNTS),
         null_if_empty("donnees").alias("donnees"),
     ).with_columns(finite_or_null(pl.col(f"_{c}_n")).alias(f"_{c}_f") for c in COUNTS)
     typed = typed.with_columns(to_int64(pl.col(f"_{c}_f")).alias(c) for c in COUNTS)
     checks = [
+        # « abc » or « 12 élèves » is not an empty cell: the row is rejected, naming the column.
+        *unreadable_checks({c: f"_{c}_brut" for c in COUNTS}),
         # « 1e309 » reads as inf: that row is rejected, naming the column (not the whole file).
         *range_checks({c: pl.col(f"_{c}_n") for c in COUNTS}),
         ("date impossible", pl.col("mois").is_null() & pl.col("_mois_txt").is_not_null()),

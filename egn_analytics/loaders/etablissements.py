@@ -3,8 +3,9 @@
 Real-world quirks handled: ``;`` (or ``,``) separator, UTF-8 with BOM or cp1252, zero-padded
 codes (``"001"`` département, ``"08"`` académie), upper-case labels, old académies (Caen,
 Rouen, codes 05/21 → Normandie 70), decimal commas and ``"94,20%"`` values, empty EP cells.
-Bad rows (unknown académie, UAI with a wrong check letter, negative headcount, a number out of
-range such as ``1e309``, duplicate UAI) go to the rejects table with their reason.
+Bad rows (unknown académie, UAI with a wrong check letter, negative headcount, a number cell
+holding text such as ``NC`` — « nombre illisible (ips) », an empty cell stays null —, a number
+out of range such as ``1e309``, duplicate UAI) go to the rejects table with their reason.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from egn_analytics.loaders._core import (
     range_checks,
     read_delimited,
     to_int64,
+    unreadable_checks,
     validate,
 )
 from egn_analytics.reference import academie_aliases, academie_key_expr, academies
@@ -28,6 +30,8 @@ from egn_analytics.schemas.etablissements import EtablissementSchema
 
 TABLE = "etablissements"
 CODE_VERSION = "1"
+#: Columns read with :func:`french_number`: a cell that is not a number rejects its row.
+NUMBERS = ["ips", "eleves", "enseignants", "taux_salles_connectees", "latitude", "longitude"]
 #: Directory export column → our column. Only the identifier is required.
 COLUMNS = {
     "identifiant_de_l_etablissement": "uai",
@@ -85,6 +89,7 @@ def load_result(
     acad = academies().select("code_academie", "academie", "code_region_academique")
     # Académie: the code when it is known (old 05/21 → 70), else the label (Caen → 70).
     typed = raw.with_columns(
+        *(pl.col(c).alias(f"_{c}_brut") for c in NUMBERS),
         null_if_empty("uai").str.to_uppercase().alias("uai"),
         null_if_empty("nom").alias("nom"),
         null_if_empty("type").str.to_lowercase().replace_strict(_TYPES, default=None).alias("type"),
@@ -138,6 +143,8 @@ def load_result(
         uai_digits.cast(pl.Int64, strict=False).mod(23), 1
     )
     checks = [
+        # « abc » or « NC » is not an empty cell: the row is rejected, naming the column.
+        *unreadable_checks({c: f"_{c}_brut" for c in NUMBERS}),
         # « 1e309 » reads as inf: that row is rejected, naming the column (not the whole file).
         *range_checks({"eleves": pl.col("_eleves_n"), "enseignants": pl.col("_enseignants_n")}),
         *(
