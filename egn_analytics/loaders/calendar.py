@@ -21,6 +21,10 @@ The export (``fr-en-calendrier-scolaire``) is ``;``-separated UTF-8 with a BOM, 
 * ``Description`` → ``vacances`` without its « Vacances de (la) » prefix (« Toussaint »,
   « Noël », « Hiver », « Été »… as in :func:`egn_analytics.reference.holidays_2019_2020`);
   ``Population`` ``-`` (everyone) → null; an empty ``annee_scolaire`` is derived from ``debut``.
+* **a line the core could not read** — not valid in the file's encoding (one cp1252 line in
+  the UTF-8 export), or cut short — is rejected « encodage invalide (ligne N) » or « ligne
+  incomplète (k champs sur n) », never accepted with « � » or empty cells; a readable copy of
+  its period after it is kept, not taken for a duplicate.
 
 Input: one export file, or a folder whose ``.csv`` files are stacked (one export per year).
 """
@@ -31,7 +35,15 @@ from pathlib import Path
 
 import polars as pl
 
-from egn_analytics.loaders._core import LoadError, LoadResult, null_if_empty, validate
+from egn_analytics.loaders._core import (
+    LINE_COL,
+    SHORT_COL,
+    SOURCE_COL,
+    LoadError,
+    LoadResult,
+    null_if_empty,
+    validate,
+)
 from egn_analytics.loaders.corpus import (
     attach_academie,
     check_encoding,
@@ -101,8 +113,11 @@ def _read(path: Path, encoding: str | None, separator: str | None) -> pl.DataFra
                     (pl.col(c) if c in frame.columns else pl.lit(None, dtype=pl.String)).alias(r)
                     for c, r in COLUMNS.items()
                 ),
-                "_source",
-                "_ligne",
+                # The core's reading verdict too: without it a line not valid in the file's
+                # encoding was accepted with « � » in its cells (« Vacances d'�t� »).
+                SOURCE_COL,
+                LINE_COL,
+                SHORT_COL,
             )
         )
     return pl.concat(frames, how="vertical")
@@ -175,8 +190,13 @@ def load_result(
     old_name = (pl.col("code_academie") == "70") & ~academie_key_expr("_academie_brute").is_in(
         ["normandie", "70"]
     )
-    duplicate = pl.struct(list(KEY)).is_first_distinct().not_() & pl.all_horizontal(
-        pl.col(c).is_not_null() for c in KEY if c != "population"
+    # A row that could not be read as written (encoding, truncated) is never the first copy
+    # of a period: it is rejected for that, and the readable copy after it must stay.
+    readable = pl.col(SHORT_COL).is_null()
+    duplicate = (
+        pl.struct([*KEY, readable]).is_first_distinct().not_()
+        & readable
+        & pl.all_horizontal(pl.col(c).is_not_null() for c in KEY if c != "population")
     )
     checks = [
         ("académie manquante", null_if_empty("_academie_brute").is_null()),
