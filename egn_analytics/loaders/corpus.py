@@ -517,7 +517,11 @@ def read_table_with_headers(
         # but checks each line (one cp1252 line must not turn a UTF-8 file into mojibake).
         frame = read_delimited(path, encoding=encoding, separator=separator, expected=expected)
         data_width = sum(c not in META_COLS for c in frame.columns)
-        written = _csv_header(path, encoding or detect_encoding(path), separator, data_width)
+        # The header in the encoding read_delimited decided for the whole file (not a guess
+        # from the first 64 KiB, where one cp1252 line would turn a UTF-8 header into mojibake
+        # and every expected column into « absente »).
+        decided = decode_lines(open_bytes(path), encoding).encoding
+        written = _csv_header(path, decided, separator, data_width)
     else:
         frame = _read_json(path, kind, encoding)
         written = [c for c in frame.columns if c not in META_COLS]

@@ -45,6 +45,20 @@ def test_one_cp1252_line_in_the_official_export(tmp_path: Path) -> None:
     assert res.rejects.filter(pl.col("_ligne") != 7)["_motif"].equals(clean.rejects["_motif"])
 
 
+def test_one_cp1252_line_in_an_export_without_bom(tmp_path: Path) -> None:
+    """Without a BOM, the header was re-read in an encoding guessed from the first 64 KiB: one
+    cp1252 line made it « Date de dÃ©but » and the whole file failed « colonne(s) attendue(s)
+    absente(s) ». The header is now read in the encoding decided for the file."""
+    lines = EXPORT.read_bytes().removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True)
+    lines[6] = lines[6].decode("utf-8").encode("cp1252")
+    path = tmp_path / "calendrier.csv"
+    path.write_bytes(b"".join(lines))
+    res = load_result(path)
+    assert (res.rows_read, res.data.height, res.rejects.height) == (11, 5, 6)
+    assert _no_replacement_char(res.data)
+    assert "encodage invalide (ligne 7)" in res.rejects["_motif"].to_list()
+
+
 def test_unreadable_first_copy_does_not_push_out_the_readable_one(tmp_path: Path) -> None:
     """A line whose only foreign byte is in a column the loader does not keep, then the same
     period written correctly: the first is rejected for its encoding, the second accepted."""
