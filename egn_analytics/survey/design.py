@@ -262,6 +262,15 @@ class _BaseDesign:
             parts.append(long)
         if not parts:
             raise SurveyDesignError("aucune variable à estimer")
+        # The numeric and categorical parts are built in different column orders; Polars
+        # concatenates by position, so both are put in one order first (svymean(~a+b+f) mixes
+        # them in one call).
+        cols = [_R, _W, *group, "variable", "level", "_lo", _Y]
+        parts = [
+            part.select(*cols[:-3], pl.col("level").cast(pl.String),
+                        pl.col("_lo").cast(pl.Int32), pl.col(_Y).cast(pl.Float64))
+            for part in parts
+        ]  # fmt: skip
         entries = pl.concat(parts, how="vertical_relaxed").join(order, on="variable")
         if entries.height == 0:
             raise SurveyDesignError("aucune observation dans le domaine demandé")

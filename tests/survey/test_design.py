@@ -327,3 +327,12 @@ def test_logistic_reference_level_flips_the_contrast() -> None:
     assert flipped["se"][0] == pytest.approx(by_e["se"][0], rel=1e-8)
     with pytest.raises(SurveyDesignError, match="référence « X » absente"):
         logistic(strat, yes, ["stype"], reference={"stype": "X"})
+
+
+def test_numeric_and_categorical_in_one_call_stack_as_separate_calls() -> None:
+    """svymean(~y+g) in one call: the numeric rows then the level rows, as separate calls give."""
+    d = SurveyDesign(TINY, ids="psu", strata="h", weights="w", fpc="N", secret=OPEN)
+    for fn in (d.mean, d.total):
+        both = fn(["y", "g"], by="h", deff=True)
+        apart = pl.concat([fn("y", by="h", deff=True), fn("g", by="h", deff=True)])
+        assert both.equals(apart)

@@ -75,6 +75,9 @@ def design(name: str, lonely: str = "fail") -> Any:  # noqa: PLR0911 - one retur
         )
     if name == "clus2_nofpc":
         return SurveyDesign(_csv("apiclus2.csv"), ids=["dnum", "snum"], weights="pw", secret=OPEN)
+    if name == "nhanes":
+        return SurveyDesign(_csv("nhanes.csv"), ids="SDMVPSU", strata="SDMVSTRA",
+                            weights="WTMEC2YR", categorical=["race"], secret=OPEN)  # fmt: skip
     if name == "clus1_ps":
         return design("clus1").post_stratify("stype", POP_STYPE)
     if name == "clus1_rake":
@@ -120,9 +123,9 @@ def _compute(case: str, rows: pl.DataFrame) -> pl.DataFrame:
     by_arg = by or None
     if stat in ("mean", "total", "mean_t"):
         fn = d.total if stat == "total" else d.mean
-        variables = var.split("+") if "+" in var else var
-        if case == "scd_brr_mean_arrests_alive":
-            variables = ["arrests", "alive"]
+        # Several variables in one call (svymean(~a+b+f)): one reference row per coefficient.
+        names = rows["variable"].unique(maintain_order=True).to_list()
+        variables = names if len(names) > 1 else var
         out = fn(
             variables, by=by_arg, deff="deff=TRUE" in call, ci="t" if stat == "mean_t" else "normal"
         )
@@ -171,7 +174,10 @@ def _match(ours: pl.DataFrame, ref: pl.DataFrame) -> pl.DataFrame:
         assert ours.height == 1, ours
         return pl.concat([ref, ours.select(pl.all().name.prefix("o_"))], how="horizontal")
     return ref.join(
-        ours.select(*keys, pl.all().exclude(keys).name.prefix("o_")), on=keys, how="left"
+        ours.select(*keys, pl.all().exclude(keys).name.prefix("o_")),
+        on=keys,
+        how="left",
+        nulls_equal=True,  # a numeric variable's level is null next to a factor's levels
     )
 
 

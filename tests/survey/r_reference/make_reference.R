@@ -411,6 +411,45 @@ lonely_fail <- tryCatch({ svymean(~api00, strat_lonely); "no error" },
                         error = function(e) conditionMessage(e))
 
 # ---------------------------------------------------------------------------
+# 3b. Other data sets shipped with survey: nhanes, fpc, mu284, hospital
+# ---------------------------------------------------------------------------
+data(nhanes)
+nhanes_x <- nhanes
+nhanes_x$agecat <- as.character(nhanes_x$agecat)
+wcsv(nhanes_x, "nhanes.csv")
+nhanes_df <- read.csv(outf("nhanes.csv"), stringsAsFactors = FALSE, na.strings = "")
+stopifnot(sum(is.na(nhanes_df$HI_CHOL)) == 745, nrow(nhanes_df) == 8591)
+nhanes_df$agecat <- factor(nhanes_df$agecat)   # levels sorted: (0,19] (19,39] (39,59] (59,Inf]
+nhanes_df$race <- factor(nhanes_df$race)       # codes 1..4
+# The design keeps the name of the data set, as the api designs do (design = R object).
+nhanes <- svydesign(ids = ~SDMVPSU, strata = ~SDMVSTRA, weights = ~WTMEC2YR,
+                    nest = TRUE, data = nhanes_df)
+
+# Several variables, numeric and factor, in one call: one row per coefficient.
+# `variables` and `levels` give each coefficient's source column and level.
+do_multi <- function(case, d, call, statistic, variables, levels) {
+  x <- run(call)
+  ci <- confint(x)
+  de <- attr(x, "deff")
+  de <- if (is.null(de)) NA else if (is.matrix(de)) diag(de) else de
+  stopifnot(length(coef(x)) == length(variables))
+  add(case, d, call, statistic, variables, level = levels, estimate = coef(x),
+      se = SE(x), ci_lower = ci[, 1], ci_upper = ci[, 2], deff = de)
+}
+do_multi("clus1_mean_api00_api99_stype", "clus1",
+         "svymean(~api00+api99+stype, clus1, deff=TRUE)", "mean",
+         c("api00", "api99", "stype", "stype", "stype"), c("", "", "E", "H", "M"))
+do_multi("clus1_total_api00_stype_sch_wide", "clus1",
+         "svytotal(~api00+stype+sch_wide, clus1)", "total",
+         c("api00", "stype", "stype", "stype", "sch_wide", "sch_wide"),
+         c("", "E", "H", "M", "No", "Yes"))
+do_multi("nhanes_mean_RIAGENDR_agecat_race", "nhanes",
+         "svymean(~RIAGENDR+agecat+race, nhanes, deff=TRUE)", "mean",
+         c("RIAGENDR", rep("agecat", 4), rep("race", 4)),
+         c("", levels(nhanes_df$agecat), levels(nhanes_df$race)))
+do_degf("nhanes")
+
+# ---------------------------------------------------------------------------
 # 4. Write and check
 # ---------------------------------------------------------------------------
 ref <- do.call(rbind, rows)
