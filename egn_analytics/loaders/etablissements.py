@@ -25,7 +25,12 @@ from egn_analytics.loaders._core import (
     unreadable_checks,
     validate,
 )
-from egn_analytics.reference import academie_aliases, academie_key_expr, academies
+from egn_analytics.reference import (
+    academie_aliases,
+    academie_key_expr,
+    academies,
+    departement_code_expr,
+)
 from egn_analytics.schemas.etablissements import EtablissementSchema
 
 TABLE = "etablissements"
@@ -61,18 +66,6 @@ _TYPES = {
 }  # fmt: skip
 
 
-def _departement(expr: pl.Expr) -> pl.Expr:
-    """``"001"`` → ``"01"``, ``"02A"`` → ``"2A"``, ``"971"`` stays: the official short code."""
-    e = null_if_empty(expr).str.to_uppercase()
-    return (
-        pl.when(e.str.contains(r"^0\d\d$|^02[AB]$"))
-        .then(e.str.slice(1))
-        .when(e.str.contains(r"^\d$"))
-        .then("0" + e)
-        .otherwise(e)
-    )
-
-
 def load_result(
     path: str | Path, *, encoding: str | None = None, separator: str | None = None
 ) -> LoadResult:
@@ -98,7 +91,7 @@ def load_result(
         .when(null_if_empty("secteur").str.to_lowercase().str.starts_with("priv"))
         .then(pl.lit("Privé"))
         .alias("secteur"),
-        _departement(pl.col("code_departement")).alias("code_departement"),
+        departement_code_expr("code_departement").alias("code_departement"),
         academie_key_expr(
             pl.coalesce(
                 null_if_empty("code_academie").str.zfill(2), null_if_empty("libelle_academie")

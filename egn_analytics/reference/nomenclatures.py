@@ -154,6 +154,29 @@ def departements() -> pl.DataFrame:
     return _departements().clone()
 
 
+def departement_code_expr(column: str | pl.Expr) -> pl.Expr:
+    """The official short code of a département, whatever the writing: ``"01"``, ``"2A"``, ``"971"``.
+
+    Why: the same département reaches us as ``"001"`` or ``"02A"`` (the directory export pads
+    to three characters), as ``1`` or ``1.0`` (a spreadsheet took the column for numbers and
+    dropped the leading zero, as in a real copy of the INSEE COG), or as ``"2a"``. Rule: trim,
+    upper-case, drop a ``.0`` tail and the leading zeros, then pad a lone digit to two
+    (``"1"`` → ``"01"``); ``"2A"``/``"2B"`` and the three-digit DROM codes (``"971"``) come out
+    as written. An empty cell is null; anything else is returned cleaned, for the schema's
+    regex (or the join on :func:`departements`) to reject.
+    """
+    expr = pl.col(column) if isinstance(column, str) else column
+    cleaned = (
+        expr.cast(pl.String)
+        .str.strip_chars()
+        .str.to_uppercase()
+        .str.replace(r"^(\d+)\.0*$", "$1")
+        .str.replace(r"^0+(\d)", "$1")
+    )
+    cleaned = pl.when(cleaned == "").then(None).otherwise(cleaned)
+    return pl.when(cleaned.str.contains(r"^\d$")).then("0" + cleaned).otherwise(cleaned)
+
+
 #: Letters that NFKD does not decompose, spelled out (as ``str.casefold`` does for ``ß``).
 _LIGATURES = {"œ": "oe", "æ": "ae", "ß": "ss"}
 
