@@ -26,7 +26,8 @@ What is R's, exactly (and tested against R 4.2 / survey 4.1-1 on the textbook ``
   the variables of one call; call one variable at a time in R to compare);
 * ``deff`` as ``deff = TRUE`` (against simple random sampling without replacement);
 * intervals as ``confint()`` (normal), or ``t`` / ``logit`` / ``beta`` (Korn–Graubard) as
-  ``svyciprop``; quantiles as ``svyquantile`` (``qrule = "math"``, Woodruff intervals with
+  ``svyciprop``, with R's ``degf(design)`` of the domain design (the subset or ``svyby``
+  domain, counted before the variable's missing values are dropped); quantiles as ``svyquantile`` (``qrule = "math"``, Woodruff intervals with
   ``df = degf(design)``, which is R's default there);
 * post-stratification and raking as ``postStratify`` / ``rake``, variances included.
 
@@ -387,8 +388,43 @@ class _BaseDesign:
     ) -> FloatArray:
         raise NotImplementedError
 
-    def _degf(self, e: _Entries) -> IntArray:
+    def _group_degf(self, rows: IntArray, group: IntArray, n_groups: int) -> IntArray:
+        """R's ``degf`` of each group's design (``rows`` split by ``group``)."""
         raise NotImplementedError
+
+    def _domain_groups(self, e: _Entries) -> tuple[IntArray, IntArray, IntArray, int]:
+        """Every row of each key's domain design: ``(rows, row_group, key_group, n_groups)``.
+
+        Why: R hands an estimator the subset (or ``svyby``'s domain) and computes the
+        interval's degrees of freedom on that design, *before* the missing values of the
+        variable are dropped (``confint(svymean(~x, d, na.rm = TRUE), df = degf(d))``,
+        ``svyciprop(..., df = degf(design))``). The entries only hold the answering rows, so
+        the domain is rebuilt here from the subset mask and the ``by`` columns.
+        """
+        inside = self._domain.copy()
+        if e.by:
+            present = self._data.select(pl.all_horizontal(pl.col(e.by).is_not_null()))
+            inside &= present.to_series().to_numpy()
+        rows = np.flatnonzero(inside).astype(np.int64)
+        if not e.by:
+            return rows, np.zeros(rows.size, np.int64), np.zeros(e.n_keys, np.int64), 1
+        cells = self._data.select(e.by)[rows]
+        row_group = dense_codes(cells, e.by)
+        table = cells.with_columns(pl.Series(_KEY, row_group)).unique(_KEY)
+        key_group = (
+            e.keys.select(e.by)
+            .join(table, on=e.by, how="left", maintain_order="left", nulls_equal=True)
+            .get_column(_KEY)
+            .to_numpy()
+            .astype(np.int64)
+        )
+        n_groups = int(row_group.max()) + 1 if rows.size else 0
+        return rows, row_group, key_group, n_groups
+
+    def _design_degf(self, e: _Entries) -> IntArray:
+        """Degrees of freedom of each key's domain design, as ``degf(subset(design, ...))``."""
+        rows, row_group, key_group, n_groups = self._domain_groups(e)
+        return self._group_degf(rows, row_group, n_groups)[key_group]
 
     def _srs_variance(self, kind: str, e: _Entries, est: FloatArray) -> FloatArray:
         """R's ``vsrs`` for ``deff = TRUE`` (simple random sampling without replacement)."""
@@ -435,7 +471,7 @@ class _BaseDesign:
                 f"l'intervalle « {method} » ne vaut que pour des proportions "
                 "(moyenne d'une variable 0/1 ou d'une modalité)"
             )
-        df = self._degf(e) if method != "normal" else np.full(e.n_keys, np.inf)
+        df = self._design_degf(e) if method != "normal" else np.full(e.n_keys, np.inf)
         lo, hi = interval(est, se, method=method, level=level, df=df, n=n)
         deffs = var / self._srs_variance(kind, e, est) if deff else np.full(e.n_keys, np.nan)
         out = e.keys.with_columns(
@@ -578,7 +614,7 @@ class _BaseDesign:
         method = normalise_method(ci)
         if method not in ("normal", "t"):
             raise SurveyDesignError("compare() : intervalle « normal » ou « t » seulement")
-        df = sub._degf(e)
+        df = sub._design_degf(e)
         dof = np.minimum(df[ia], df[ib]) if method == "t" else None
         crit = critical(level, dof)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -751,7 +787,26 @@ class SurveyDesign(_BaseDesign):
             full=True,
         )
 
-    def _degf(self, e: _Entries) -> IntArray:
+    def _group_degf(self, rows: IntArray, group: IntArray, n_groups: int) -> IntArray:
+        """PSUs minus strata of each group, rows of zero weight left out (R's ``degf``)."""
+        keep = self._w[rows] != 0
+        rows, group = rows[keep], group[keep]
+        st = self._stages[0]
+        psu = st.cluster[rows]
+        n_psu = st.cluster_stratum.size
+        n_strata = st.n.size
+        psus = np.unique(group * n_psu + psu) // n_psu
+        strata = np.unique(group * n_strata + st.cluster_stratum[psu]) // n_strata
+        return (
+            np.bincount(psus, minlength=n_groups) - np.bincount(strata, minlength=n_groups)
+        ).astype(np.int64)
+
+    def _answering_degf(self, e: _Entries) -> IntArray:
+        """PSUs minus strata among the rows that answer, per key: ``svyquantile``'s df.
+
+        R's ``svyquantile(na.rm = TRUE)`` drops the incomplete rows *before* it calls
+        ``degf(design)``, unlike ``confint`` and ``svyciprop``.
+        """
         st = self._stages[0]
         psu = st.cluster[e.row]
         frame = pl.DataFrame({"k": e.key, "psu": psu, "h": st.cluster_stratum[psu]})
@@ -794,7 +849,7 @@ class SurveyDesign(_BaseDesign):
         order = np.lexsort((e.row, e.y, e.key))
         key_s, y_s, w_s = e.key[order], e.y[order], e.w[order]
         bounds = np.searchsorted(key_s, np.arange(e.n_keys + 1))
-        df_all = self._degf(e)
+        df_all = self._answering_degf(e)
         n_all = np.bincount(e.key, minlength=e.n_keys)
         qhat = np.empty((e.n_keys, len(probs)))
         cum: list[tuple[FloatArray, FloatArray, float]] = []

@@ -144,9 +144,20 @@ class ReplicateDesign(_BaseDesign):
         c = contrasts.toarray()
         return self._spread(c.T @ self._replicates(kind, e), c.T @ est)
 
-    def _degf(self, e: _Entries) -> IntArray:
-        return np.full(e.n_keys, self._degf_value, dtype=np.int64)
+    def _group_degf(self, rows: IntArray, group: IntArray, n_groups: int) -> IntArray:
+        """Rank of each group's replicate weights minus one.
+
+        R's ``[.svyrep.design`` keeps only the domain's rows and recomputes ``degf`` on them,
+        so a domain that touches few replicates has fewer degrees of freedom.
+        """
+        if rows.size == self._data.height and n_groups == 1:
+            return np.array([self._degf_value], dtype=np.int64)
+        return np.array(
+            [int(np.linalg.matrix_rank(self._reps[rows[group == g]])) - 1 for g in range(n_groups)],
+            dtype=np.int64,
+        )
 
     def degf(self) -> int:
-        """R's ``degf`` for replicate designs: rank of the replicate weights minus one."""
-        return self._degf_value
+        """R's ``degf`` for replicate designs: rank of the domain's replicate weights minus one."""
+        rows = np.flatnonzero(self._domain).astype(np.int64)
+        return int(self._group_degf(rows, np.zeros(rows.size, np.int64), 1)[0])

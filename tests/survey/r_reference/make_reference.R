@@ -449,6 +449,83 @@ do_multi("nhanes_mean_RIAGENDR_agecat_race", "nhanes",
          c("", levels(nhanes_df$agecat), levels(nhanes_df$race)))
 do_degf("nhanes")
 
+# Small textbook designs (survey's own examples): few PSUs, so the degrees of freedom of a
+# t / logit interval matter.
+data(fpc); data(mu284); data(hospital)
+fpc_x <- fpc[, c("stratid", "psuid", "weight", "nh", "Nh", "x")]
+mu284_x <- mu284[, c("id1", "n1", "id2", "y1", "n2")]
+hospital_x <- hospital[, c("hospno", "oblevel", "weighta", "tothosp", "births")]
+rownames(fpc_x) <- rownames(mu284_x) <- rownames(hospital_x) <- NULL
+wcsv(fpc_x, "fpc.csv"); wcsv(mu284_x, "mu284.csv"); wcsv(hospital_x, "hospital.csv")
+fpc_df <- read.csv(outf("fpc.csv")); mu284_df <- read.csv(outf("mu284.csv"))
+hospital_df <- read.csv(outf("hospital.csv"))
+fpc <- svydesign(ids = ~psuid, strata = ~stratid, fpc = ~Nh, weights = ~weight, nest = TRUE,
+                 data = fpc_df)
+mu284 <- svydesign(ids = ~id1 + id2, fpc = ~n1 + n2, data = mu284_df)
+hospital <- svydesign(ids = ~hospno, strata = ~oblevel, fpc = ~tothosp, data = hospital_df)
+
+# confint(svymean(...), df = degf(design)): the design's df, whatever the missing values.
+do_mean_t_call <- function(case, d, variable, mean_call, df_call = sprintf("degf(%s)", d)) {
+  call <- sprintf("confint(%s, df=%s)", mean_call, df_call)
+  x <- run(mean_call)
+  ci <- run(call)
+  add(case, d, call, "mean_t", variable, estimate = coef(x), se = SE(x),
+      ci_lower = ci[, 1], ci_upper = ci[, 2])
+}
+# svyciprop of an indicator; `variable` and `level` name it for the Python side
+# (sch_wide/Yes, enroll/>500, HI_CHOL/1, x/>5, y1/>40, births/>1000).
+do_ciprop_call <- function(case, d, formula, variable, level, method, extra = "") {
+  call <- sprintf('svyciprop(%s, %s, method="%s"%s)', formula, d, method, extra)
+  x <- run(call)
+  ci <- attr(x, "ci")
+  add(case, d, call, "ciprop", variable, level = level, estimate = as.numeric(x),
+      se = sqrt(as.numeric(attr(x, "var"))), ci_lower = ci[1], ci_upper = ci[2])
+}
+
+# strat_na: enroll has 3 NA rows, each its own PSU, so the design's df (197) is not the df of
+# the answering rows (194).  svyquantile(na.rm=TRUE) drops the rows *before* degf(): 194.
+do_mean_t_call("strat_na_mean_t_enroll", "strat_na", "enroll",
+               "svymean(~enroll, strat_na, na.rm=TRUE)")
+for (m in c("logit", "mean"))
+  do_ciprop_call(sprintf("strat_na_ciprop_enroll_%s", m), "strat_na", "~I(enroll>500)",
+                 "enroll", ">500", m, ", na.rm=TRUE")
+do_by("strat_na_by_ciprop_logit_enroll_stype", "strat_na",
+      'svyby(~I(enroll>500), ~stype, strat_na, svyciprop, vartype=c("se","ci"), method="logit", na.rm=TRUE)',
+      "ciprop", "enroll", "stype", levels = ">500")
+{
+  call <- "svyquantile(~enroll, strat_na, c(0.25, 0.5, 0.9), ci=TRUE, na.rm=TRUE)"
+  m <- run(call)$enroll
+  add("strat_na_quantile_enroll", "strat_na", call, "quantile", "enroll",
+      quantile = as.numeric(rownames(m)), estimate = m[, "quantile"],
+      se = m[, "se"], ci_lower = m[, "ci.2.5"], ci_upper = m[, "ci.97.5"])
+}
+# a subset's df counts the PSUs and strata left in it (7 for clus1, stype H)
+do_mean_t_call("clus1_subset_H_mean_t_api00", "clus1", "api00",
+               'svymean(~api00, subset(clus1, stype=="H"))',
+               'degf(subset(clus1, stype=="H"))')
+
+# a replicate design's subset: rank of the domain's replicate weights minus 1
+do_degf_sub("clus1_jk1")
+
+# nhanes: 745 NA in HI_CHOL; fpc, mu284, hospital: df 6, 4 and 12
+do_mean_t_call("nhanes_mean_t_HI_CHOL", "nhanes", "HI_CHOL",
+               "svymean(~HI_CHOL, nhanes, na.rm=TRUE)")
+for (m in c("logit", "mean"))
+  do_ciprop_call(sprintf("nhanes_ciprop_HI_CHOL_%s", m), "nhanes", "~HI_CHOL", "HI_CHOL",
+                 "1", m, ", na.rm=TRUE")
+do_by("nhanes_by_ciprop_logit_HI_CHOL_race", "nhanes",
+      'svyby(~HI_CHOL, ~race, nhanes, svyciprop, vartype=c("se","ci"), method="logit", na.rm=TRUE)',
+      "ciprop", "HI_CHOL", "race", levels = "1")
+small <- list(fpc = c("x", "~I(x>5)", ">5"), mu284 = c("y1", "~I(y1>40)", ">40"),
+              hospital = c("births", "~I(births>1000)", ">1000"))
+for (d in names(small)) {
+  v <- small[[d]]
+  do_mean_t_call(sprintf("%s_mean_t_%s", d, v[1]), d, v[1], sprintf("svymean(~%s, %s)", v[1], d))
+  for (m in c("logit", "mean"))
+    do_ciprop_call(sprintf("%s_ciprop_%s_%s", d, v[1], m), d, v[2], v[1], v[3], m)
+  do_degf(d)
+}
+
 # ---------------------------------------------------------------------------
 # 4. Write and check
 # ---------------------------------------------------------------------------
