@@ -426,6 +426,34 @@ class _BaseDesign:
         rows, row_group, key_group, n_groups = self._domain_groups(e)
         return self._group_degf(rows, row_group, n_groups)[key_group]
 
+    def _keeps_all_rows(self) -> bool:
+        """Whether R's subsets of this design zero weights instead of dropping rows."""
+        return False
+
+    def _design_rows(self, e: _Entries, *, answering: bool = False) -> IntArray:
+        """R's ``nrow(design)`` of each key's domain design: Korn–Graubard's ``n − 1``.
+
+        Why: ``svyciprop(method = "beta")`` corrects the effective n by
+        ``qt(α/2, nrow(design) − 1)``, the rows of the design it is handed: every row of the
+        subset or ``svyby`` domain, missing values of the variable included. ``answering``
+        gives ``svyquantile``'s count instead (``na.rm`` drops the incomplete rows first). A
+        calibrated design keeps all its rows in a subset (R zeroes their weights), so there
+        ``nrow`` is the whole sample.
+        """
+        if self._keeps_all_rows():
+            return np.full(e.n_keys, self._data.height, dtype=np.int64)
+        rows, row_group, key_group, n_groups = self._domain_groups(e)
+        if not answering:
+            return np.bincount(row_group, minlength=n_groups)[key_group].astype(np.int64)
+        out = np.empty(e.n_keys, dtype=np.int64)
+        variables = np.asarray(e.keys.get_column("variable").to_list(), dtype=object)
+        for v in dict.fromkeys(variables.tolist()):
+            present = self._data.get_column(v).is_not_null().to_numpy()[rows]
+            counts = np.bincount(row_group[present], minlength=n_groups)
+            sel = variables == v
+            out[sel] = counts[key_group[sel]]
+        return out
+
     def _srs_variance(self, kind: str, e: _Entries, est: FloatArray) -> FloatArray:
         """R's ``vsrs`` for ``deff = TRUE`` (simple random sampling without replacement)."""
         n = np.bincount(e.key, minlength=e.n_keys).astype(np.float64)
@@ -472,7 +500,8 @@ class _BaseDesign:
                 "(moyenne d'une variable 0/1 ou d'une modalité)"
             )
         df = self._design_degf(e) if method != "normal" else np.full(e.n_keys, np.inf)
-        lo, hi = interval(est, se, method=method, level=level, df=df, n=n)
+        rows = self._design_rows(e) if method == "beta" else n
+        lo, hi = interval(est, se, method=method, level=level, df=df, n=rows)
         deffs = var / self._srs_variance(kind, e, est) if deff else np.full(e.n_keys, np.nan)
         out = e.keys.with_columns(
             pl.Series("estimate", est),
@@ -801,6 +830,10 @@ class SurveyDesign(_BaseDesign):
             np.bincount(psus, minlength=n_groups) - np.bincount(strata, minlength=n_groups)
         ).astype(np.int64)
 
+    def _keeps_all_rows(self) -> bool:
+        """A calibrated design: R's ``[.survey.design2`` sets the weights of the others to 0."""
+        return bool(self._calibrations)
+
     def _answering_degf(self, e: _Entries) -> IntArray:
         """PSUs minus strata among the rows that answer, per key: ``svyquantile``'s df.
 
@@ -851,6 +884,7 @@ class SurveyDesign(_BaseDesign):
         bounds = np.searchsorted(key_s, np.arange(e.n_keys + 1))
         df_all = self._answering_degf(e)
         n_all = np.bincount(e.key, minlength=e.n_keys)
+        rows_all = self._design_rows(e, answering=True)
         qhat = np.empty((e.n_keys, len(probs)))
         cum: list[tuple[FloatArray, FloatArray, float]] = []
         for k in range(e.n_keys):
@@ -884,7 +918,8 @@ class SurveyDesign(_BaseDesign):
         if method == "normal":
             df = np.full(df.size, np.inf)
         if method == "beta":
-            p_lo, p_hi = interval(p_ind, se_ind, method="beta", level=level, df=df, n=n)
+            rows = np.tile(rows_all, len(probs))
+            p_lo, p_hi = interval(p_ind, se_ind, method="beta", level=level, df=df, n=rows)
         else:
             crit = critical(level, df)
             p_lo, p_hi = p_ind - crit * se_ind, p_ind + crit * se_ind

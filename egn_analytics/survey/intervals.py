@@ -6,7 +6,8 @@
 * ``logit`` — ``svyciprop(method = "logit")``: a Wald interval on the logit scale, with
   ``degf`` degrees of freedom, transformed back (stays inside [0, 1]);
 * ``beta`` (Korn–Graubard) — ``svyciprop(method = "beta")``: Clopper–Pearson on the effective
-  sample size ``p(1-p)/var``, itself corrected by ``(t_{n-1}/t_{degf})²``.
+  sample size ``p(1-p)/var``, itself corrected by ``(t_{n-1}/t_{degf})²`` where ``n`` is R's
+  ``nrow(design)``, the rows of the domain design (the caller counts them, not the respondents).
 
 ``logit`` and ``beta`` are for proportions only (means of 0/1 variables or levels of a
 categorical variable).

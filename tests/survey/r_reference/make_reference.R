@@ -526,6 +526,36 @@ for (d in names(small)) {
   do_degf(d)
 }
 
+# Korn-Graubard (beta): the effective n is corrected by (qt(.025, nrow(design) - 1) /
+# qt(.025, degf(design)))^2, with nrow() the rows of the design handed over: every row of
+# the domain for svyciprop (missing values included); the answering rows for svyquantile
+# (na.rm drops them first); and all the rows of a calibrated design, whose subsets only zero
+# the weights.
+do_ciprop_call("strat_na_ciprop_enroll_beta", "strat_na", "~I(enroll>500)", "enroll", ">500",
+               "beta", ", na.rm=TRUE")
+do_ciprop_call("nhanes_ciprop_HI_CHOL_beta", "nhanes", "~HI_CHOL", "HI_CHOL", "1", "beta",
+               ", na.rm=TRUE")
+do_by("nhanes_by_ciprop_beta_HI_CHOL_race", "nhanes",
+      'svyby(~HI_CHOL, ~race, nhanes, svyciprop, vartype=c("se","ci"), method="beta", na.rm=TRUE)',
+      "ciprop", "HI_CHOL", "race", levels = "1")
+do_by("clus1_ps_by_ciprop_beta_stype", "clus1_ps",
+      'svyby(~I(sch_wide=="Yes"), ~stype, clus1_ps, svyciprop, vartype=c("se","ci"), method="beta")',
+      "ciprop", "sch_wide", "stype", levels = "Yes")
+for (d in names(small)) {
+  v <- small[[d]]
+  do_ciprop_call(sprintf("%s_ciprop_%s_beta", d, v[1]), d, v[2], v[1], v[3], "beta")
+}
+{
+  call <- 'svyquantile(~enroll, strat_na, c(0.25, 0.5, 0.9), ci=TRUE, na.rm=TRUE, interval.type="beta")'
+  m <- run(call)$enroll
+  add("strat_na_quantile_enroll_beta", "strat_na", call, "quantile", "enroll",
+      quantile = as.numeric(rownames(m)), estimate = m[, "quantile"],
+      se = m[, "se"], ci_lower = m[, "ci.2.5"], ci_upper = m[, "ci.97.5"])
+}
+do_by("clus1_ps_by_quantile_api00_stype_beta", "clus1_ps",
+      'svyby(~api00, ~stype, clus1_ps, svyquantile, quantiles=0.5, ci=TRUE, interval.type="beta", vartype=c("se","ci"))',
+      "quantile", "api00", "stype", quantile = 0.5)
+
 # ---------------------------------------------------------------------------
 # 4. Write and check
 # ---------------------------------------------------------------------------
