@@ -668,7 +668,7 @@ def test_a_refused_url_is_logged_on_one_bounded_line(
 
 
 def test_one_log_line_escapes_and_cuts_between_escapes() -> None:
-    from dashboards.app import one_log_line
+    from dashboards.hardening import one_log_line
 
     assert one_log_line("/a\nb\r\x00\\x0a\u2028\U000e0001é") == (
         "/a\\x0ab\\x0d\\x00\\\\x0a\\u2028\\U000e0001é"
