@@ -14,10 +14,10 @@ with data that must not leave them):
 modules under their package name (``dashboards.pages.donnees``), so each is executed once per
 app and the tests can import the same module objects.
 
-One request must not bring the server down (:func:`dashboards.hardening.harden`): a callback request the browser
-could not have sent (broken JSON, wrong structure, unknown callback, a value of the wrong
-shape) is answered 400 before Dash sees it, a malformed component-suite URL 404, and no
-request is answered before Dash's first-request set-up is complete.
+One request must not bring the server down (:func:`dashboards.hardening.harden`): a callback
+request the browser could not have sent (broken JSON, wrong structure, unknown callback, a value
+of the wrong shape) is answered 400 before Dash sees it, a malformed component-suite URL 404,
+and no request is answered before Dash's first-request set-up is complete.
 """
 
 from __future__ import annotations
