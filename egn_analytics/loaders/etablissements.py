@@ -1,20 +1,35 @@
 """Établissements: the official directory export (``fr-en-annuaire-education``) → reference.
 
 Real-world quirks handled: ``;`` (or ``,``) separator, UTF-8 with BOM or cp1252, zero-padded
-codes (``"001"`` département, ``"08"`` académie), upper-case labels, old académies (Caen,
-Rouen, codes 05/21 → Normandie 70), decimal commas and ``"94,20%"`` values, empty EP cells.
-Bad rows (unknown académie, UAI with a wrong check letter, negative headcount, a number cell
-holding text such as ``NC`` — « nombre illisible (ips) », an empty cell stays null —, a number
-out of range such as ``1e309``, duplicate UAI) go to the rejects table with their reason.
+codes (``"001"`` or ``1`` département, ``"08"`` académie), upper-case labels, old académies
+(Caen, Rouen, codes 05/21 → Normandie 70), decimal commas and ``"94,20%"`` values, empty EP
+cells. Bad rows (unknown académie, UAI with a wrong check letter, negative headcount, a number
+cell holding text such as ``NC`` — « nombre illisible (ips) », an empty cell stays null —, a
+number out of range such as ``1e309``, duplicate UAI) go to the rejects table with their reason.
+
+Types, sectors and private-school contracts are read through the nomenclatures of
+``reference/_data`` (:func:`~egn_analytics.reference.types_etablissement`,
+:func:`~egn_analytics.reference.natures_uai`…): the UAI nature decides when the export gives
+a known one (it tells a lycée professionnel, nature 320, from a lycée, both « Lycée »), else
+the type label. A real row the product does not study (service administratif, CIO,
+médico-social, EREA…) is *set apart*, not in error: it goes to the rejects with the single
+reason « hors champ : <motif> ». The extra lines of an établissement the export describes on
+several lines (``etablissement_multi_lignes`` = 1, e.g. a site annexe with the same UAI,
+pupils and position) are set apart too, as « ligne secondaire (établissement multi-lignes) »;
+the UAI keeps one line, the first not named « annexe ». Rows read = accepted + rejected, and
+:meth:`EtablissementResult.summary` splits the rejected into set apart and errors.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from egn_analytics.loaders._core import (
+    REASON_COL,
     LoadResult,
     finite_or_null,
     french_number,
@@ -29,12 +44,16 @@ from egn_analytics.reference import (
     academie_aliases,
     academie_key_expr,
     academies,
+    contrats_prive,
     departement_code_expr,
+    natures_uai,
+    secteurs,
+    types_etablissement,
 )
 from egn_analytics.schemas.etablissements import EtablissementSchema
 
 TABLE = "etablissements"
-CODE_VERSION = "1"
+CODE_VERSION = "2"
 #: Columns read with :func:`french_number`: a cell that is not a number rejects its row.
 NUMBERS = ["ips", "eleves", "enseignants", "taux_salles_connectees", "latitude", "longitude"]
 #: Directory export column → our column. Only the identifier is required.
@@ -56,19 +75,110 @@ COLUMNS = {
     "projet_ent": "projet_ent",
     "latitude": "latitude",
     "longitude": "longitude",
+    "code_nature": "code_nature",
+    "libelle_nature": "libelle_nature",
+    "code_type_contrat_prive": "code_contrat",
+    "type_contrat_prive": "contrat",
+    "etablissement_multi_lignes": "multi_lignes",
 }
+#: Prefix of the reason of a real row outside the product's scope (set apart, not an error).
+OUT_OF_SCOPE = "hors champ : "
+#: Reason of the extra lines of an établissement written on several lines (set apart).
+SECONDARY_LINE = "ligne secondaire (établissement multi-lignes)"
 _UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
-_TYPES = {
-    "ecole": "Ecole", "école": "Ecole", "ecole primaire": "Ecole", "ecole maternelle": "Ecole",
-    "ecole elementaire": "Ecole", "collège": "Collège", "college": "Collège", "lycée": "Lycée",
-    "lycee": "Lycée", "lycée professionnel": "Lycée professionnel",
-    "lycee professionnel": "Lycée professionnel", "lp": "Lycée professionnel",
-}  # fmt: skip
+
+
+def is_set_apart(reason: pl.Expr) -> pl.Expr:
+    """True when a ``_motif`` only sets the row apart (out of scope, secondary line)."""
+    return reason.str.starts_with(OUT_OF_SCOPE) | (reason == SECONDARY_LINE)
+
+
+@dataclass(slots=True)
+class EtablissementResult(LoadResult):
+    """A :class:`LoadResult` whose summary tells rows set apart from rows in error."""
+
+    def summary(self) -> dict[str, Any]:
+        """The core counts, plus ``ecartees`` (out of scope, secondary lines) and ``erreurs``.
+
+        Why: 150 of the 996 rows of a real export are services, CIO or médico-social units;
+        counted only as « rejetées », they would read as a bad file.
+        """
+        out = LoadResult.summary(self)
+        apart = self.rejects.filter(is_set_apart(pl.col(REASON_COL))).height
+        return {**out, "ecartees": apart, "erreurs": self.rejects.height - apart}
+
+
+def _classified(typed: pl.DataFrame) -> pl.DataFrame:
+    """Add ``type``, ``_hors_champ``, ``secteur`` and ``contrat`` from the nomenclatures.
+
+    The nature decides when it is known, else the type label (folded as académie labels are);
+    ``_contrat_inconnu`` flags a contract code, or label without a code, that no entry knows.
+    """
+    kinds = types_etablissement().select(
+        "key", pl.col("type").alias("_type_l"), pl.col("hors_champ").alias("_hc_l")
+    )
+    natures = natures_uai().select(
+        "code_nature", pl.col("type").alias("_type_n"), pl.col("hors_champ").alias("_hc_n")
+    )
+    sectors = secteurs().select("key", pl.col("secteur").alias("_secteur"))
+    contracts = contrats_prive()
+    by_code = contracts.select("code", pl.col("contrat").alias("_contrat_c")).unique(
+        subset=["code"], keep="first", maintain_order=True
+    )
+    by_label = contracts.select("key", pl.col("contrat").alias("_contrat_l"))
+    frame = typed.with_columns(
+        academie_key_expr(null_if_empty("type")).alias("_type_key"),
+        null_if_empty("code_nature").str.strip_chars().alias("_nature"),
+        academie_key_expr(null_if_empty("secteur")).alias("_secteur_key"),
+        null_if_empty("code_contrat").str.strip_chars().alias("_code_contrat"),
+        academie_key_expr(null_if_empty("contrat")).alias("_contrat_key"),
+    )
+    frame = (
+        frame.join(kinds, left_on="_type_key", right_on="key", how="left", maintain_order="left")
+        .join(natures, left_on="_nature", right_on="code_nature", how="left", maintain_order="left")
+        .join(sectors, left_on="_secteur_key", right_on="key", how="left", maintain_order="left")
+        .join(by_code, left_on="_code_contrat", right_on="code", how="left", maintain_order="left")
+        .join(by_label, left_on="_contrat_key", right_on="key", how="left", maintain_order="left")
+    )
+    nature_known = pl.col("_type_n").is_not_null() | pl.col("_hc_n").is_not_null()
+    return frame.with_columns(
+        pl.when(nature_known).then("_type_n").otherwise("_type_l").alias("type"),
+        pl.when(nature_known).then("_hc_n").otherwise("_hc_l").alias("_hors_champ"),
+        pl.col("_secteur").alias("secteur"),
+        pl.coalesce("_contrat_c", "_contrat_l").alias("contrat"),
+        (
+            (pl.col("_code_contrat").is_not_null() & pl.col("_contrat_c").is_null())
+            | (
+                pl.col("_code_contrat").is_null()
+                & pl.col("_contrat_key").is_not_null()
+                & pl.col("_contrat_l").is_null()
+            )
+        ).alias("_contrat_inconnu"),
+    )
+
+
+def _secondary_lines(frame: pl.DataFrame) -> pl.Series:
+    """True on the extra lines of a multi-line établissement (one line kept per UAI).
+
+    Why: the export writes some établissements once per site or track with one UAI (an annexe,
+    the LP and LPO of one institution), flagged ``etablissement_multi_lignes`` = 1 and sharing
+    pupils and position. These are not the duplicate-key errors of a broken file; the line
+    kept is the first whose name does not say « annexe ». Unflagged repeats stay errors.
+    """
+    work = frame.select(
+        "uai",
+        (null_if_empty("multi_lignes").str.strip_chars() == "1").fill_null(False).alias("_multi"),
+        pl.col("nom").str.to_lowercase().str.contains("annexe").fill_null(False).alias("_annexe"),
+        pl.int_range(pl.len()).alias("_i"),
+    )
+    multi = work.filter(pl.col("_multi") & pl.col("uai").is_not_null())
+    kept = multi.sort("_annexe", "_i").group_by("uai", maintain_order=True).agg(pl.first("_i"))
+    return work.select(pl.col("_multi") & ~pl.col("_i").is_in(kept["_i"].implode())).to_series()
 
 
 def load_result(
     path: str | Path, *, encoding: str | None = None, separator: str | None = None
-) -> LoadResult:
+) -> EtablissementResult:
     """Read, clean and validate a directory export; see the module docstring."""
     raw = read_delimited(
         path,
@@ -85,12 +195,6 @@ def load_result(
         *(pl.col(c).alias(f"_{c}_brut") for c in NUMBERS),
         null_if_empty("uai").str.to_uppercase().alias("uai"),
         null_if_empty("nom").alias("nom"),
-        null_if_empty("type").str.to_lowercase().replace_strict(_TYPES, default=None).alias("type"),
-        pl.when(null_if_empty("secteur").str.to_lowercase().str.starts_with("pub"))
-        .then(pl.lit("Public"))
-        .when(null_if_empty("secteur").str.to_lowercase().str.starts_with("priv"))
-        .then(pl.lit("Privé"))
-        .alias("secteur"),
         departement_code_expr("code_departement").alias("code_departement"),
         academie_key_expr(
             pl.coalesce(
@@ -131,11 +235,26 @@ def load_result(
             to_int64(pl.col("_enseignants_f")).alias("enseignants"),
         )
     )
+    typed = _classified(typed)
+    secondary = _secondary_lines(typed)
     uai_digits = pl.col("uai").str.slice(0, 7)
     expected_letter = pl.lit(_UAI_LETTERS).str.slice(
         uai_digits.cast(pl.Int64, strict=False).mod(23), 1
     )
-    checks = [
+    # An out-of-scope row or a secondary line is set apart with that single reason: its other
+    # faults (a service has no sector, no pupils) do not matter to a table it will not enter.
+    out_of_scope = sorted(
+        {
+            *types_etablissement()["hors_champ"].drop_nulls(),
+            *natures_uai()["hors_champ"].drop_nulls(),
+        }
+    )
+    set_apart = [
+        *((OUT_OF_SCOPE + reason, pl.col("_hors_champ") == reason) for reason in out_of_scope),
+        (SECONDARY_LINE, pl.lit(secondary) & pl.col("_hors_champ").is_null()),
+    ]
+    in_scope = pl.col("_hors_champ").is_null() & ~pl.lit(secondary)
+    errors = [
         # « abc » or « NC » is not an empty cell: the row is rejected, naming the column.
         *unreadable_checks({c: f"_{c}_brut" for c in NUMBERS}),
         # « 1e309 » reads as inf: that row is rejected, naming the column (not the whole file).
@@ -147,6 +266,7 @@ def load_result(
         ("académie inconnue", pl.col("academie").is_null()),
         ("type d'établissement inconnu", pl.col("type").is_null()),
         ("secteur inconnu", pl.col("secteur").is_null()),
+        ("type de contrat inconnu", pl.col("_contrat_inconnu")),
         (
             "clé de contrôle de l'UAI invalide",
             pl.col("uai").str.contains(r"^\d{7}[A-Z]$")
@@ -158,7 +278,11 @@ def load_result(
             (pl.col("_eleves_f") % 1 != 0) | (pl.col("_enseignants_f") % 1 != 0),
         ),
     ]
-    return validate(raw, typed, EtablissementSchema, key=["uai"], checks=checks, table=TABLE)
+    checks = [*set_apart, *((reason, bad & in_scope) for reason, bad in errors)]
+    res = validate(raw, typed, EtablissementSchema, key=["uai"], checks=checks, table=TABLE)
+    return EtablissementResult(
+        res.table, res.data, res.rejects, res.rows_read, res.sources, res.extra
+    )
 
 
 def load(path: str | Path, **options: str | None) -> pl.LazyFrame:

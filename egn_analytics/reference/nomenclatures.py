@@ -292,3 +292,92 @@ def _phases_covid() -> pl.DataFrame:
 def phases_covid() -> pl.DataFrame:
     """Key dates of the 2020 closure and reopening: ``date`` (Date), ``evenement``."""
     return _phases_covid().clone()
+
+
+# --------------------------------------------------------------------------- établissements
+#
+# The vocabularies of the « Annuaire de l'éducation » export, declared once in ``_data`` (each
+# file names its source in a ``#`` first line). Every spelling maps either to what the product
+# keeps (``type``, ``secteur``, ``contrat``) or, for types, to the reason it is set apart
+# (``hors_champ``): a real type of the export is never « inconnu ».
+
+
+def _read_sourced(name: str, columns: list[str]) -> pl.DataFrame:
+    """A ``;`` file of strings whose ``#`` line(s) name its source; empty cells are null."""
+    with (_DATA / name).open("rb") as fh:
+        return pl.read_csv(
+            fh.read(),
+            separator=";",
+            comment_prefix="#",
+            schema=dict.fromkeys(columns, pl.String),
+        )
+
+
+def _with_key(frame: pl.DataFrame, label: str) -> pl.DataFrame:
+    """Add the folded ``key`` of ``label`` (same rule as académies) and check it is unique."""
+    keyed = frame.with_columns(academie_key_expr(label).alias("key"))
+    clash = keyed.filter(pl.col("key").is_duplicated())
+    conflicting = clash.select(pl.exclude(label)).unique()
+    if conflicting.height != clash["key"].n_unique():
+        raise ValueError(f"nomenclature : libellés de sens différents confondus : {clash}")
+    return keyed.unique(subset=["key"], keep="first", maintain_order=True)
+
+
+@cache
+def _types_etablissement() -> pl.DataFrame:
+    raw = _read_sourced("types_etablissement.csv", ["libelle", "type", "hors_champ"])
+    return _with_key(raw, "libelle")
+
+
+def types_etablissement() -> pl.DataFrame:
+    """Every known ``Type_etablissement`` label: ``libelle``, ``type`` or ``hors_champ``, ``key``.
+
+    Why both columns: the export lists services and établissements the product does not study
+    (services administratifs, CIO, médico-social, EREA…); they are real, so they are known,
+    and the loader sets them apart with their ``hors_champ`` reason instead of an error.
+    """
+    return _types_etablissement().clone()
+
+
+@cache
+def _natures_uai() -> pl.DataFrame:
+    return _read_sourced("natures_uai.csv", ["code_nature", "libelle_nature", "type", "hors_champ"])
+
+
+def natures_uai() -> pl.DataFrame:
+    """UAI natures: ``code_nature``, ``libelle_nature``, ``type`` or ``hors_champ``.
+
+    Why: the nature is finer than the type label. The real export writes « Lycée » for a
+    lycée professionnel (nature 320) and leaves the type empty for post-bac schools
+    (nature 400); the nature, when known, decides.
+    """
+    return _natures_uai().clone()
+
+
+@cache
+def _secteurs() -> pl.DataFrame:
+    return _with_key(_read_sourced("secteurs.csv", ["libelle", "secteur"]), "libelle")
+
+
+def secteurs() -> pl.DataFrame:
+    """Every known spelling of the public/private status: ``libelle``, ``secteur``, ``key``."""
+    return _secteurs().clone()
+
+
+@cache
+def _contrats_prive() -> pl.DataFrame:
+    return _with_key(_read_sourced("contrats_prive.csv", ["code", "libelle", "contrat"]), "libelle")
+
+
+def contrats_prive() -> pl.DataFrame:
+    """Private-school contract codes: ``code``, ``libelle`` (as the export writes it), ``contrat``.
+
+    Why a table: the export spells one label « C0NTRAT » (a zero), so labels alone are fragile;
+    the code decides and the label (folded ``key``) is the fallback when the code is missing.
+    """
+    return _contrats_prive().clone()
+
+
+def kept_values(frame: pl.DataFrame, column: str) -> list[str]:
+    """The distinct non-null values of ``column`` in file order (a schema's Enum categories)."""
+    return frame[column].drop_nulls().unique(maintain_order=True).to_list()

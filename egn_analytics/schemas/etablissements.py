@@ -1,11 +1,24 @@
-"""Schema of the établissement reference table every other table joins on."""
+"""Schema of the établissement reference table every other table joins on.
+
+The categories come from the nomenclatures shipped in ``reference/_data`` (declared once): the
+types the product studies, the two sectors and the private-school contracts of the « Annuaire
+de l'éducation ».
+"""
 
 from __future__ import annotations
 
 import dataframely as dy
 
-TYPES = ["Ecole", "Collège", "Lycée", "Lycée professionnel"]
-SECTEURS = ["Public", "Privé"]
+from egn_analytics.reference.nomenclatures import (
+    contrats_prive,
+    kept_values,
+    secteurs,
+    types_etablissement,
+)
+
+TYPES = kept_values(types_etablissement(), "type")
+SECTEURS = kept_values(secteurs(), "secteur")
+CONTRATS = kept_values(contrats_prive(), "contrat")
 EP = ["REP+", "REP", "Hors EP"]
 
 
@@ -16,6 +29,7 @@ class EtablissementSchema(dy.Schema):
     nom = dy.String(nullable=True)
     type = dy.Enum(TYPES, nullable=False)
     secteur = dy.Enum(SECTEURS, nullable=False)
+    contrat = dy.Enum(CONTRATS, nullable=True)
     code_departement = dy.String(nullable=False, regex=r"^(\d{2}|2[AB]|97\d)$")
     code_academie = dy.String(nullable=False, regex=r"^\d{2}$")
     academie = dy.String(nullable=False)
