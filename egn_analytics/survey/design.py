@@ -430,6 +430,15 @@ class _BaseDesign:
         """Whether R's subsets of this design zero weights instead of dropping rows."""
         return False
 
+    def _logit_se(self, e: _Entries, est: FloatArray, se: FloatArray) -> FloatArray:
+        """SE of ``logit(p)`` for the logit interval of a mean: the delta method.
+
+        R's ``svyciprop(method = "logit")`` takes it from ``svyglm(y ~ 1)``, whose sandwich
+        variance on a Taylor design is exactly the delta method's ``se / (p (1 − p))``.
+        """
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray(se / (est * (1 - est)), dtype=np.float64)
+
     def _design_rows(self, e: _Entries, *, answering: bool = False) -> IntArray:
         """R's ``nrow(design)`` of each key's domain design: Korn–Graubard's ``n − 1``.
 
@@ -501,7 +510,8 @@ class _BaseDesign:
             )
         df = self._design_degf(e) if method != "normal" else np.full(e.n_keys, np.inf)
         rows = self._design_rows(e) if method == "beta" else n
-        lo, hi = interval(est, se, method=method, level=level, df=df, n=rows)
+        se_logit = self._logit_se(e, est, se) if method == "logit" else None
+        lo, hi = interval(est, se, method=method, level=level, df=df, n=rows, se_logit=se_logit)
         deffs = var / self._srs_variance(kind, e, est) if deff else np.full(e.n_keys, np.nan)
         out = e.keys.with_columns(
             pl.Series("estimate", est),

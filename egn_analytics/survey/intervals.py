@@ -4,7 +4,8 @@
 * ``t`` — ``confint(x, df = degf(design))``: Student quantile with the design's degrees of
   freedom (PSUs minus strata, in the domain);
 * ``logit`` — ``svyciprop(method = "logit")``: a Wald interval on the logit scale, with
-  ``degf`` degrees of freedom, transformed back (stays inside [0, 1]);
+  ``degf`` degrees of freedom, transformed back (stays inside [0, 1]); the logit's SE is the
+  delta method on a Taylor design, the spread of the replicate logits on a replicate design;
 * ``beta`` (Korn–Graubard) — ``svyciprop(method = "beta")``: Clopper–Pearson on the effective
   sample size ``p(1-p)/var``, itself corrected by ``(t_{n-1}/t_{degf})²`` where ``n`` is R's
   ``nrow(design)``, the rows of the domain design (the caller counts them, not the respondents).
@@ -55,8 +56,14 @@ def interval(
     level: float,
     df: npt.ArrayLike,
     n: npt.ArrayLike,
+    se_logit: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    """Lower and upper bounds for each estimate (vectorised)."""
+    """Lower and upper bounds for each estimate (vectorised).
+
+    ``se_logit`` is the SE of ``logit(estimate)`` for the ``logit`` method; without it, the
+    delta method ``se / (p (1 − p))``, which is what R's ``svyglm`` sandwich gives on a Taylor
+    design (a replicate design passes the spread of its replicate logits instead).
+    """
     method = normalise_method(method)
     est = np.asarray(estimate, dtype=np.float64)
     s = np.asarray(se, dtype=np.float64)
@@ -70,9 +77,9 @@ def interval(
         c = critical(level, df)
         with np.errstate(divide="ignore", invalid="ignore"):
             logit = np.log(est / (1 - est))
-            se_logit = s / (est * (1 - est))
-            lo = 1 / (1 + np.exp(-(logit - c * se_logit)))
-            hi = 1 / (1 + np.exp(-(logit + c * se_logit)))
+            s_logit = s / (est * (1 - est)) if se_logit is None else np.asarray(se_logit)
+            lo = 1 / (1 + np.exp(-(logit - c * s_logit)))
+            hi = 1 / (1 + np.exp(-(logit + c * s_logit)))
         return lo, hi
     # Korn–Graubard (R's svyciprop(method = "beta"))
     alpha = 1 - level

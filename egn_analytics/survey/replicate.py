@@ -7,6 +7,8 @@ replicates (R's default, ``mse = FALSE``) or on the full-sample estimate (``mse 
 
 Scales by ``type`` as in R: ``BRR`` 1/R; ``Fay`` 1/(R (1−ρ)²); ``JK1`` (R−1)/R; ``JKn`` needs
 ``rscales``; ``bootstrap`` 1/(R−1); ``other`` takes ``scale`` and ``rscales`` as given.
+Logit intervals take the spread of the replicate logits (R's ``svyciprop`` refits under each
+replicate), and a domain's degrees of freedom are the rank of its replicate weights minus one.
 Quantiles are not estimated from replicate designs here (use the Taylor design).
 """
 
@@ -143,6 +145,20 @@ class ReplicateDesign(_BaseDesign):
     ) -> FloatArray:
         c = contrasts.toarray()
         return self._spread(c.T @ self._replicates(kind, e), c.T @ est)
+
+    def _logit_se(self, e: _Entries, est: FloatArray, se: FloatArray) -> FloatArray:
+        """The spread of the replicate logits, as R's ``svyglm`` on a ``svrepdesign``.
+
+        Why not the delta method: R's ``svyciprop(method = "logit")`` refits ``y ~ 1`` under
+        every replicate weight and takes ``svrVar`` of the coefficients, ``logit(p_r)``,
+        centred on their mean (or on ``logit(p)`` with ``mse``). With few replicates or a
+        skewed proportion the two differ well beyond rounding.
+        """
+        with np.errstate(divide="ignore", invalid="ignore"):
+            thetas = self._replicates("mean", e)
+            logits = np.log(thetas / (1 - thetas))
+            centre = np.log(est / (1 - est))
+        return np.sqrt(np.maximum(self._spread(logits, centre), 0.0))
 
     def _group_degf(self, rows: IntArray, group: IntArray, n_groups: int) -> IntArray:
         """Rank of each group's replicate weights minus one.

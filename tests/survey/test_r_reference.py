@@ -102,6 +102,16 @@ def design(name: str, lonely: str = "fail") -> Any:  # noqa: PLR0911 - one retur
         cols = [c for c in reps.columns if c != "cds"]
         return ReplicateDesign(data, cols, "pw", type="JK1", scale=scale,
                                mse=name.endswith("mse"), secret=OPEN)  # fmt: skip
+    if name == "nhanes_jkn":
+        ref = _reference().filter(pl.col("case") == "nhanes_jkn_rscales")
+        factors = _csv("nhanes_jkn_factors.csv")
+        data = _csv("nhanes.csv").join(factors, on=["SDMVSTRA", "SDMVPSU"], how="left",
+                                       maintain_order="left")  # fmt: skip
+        cols = [c for c in factors.columns if c.startswith("jk")]
+        assert ref["term"].to_list() == cols
+        return ReplicateDesign(data, cols, "WTMEC2YR", type="JKn",
+                               rscales=ref["estimate"].cast(pl.Float64).to_list(),
+                               combined_weights=False, categorical=["race"], secret=OPEN)  # fmt: skip
     if name == "scd_brr":
         return ReplicateDesign(_csv("scd.csv"), ["rep1", "rep2", "rep3", "rep4"], type="BRR",
                                combined_weights=False, secret=OPEN)  # fmt: skip
@@ -248,6 +258,6 @@ def test_lonely_psu_fails_as_r_does() -> None:
 
 def test_scales_match_r() -> None:
     ref = _reference()
-    for name in ("clus1_jk1", "scd_brr"):
+    for name in ("clus1_jk1", "scd_brr", "nhanes_jkn"):
         r = ref.filter((pl.col("design") == name) & (pl.col("statistic") == "scale"))
         assert design(name).scale == pytest.approx(float(r["estimate"][0]), rel=1e-12)

@@ -556,6 +556,41 @@ do_by("clus1_ps_by_quantile_api00_stype_beta", "clus1_ps",
       'svyby(~api00, ~stype, clus1_ps, svyquantile, quantiles=0.5, ci=TRUE, interval.type="beta", vartype=c("se","ci"))',
       "quantile", "api00", "stype", quantile = 0.5)
 
+# Replicate designs: svyciprop(method="logit") fits svyglm(y ~ 1) under every replicate
+# weight, so the SE of the logit is the spread of the replicate logits (svrVar, with the
+# design's scale, rscales and mse), not the delta method.
+# nhanes as a JKn design (BRR is impossible: one stratum has 3 PSUs).  The multipliers are
+# constant within a PSU, so they are exported per (SDMVSTRA, SDMVPSU).
+nhanes_jkn <- as.svrepdesign(nhanes, type = "JKn")
+stopifnot(!nhanes_jkn$combined.weights, !nhanes_jkn$mse)
+rwm <- as.matrix(nhanes_jkn$repweights)
+stopifnot(all(rwm %in% c(0, 1, 1.5, 2)))
+colnames(rwm) <- paste0("jk", seq_len(ncol(rwm)))
+jkn_tab <- unique(data.frame(SDMVSTRA = nhanes_df$SDMVSTRA, SDMVPSU = nhanes_df$SDMVPSU, rwm))
+stopifnot(nrow(jkn_tab) == 31)
+jkn_tab <- jkn_tab[order(jkn_tab$SDMVSTRA, jkn_tab$SDMVPSU), ]
+rownames(jkn_tab) <- NULL
+wcsv(jkn_tab, "nhanes_jkn_factors.csv")
+add("nhanes_jkn_scale", "nhanes_jkn", "nhanes_jkn$scale", "scale", "",
+    estimate = nhanes_jkn$scale)
+add("nhanes_jkn_rscales", "nhanes_jkn", "nhanes_jkn$rscales", "rscales", "",
+    term = colnames(rwm), estimate = nhanes_jkn$rscales)
+do_degf("nhanes_jkn")
+do_stat("nhanes_jkn", "svymean", "HI_CHOL", na.rm = TRUE)
+for (m in c("logit", "beta", "mean")) {
+  do_ciprop("clus1_jk1", m)
+  do_ciprop_call(sprintf("nhanes_jkn_ciprop_HI_CHOL_%s", m), "nhanes_jkn", "~HI_CHOL",
+                 "HI_CHOL", "1", m, ", na.rm=TRUE")
+}
+do_ciprop_call("clus1_jk1_mse_ciprop_logit", "clus1_jk1_mse", '~I(sch_wide=="Yes")',
+               "sch_wide", "Yes", "logit")
+do_by("clus1_jk1_by_ciprop_logit_stype", "clus1_jk1",
+      'svyby(~I(sch_wide=="Yes"), ~stype, clus1_jk1, svyciprop, vartype=c("se","ci"), method="logit")',
+      "ciprop", "sch_wide", "stype", levels = "Yes")
+do_by("nhanes_jkn_by_ciprop_logit_HI_CHOL_race", "nhanes_jkn",
+      'svyby(~HI_CHOL, ~race, nhanes_jkn, svyciprop, vartype=c("se","ci"), method="logit", na.rm=TRUE)',
+      "ciprop", "HI_CHOL", "race", levels = "1")
+
 # ---------------------------------------------------------------------------
 # 4. Write and check
 # ---------------------------------------------------------------------------
