@@ -18,6 +18,10 @@ several lines (``etablissement_multi_lignes`` = 1, e.g. a site annexe with the s
 pupils and position) are set apart too, as « ligne secondaire (établissement multi-lignes) »;
 the UAI keeps one line, the first not named « annexe ». Rows read = accepted + rejected, and
 :meth:`EtablissementResult.summary` splits the rejected into set apart and errors.
+
+The social-position index comes from its own DEPP file, « IPS des collèges »
+(:func:`load_ips_result`, one row per collège and rentrée): ``load_result(..., ips=path)``
+fills ``ips`` by UAI with each collège's latest rentrée.
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ from egn_analytics.reference import (
     secteurs,
     types_etablissement,
 )
-from egn_analytics.schemas.etablissements import EtablissementSchema
+from egn_analytics.schemas.etablissements import EtablissementSchema, IpsCollegeSchema
 
 TABLE = "etablissements"
 CODE_VERSION = "2"
@@ -80,6 +84,19 @@ COLUMNS = {
     "code_type_contrat_prive": "code_contrat",
     "type_contrat_prive": "contrat",
     "etablissement_multi_lignes": "multi_lignes",
+}
+IPS_TABLE = "ips_colleges"
+#: « IPS des collèges » (DEPP) column → our column; headers are lower-cased before matching.
+IPS_COLUMNS = {
+    "rentrée scolaire": "rentree",
+    "uai": "uai",
+    "nom de l'établissment": "nom",  # sic: the DEPP header drops the « e »
+    "nom de l'établissement": "nom",
+    "code du département": "code_departement",
+    "secteur": "secteur",
+    "effectifs": "effectifs",
+    "ips": "ips",
+    "ecart-type de l'ips": "ips_ecart_type",
 }
 #: Prefix of the reason of a real row outside the product's scope (set apart, not an error).
 OUT_OF_SCOPE = "hors champ : "
@@ -176,10 +193,81 @@ def _secondary_lines(frame: pl.DataFrame) -> pl.Series:
     return work.select(pl.col("_multi") & ~pl.col("_i").is_in(kept["_i"].implode())).to_series()
 
 
-def load_result(
+def load_ips_result(
     path: str | Path, *, encoding: str | None = None, separator: str | None = None
+) -> LoadResult:
+    """Read the DEPP « IPS des collèges » file (one row per collège and rentrée).
+
+    Why a source of its own: the annuaire export no longer carries the social-position index;
+    DEPP publishes it per UAI and school year (headers in words, counts written ``540.0``,
+    sector « privé sous contrat »). Key: UAI and rentrée; a row without an IPS is rejected.
+    """
+    raw = read_delimited(
+        path,
+        required=["uai", "rentree", "ips"],
+        optional=IPS_COLUMNS.values(),
+        encoding=encoding,
+        separator=separator,
+        rename=IPS_COLUMNS,
+    )
+    sectors = secteurs().select("key", pl.col("secteur").alias("_secteur"))
+    typed = raw.with_columns(
+        pl.col("ips").alias("_ips_brut"),
+        pl.col("effectifs").alias("_effectifs_brut"),
+        pl.col("ips_ecart_type").alias("_ips_ecart_type_brut"),
+        null_if_empty("uai").str.to_uppercase().alias("uai"),
+        null_if_empty("rentree").alias("rentree"),
+        null_if_empty("nom").alias("nom"),
+        departement_code_expr("code_departement").alias("code_departement"),
+        academie_key_expr(null_if_empty("secteur")).alias("_secteur_key"),
+        french_number("ips").alias("ips"),
+        french_number("ips_ecart_type").alias("ips_ecart_type"),
+        french_number("effectifs").alias("_effectifs_n"),
+    ).join(sectors, left_on="_secteur_key", right_on="key", how="left", maintain_order="left")
+    typed = typed.with_columns(
+        pl.col("_secteur").alias("secteur"),
+        finite_or_null(pl.col("_effectifs_n")).alias("_effectifs_f"),
+    ).with_columns(to_int64(pl.col("_effectifs_f")).alias("effectifs"))
+    checks = [
+        *unreadable_checks({c: f"_{c}_brut" for c in ("ips", "effectifs", "ips_ecart_type")}),
+        *range_checks({"effectifs": pl.col("_effectifs_n")}),
+        *(
+            (f"nombre hors limites ({c})", pl.col(c).is_infinite() | pl.col(c).is_nan())
+            for c in ("ips", "ips_ecart_type")
+        ),
+        (
+            "secteur inconnu",
+            pl.col("_secteur_key").is_not_null() & pl.col("secteur").is_null(),
+        ),
+        ("effectif non entier", pl.col("_effectifs_f") % 1 != 0),
+    ]
+    return validate(
+        raw, typed, IpsCollegeSchema, key=["uai", "rentree"], checks=checks, table=IPS_TABLE
+    )
+
+
+def latest_ips(ips: pl.DataFrame) -> pl.DataFrame:
+    """``uai``, ``ips``, ``rentree_ips``: each collège's IPS of its latest rentrée in ``ips``."""
+    return (
+        ips.sort("uai", "rentree")
+        .group_by("uai", maintain_order=True)
+        .agg(pl.col("ips").last(), pl.col("rentree").last().alias("rentree_ips"))
+    )
+
+
+def load_result(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    separator: str | None = None,
+    ips: str | Path | None = None,
 ) -> EtablissementResult:
-    """Read, clean and validate a directory export; see the module docstring."""
+    """Read, clean and validate a directory export; see the module docstring.
+
+    ``ips``: a DEPP « IPS des collèges » file (:func:`load_ips_result`). Its IPS of the
+    latest rentrée fills ``ips`` by UAI, over the export's own column (the 2023 export has
+    none); its rejects are its own and do not touch the directory's counts.
+    """
     raw = read_delimited(
         path,
         required=["uai"],
@@ -235,6 +323,13 @@ def load_result(
             to_int64(pl.col("_enseignants_f")).alias("enseignants"),
         )
     )
+    if ips is not None:
+        by_uai = latest_ips(load_ips_result(ips).data).select(
+            "uai", pl.col("ips").alias("_ips_depp")
+        )
+        typed = typed.join(by_uai, on="uai", how="left", maintain_order="left").with_columns(
+            pl.coalesce("_ips_depp", "ips").alias("ips")
+        )
     typed = _classified(typed)
     secondary = _secondary_lines(typed)
     uai_digits = pl.col("uai").str.slice(0, 7)

@@ -44,3 +44,16 @@ class EtablissementSchema(dy.Schema):
     projet_ent = dy.String(nullable=True)
     latitude = dy.Float64(nullable=True, min=-90.0, max=90.0)
     longitude = dy.Float64(nullable=True, min=-180.0, max=180.0)
+
+
+class IpsCollegeSchema(dy.Schema):
+    """One row per collège and school year of the « IPS des collèges » (DEPP) file."""
+
+    uai = dy.String(nullable=False, regex=r"^[0-9]{7}[A-Z]$")
+    rentree = dy.String(nullable=False, regex=r"^\d{4}-\d{4}$")
+    nom = dy.String(nullable=True)
+    code_departement = dy.String(nullable=True, regex=r"^(\d{2}|2[AB]|97\d)$")
+    secteur = dy.Enum(SECTEURS, nullable=True)
+    effectifs = dy.Int64(nullable=True, min=0)
+    ips = dy.Float64(nullable=False, min=0.0, max=250.0)
+    ips_ecart_type = dy.Float64(nullable=True, min=0.0)

@@ -164,3 +164,51 @@ def test_nature_decides_over_the_type_label(tmp_path: Path) -> None:
     assert res.rejects["_motif"].to_list() == [
         OUT_OF_SCOPE + "enseignement supérieur (STS ou CPGE seules)"
     ]
+
+
+IPS = REPO.parent / "shared" / "real-world" / "education" / "fr-en-ips-colleges-ap2022.csv"
+
+
+def test_real_ips_file_loads_whole_and_joins_the_annuaire() -> None:
+    from egn_analytics.loaders.etablissements import load_ips_result
+
+    res = load_ips_result(IPS)
+    assert res.summary()["lignes_lues"] == 6973 == res.data.height
+    assert res.rejects.height == 0
+    data = res.data
+    assert data["uai"].is_unique().all()
+    assert dict(data.group_by("secteur").len().iter_rows()) == {"Public": 5315, "Privé": 1658}
+    assert data["code_departement"].n_unique() == 101
+    assert data["effectifs"].sum() == 3_239_077  # « 540.0 » read as 540
+    first = data.row(0, named=True)
+    assert (first["uai"], first["code_departement"], first["effectifs"]) == ("0010005A", "01", 540)
+    assert first["ips"] == pytest.approx(110.4) and first["ips_ecart_type"] == pytest.approx(31.3)
+    # Joined to the annuaire: the 109 collèges of Ille-et-Vilaine in the IPS file get their IPS.
+    joined = load_result(ANNUAIRE, ips=IPS)
+    with_ips = joined.data.filter(pl.col("ips").is_not_null())
+    assert with_ips.height == 109 == data.filter(pl.col("code_departement") == "35").height
+    assert set(with_ips["type"]) == {"Collège"}
+    assert joined.summary()["acceptees"] == 885 and joined.summary()["erreurs"] == 0
+
+
+def test_ips_rejects_and_latest_rentree(tmp_path: Path) -> None:
+    from egn_analytics.loaders.etablissements import latest_ips, load_ips_result
+
+    path = tmp_path / "ips.csv"
+    path.write_text(
+        "Rentrée scolaire;UAI;Secteur;Effectifs;IPS;Ecart-type de l'IPS\n"
+        "2021-2022;0350122T;public;540.0;101.5;30.0\n"
+        "2022-2023;0350122T;public;541.0;102.5;30.0\n"
+        "2022-2023;0350165P;privé sous contrat;200.0;NC;30.0\n"
+        "2022-2023;0350192U;public;;;\n"
+        "2022-2023;0350122T;public;541.0;102.5;30.0\n",
+        encoding="utf-8",
+    )
+    res = load_ips_result(path)
+    assert res.rows_read == 5 == res.data.height + res.rejects.height
+    assert res.rejects["_motif"].to_list() == [
+        "nombre illisible (ips)",
+        "valeur manquante (ips)",
+        "clé en double (uai, rentree)",
+    ]
+    assert latest_ips(res.data).rows() == [("0350122T", 102.5, "2022-2023")]
