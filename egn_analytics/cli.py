@@ -186,6 +186,9 @@ def format_summary(summary: dict[str, Any], target: Path) -> str:
         f"  acceptées    {fmt_fr(float(summary['acceptees']), 0):>14}",
         f"  rejetées     {fmt_fr(float(summary['rejetees']), 0):>14}",
     ]
+    if summary.get("ecartees"):  # rows kept apart as out of the product's scope, not errors
+        lines.append(f"    dont écartées   {fmt_fr(float(summary['ecartees']), 0):>9}")
+        lines.append(f"    dont erreurs    {fmt_fr(float(summary.get('erreurs') or 0), 0):>9}")
     motifs = summary.get("motifs") or {}
     for reason, count in list(motifs.items())[:10]:
         lines.append(f"    {fmt_fr(float(count), 0):>10}  {reason}")

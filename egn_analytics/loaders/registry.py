@@ -53,6 +53,7 @@ def code_version(module: ModuleType) -> str:
         Path(module.__file__ or ""),
         package / "loaders" / "_core.py",
         *sorted((package / "schemas").glob("*.py")),
+        *sorted((package / "reference").glob("*.py")),
         *sorted((package / "reference" / "_data").glob("*.csv")),
     ]
     h = hashlib.sha256()
