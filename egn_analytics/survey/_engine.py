@@ -13,7 +13,8 @@ domains, and the estimates of a whole indicator catalogue share one pass.
 Domains are estimated as R does (``subset()`` keeps the full design): influence values are zero
 outside the domain, and strata keep their full-sample PSU counts ``n_h``. Post-stratification
 and raking replace ``z`` by its residuals on the post-strata before the stage sums, exactly as
-``svyrecvar`` does (including its ten raking sweeps).
+``svyrecvar`` does (including its ten raking sweeps); a linear (GREG) calibration replaces it
+by its residuals on the calibration model.
 
 Lonely PSUs (a stratum with one PSU at some stage) follow ``options(survey.lonely.psu)``:
 ``fail`` (R's default) raises, ``certainty`` and ``remove`` contribute nothing, ``adjust``
@@ -80,10 +81,29 @@ class Calibration:
     sparse. The result is algebraically R's.
     """
 
-    kind: Literal["poststrat", "raking"]
+    kind: Literal["poststrat", "raking", "linear"]
     groups: list[IntArray]  # row -> group index, one array per margin
     weights: list[FloatArray]  # the weights right after each margin's adjustment
-    oldweights: list[FloatArray] = field(default_factory=list)  # post-stratification only
+    oldweights: list[FloatArray] = field(default_factory=list)  # post-stratification, linear
+    model: FloatArray | None = None  # linear (GREG) calibration: the model matrix (rows × p)
+
+    def linear_residual(self, z: FloatArray) -> FloatArray:
+        """GREG residual of ``z``: R's ``qr.resid(qr(mm √w), z / (g √w)) · g √w``.
+
+        Why a least-squares solve and not the normal equations: it is R's QR projection
+        (rank-deficient model matrices included), and ``z − g w X β`` with
+        ``β = (X'WX)⁻¹ X'(z/g)`` is the same thing, written with the weights ``w`` before and
+        ``g w`` after calibration.
+        """
+        assert self.model is not None
+        after, before = self.weights[0], self.oldweights[0]
+        half = np.sqrt(before)
+        scale = after / np.where(half == 0, 1.0, half)  # g √w (0 where the weight is 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = np.where(scale[:, None] == 0, 0.0, z / scale[:, None])
+        a = self.model * half[:, None]
+        beta = np.linalg.lstsq(a, u, rcond=None)[0]
+        return np.asarray((u - a @ beta) * scale[:, None], dtype=np.float64)
 
     def terms(self, z: Matrix, previous: Sequence[Term]) -> list[Term]:
         """The adjustments this calibration adds to the residual of ``z`` minus ``previous``."""
@@ -388,7 +408,13 @@ def _variance_block(
         z = sp.csr_array(z)
     terms: list[Term] = []
     for cal in calibrations:
-        terms += cal.terms(z, terms)
+        if cal.kind == "linear":  # R applies the calibrations in order: settle earlier ones
+            dense = np.asarray(z.toarray() if sp.issparse(z) else z, dtype=np.float64)
+            for psw, g, s_t in terms:
+                dense = dense - psw[:, None] * s_t[g]
+            z, terms = cal.linear_residual(dense), []
+        else:
+            terms += cal.terms(z, terms)
     used = stages if multistage else stages[:1]
     total: FloatArray | None = None
     for number, st in enumerate(used, start=1):

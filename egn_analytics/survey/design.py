@@ -29,7 +29,8 @@ What is R's, exactly (and tested against R 4.2 / survey 4.1-1 on the textbook ``
   ``svyciprop``, with R's ``degf(design)`` of the domain design (the subset or ``svyby``
   domain, counted before the variable's missing values are dropped); quantiles as ``svyquantile`` (``qrule = "math"``, Woodruff intervals with
   ``df = degf(design)``, which is R's default there);
-* post-stratification and raking as ``postStratify`` / ``rake``, variances included.
+* post-stratification, raking and linear (GREG) calibration, bounds included, as
+  ``postStratify`` / ``rake`` / ``calibrate``, variances included.
 
 Categorical variables: String, Categorical, Enum and Boolean columns, plus those named in
 ``categorical=`` (integer codes with value labels, as the survey loader produces them).
@@ -1088,6 +1089,141 @@ class SurveyDesign(_BaseDesign):
         new._w = w
         new._calibrations.append(Calibration("raking", [s[1] for s in specs], steps))
         return new
+
+    def calibrate(
+        self,
+        variables: str | Sequence[str],
+        population: Mapping[str, float],
+        *,
+        calfun: Literal["linear"] = "linear",
+        bounds: tuple[float, float] | None = None,
+        categorical: Sequence[str] = (),
+        maxit: int = 50,
+        epsilon: float = 1e-7,
+    ) -> SurveyDesign:
+        """Linear (GREG) calibration to population totals, as R's ``calibrate()``.
+
+        ``variables`` are the columns of R's formula (``~stype + api99`` is
+        ``["stype", "api99"]``); the model matrix has an intercept and factors in treatment
+        coding, so ``population`` is keyed by R's coefficient names:
+        ``{"(Intercept)": 6194, "stypeH": 755, "stypeM": 1018, "api99": 3914069}``.
+        ``bounds = (lo, hi)`` keeps the g-weights in ``[lo, hi]``: R then iterates
+        (``grake`` with ``cal.linear``) until every total is met to ``epsilon`` (relative)
+        and fails after ``maxit`` steps. The variances use the residuals of the calibration
+        model, as R's ``svyrecvar`` does for a calibrated design.
+        """
+        if calfun != "linear":
+            raise SurveyDesignError("calibrate() : seul calfun = « linear » est disponible")
+        cols = _as_list(variables)
+        new = self._calibrated()
+        new._check_columns(cols, "calage (calibrate)")
+        frame = new._data.select(cols)
+        nulls = frame.select(pl.any_horizontal(pl.all().is_null())).to_series()
+        if nulls.any():
+            first = int(nulls.arg_true()[0]) + 1
+            raise SurveyDesignError(f"calage (calibrate) : valeur manquante (ligne {first})")
+        cats = set(categorical) | {c for c in cols if new._is_categorical(c)}
+        mm, names = model_matrix(frame, cols, cats, {})
+        unknown = [k for k in population if k not in names]
+        absent = [k for k in names if k not in population]
+        if unknown or absent:
+            raise SurveyDesignError(
+                "calibrate() : les totaux doivent nommer les colonnes du modèle "
+                f"({', '.join(names)}) ; absents : {', '.join(absent) or '-'} ; "
+                f"inconnus : {', '.join(unknown) or '-'}"
+            )
+        pop = np.array([float(population[k]) for k in names])
+        ww = new._w.copy()
+        if bounds is None:
+            # R's regcalibrate: one exact step, g = 1 + X (X'WX)⁻¹ (T − t̂).
+            gram = (mm * ww[:, None]).T @ mm
+            g = 1 + mm @ np.linalg.solve(gram, pop - ww @ mm)
+        else:
+            g = _grake_linear(mm, ww, pop, bounds, maxit, epsilon)
+        new._w = ww * g
+        new._calibrations.append(Calibration("linear", [], [new._w.copy()], [ww], model=mm))
+        return new
+
+
+def model_matrix(
+    frame: pl.DataFrame,
+    covariates: Sequence[str],
+    categorical: set[str],
+    reference: Mapping[str, Any],
+) -> tuple[FloatArray, list[str]]:
+    """R's ``model.matrix(~ a + b)``: an intercept, numeric columns as they are, factors in
+    treatment coding (first sorted level, or ``reference``, left out), named as R names them
+    (``stypeH``), so that calibration totals and coefficients read like R's.
+    """
+    columns = [np.ones(frame.height)]
+    names = ["(Intercept)"]
+    for cov in covariates:
+        col = frame.get_column(cov)
+        if cov in categorical or not col.dtype.is_numeric():
+            levels = col.drop_nulls().unique().sort().to_list()
+            if cov in reference:
+                if reference[cov] not in levels:
+                    raise SurveyDesignError(
+                        f"modalité de référence « {reference[cov]} » absente de {cov}"
+                    )
+                levels = [reference[cov], *[lv for lv in levels if lv != reference[cov]]]
+            for lv in levels[1:]:
+                columns.append((col == lv).cast(pl.Float64).to_numpy())
+                names.append(f"{cov}{lv}")
+        else:
+            columns.append(col.cast(pl.Float64).to_numpy())
+            names.append(cov)
+    return np.column_stack(columns).astype(np.float64), names
+
+
+def _grake_linear(
+    mm: FloatArray,
+    ww: FloatArray,
+    population: FloatArray,
+    bounds: tuple[float, float],
+    maxit: int,
+    epsilon: float,
+) -> FloatArray:
+    """g-weights of R's ``grake(calfun = cal.linear)``: Newton steps on the bounded metric.
+
+    Why R's loop step by step (its rescaling when every total is over 20 times the sample's,
+    its generalised inverse, its stopping rule): the bounded solution is reached in a finite
+    number of steps, and stopping where R stops gives R's weights.
+    """
+    lo, hi = float(bounds[0]), float(bounds[1])
+    sample_total = ww @ mm
+    scale = None
+    scales = population / sample_total
+    if scales.min() > 20:
+        scale = float(scales.mean())
+        ww = ww * scale
+        sample_total = sample_total * scale
+
+    def fm1(u: FloatArray) -> FloatArray:
+        return np.minimum(np.maximum(u + 1, lo), hi) - 1
+
+    eta = np.zeros(mm.shape[1])
+    xeta = mm @ eta
+    deriv = ((xeta < hi - 1) & (xeta > lo - 1)).astype(np.float64)
+    iteration = 1
+    while True:
+        tmat = (mm * (ww * deriv)[:, None]).T @ mm
+        misfit = population - sample_total - ww @ (mm * fm1(xeta)[:, None])
+        eta = eta + np.linalg.pinv(tmat, rcond=256 * np.finfo(np.float64).eps) @ misfit
+        xeta = mm @ eta
+        deriv = ((xeta < hi - 1) & (xeta > lo - 1)).astype(np.float64)
+        misfit = population - sample_total - ww @ (mm * fm1(xeta)[:, None])
+        if (np.abs(misfit) / (1 + np.abs(population)) < epsilon).all():
+            break
+        iteration += 1
+        if iteration > maxit:
+            achieved = float((np.abs(misfit) / (1 + np.abs(population))).max())
+            raise SurveyDesignError(
+                f"calibrate() : le calage borné n'a pas convergé en {maxit} itérations "
+                f"(écart relatif {achieved:.2g}) ; élargir bounds"
+            )
+    g = 1 + fm1(xeta)
+    return g * scale if scale is not None else g
 
 
 def _bsum(e: _Entries, values: FloatArray) -> FloatArray:

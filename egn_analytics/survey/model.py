@@ -21,36 +21,9 @@ import polars as pl
 from scipy import stats
 
 from egn_analytics.survey._engine import SurveyDesignError
-from egn_analytics.survey.design import SurveyDesign
+from egn_analytics.survey.design import SurveyDesign, model_matrix
 
 _OUTCOME = "__egn_outcome"
-
-
-def _design_matrix(
-    frame: pl.DataFrame,
-    covariates: Sequence[str],
-    categorical: set[str],
-    reference: Mapping[str, Any],
-) -> tuple[np.ndarray, list[str]]:
-    columns = [np.ones(frame.height)]
-    names = ["(Intercept)"]
-    for cov in covariates:
-        col = frame.get_column(cov)
-        if cov in categorical or not col.dtype.is_numeric():
-            levels = col.drop_nulls().unique().sort().to_list()
-            if cov in reference:
-                if reference[cov] not in levels:
-                    raise SurveyDesignError(
-                        f"logistic() : modalité de référence « {reference[cov]} » absente de {cov}"
-                    )
-                levels = [reference[cov], *[lv for lv in levels if lv != reference[cov]]]
-            for lv in levels[1:]:
-                columns.append((col == lv).cast(pl.Float64).to_numpy())
-                names.append(f"{cov}{lv}")
-        else:
-            columns.append(col.cast(pl.Float64).to_numpy())
-            names.append(cov)
-    return np.column_stack(columns), names
 
 
 def logistic(
@@ -91,7 +64,7 @@ def logistic(
     if not np.isin(y, (0.0, 1.0)).all():
         raise SurveyDesignError("logistic() : la variable expliquée doit valoir 0 ou 1")
     cats = set(categorical) | {c for c in covariates if not data.schema[c].is_numeric()}
-    x, names = _design_matrix(used, covariates, cats, reference or {})
+    x, names = model_matrix(used, covariates, cats, reference or {})
     w = design.weights.to_numpy()[keep]
     w = w / w.mean()  # R rescales the weights to mean 1; estimates and variances do not move
     import statsmodels.api as sm  # 0.7 s to import: only when a model is fitted

@@ -336,3 +336,21 @@ def test_numeric_and_categorical_in_one_call_stack_as_separate_calls() -> None:
         both = fn(["y", "g"], by="h", deff=True)
         apart = pl.concat([fn("y", by="h", deff=True), fn("g", by="h", deff=True)])
         assert both.equals(apart)
+
+
+def test_calibrate_meets_the_totals_and_names_its_errors() -> None:
+    d = SurveyDesign(TINY, ids="psu", strata="h", weights="w", fpc="N", secret=OPEN)
+    totals = {"(Intercept)": 20.0, "gy": 9.0, "y": 55.0}
+    cal = d.calibrate(["g", "y"], totals)
+    w = cal.weights.to_numpy()
+    assert w.sum() == pytest.approx(20.0, rel=1e-12)
+    assert (w * TINY["y"].to_numpy()).sum() == pytest.approx(55.0, rel=1e-12)
+    bounded = d.calibrate(["g", "y"], totals, bounds=(0.5, 2.0))
+    g = bounded.weights.to_numpy() / TINY["w"].to_numpy()
+    assert g.min() >= 0.5 - 1e-12 and g.max() <= 2.0 + 1e-12
+    # the total of a calibration variable is known: its SE vanishes
+    assert cal.total("y")["se"][0] == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(SurveyDesignError, match="absents : y"):
+        d.calibrate(["g", "y"], {"(Intercept)": 20.0, "gy": 9.0})
+    with pytest.raises(SurveyDesignError, match="n'a pas convergé"):
+        d.calibrate(["g", "y"], totals, bounds=(0.99, 1.01))

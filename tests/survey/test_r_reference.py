@@ -30,6 +30,19 @@ REL = 1e-9
 LOGIT_REL = 1e-8
 POP_STYPE = pl.DataFrame({"stype": ["E", "H", "M"], "Freq": [4421, 755, 1018]})
 POP_SCH_WIDE = pl.DataFrame({"sch_wide": ["No", "Yes"], "Freq": [1072, 5122]})
+#: calibrate() totals of make_reference.R, section 3c (R's coefficient names).
+POP_TOTALS = {"(Intercept)": 6194, "stypeH": 755, "stypeM": 1018, "api99": 3914069}
+POP_NHANES = {"(Intercept)": 280e6, "agecat(19,39]": 82e6, "agecat(39,59]": 84e6,
+              "agecat(59,Inf]": 56e6, "RIAGENDR": 425e6}  # fmt: skip
+#: The calibration variables of each calibrated design: their SEs are rounding noise in R.
+CALIBRATION_MARGINS = {
+    "clus1_ps": ("stype",),
+    "clus1_rake": ("stype", "sch_wide"),
+    "clus1_cal": ("stype", "api99"),
+    "clus1_calb": ("stype", "api99"),
+    "nhanes_cal": ("agecat", "RIAGENDR"),
+    "nhanes_calb": ("agecat", "RIAGENDR"),
+}
 
 
 def _reference() -> pl.DataFrame:
@@ -94,6 +107,15 @@ def design(name: str, lonely: str = "fail") -> Any:  # noqa: PLR0911 - one retur
         return design("clus1").post_stratify("stype", POP_STYPE)
     if name == "clus1_rake":
         return design("clus1").rake([POP_STYPE, POP_SCH_WIDE])
+    if name == "clus1_cal":
+        return design("clus1").calibrate(["stype", "api99"], POP_TOTALS)
+    if name == "clus1_calb":
+        return design("clus1").calibrate(["stype", "api99"], POP_TOTALS, bounds=(0.6, 1.6))
+    if name == "nhanes_cal":
+        return design("nhanes").calibrate(["agecat", "RIAGENDR"], POP_NHANES)
+    if name == "nhanes_calb":
+        return design("nhanes").calibrate(["agecat", "RIAGENDR"], POP_NHANES,
+                                          bounds=(0.99, 1.04))  # fmt: skip
     if name in ("clus1_jk1", "clus1_jk1_mse"):
         ref = _reference().filter(pl.col("design") == "clus1_jk1")
         scale = float(ref.filter(pl.col("statistic") == "scale")["estimate"][0])
@@ -224,11 +246,9 @@ def test_matches_r(case: str, rows: pl.DataFrame) -> None:
     assert joined.height == rows.height
     stat = rows["statistic"][0]
     rel = 1e-7 if stat == "glm" else LOGIT_REL if 'method="logit"' in rows["call"][0] else REL
-    calibrated_margin = (
-        rows["design"][0] in ("clus1_ps", "clus1_rake")
-        and rows["variable"][0] in ("stype", "sch_wide")
-        and stat in ("mean", "total")
-    )
+    calibrated_margin = rows["variable"][0] in CALIBRATION_MARGINS.get(
+        rows["design"][0], ()
+    ) and stat in ("mean", "total")
     for col in ("estimate", "se", "ci_lower", "ci_upper", "deff"):
         expected = _num(joined, col)
         if f"o_{col}" not in joined.columns:

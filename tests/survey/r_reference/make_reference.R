@@ -592,6 +592,42 @@ do_by("nhanes_jkn_by_ciprop_logit_HI_CHOL_race", "nhanes_jkn",
       "ciprop", "HI_CHOL", "race", levels = "1")
 
 # ---------------------------------------------------------------------------
+# 3c. Linear (GREG) calibration: calibrate(design, formula, population)
+# ---------------------------------------------------------------------------
+# The totals of ?calibrate (api) and round totals near nhanes' weighted ones. R keeps the
+# calibration in the design: svyrecvar replaces the influence values by their residuals on
+# the calibration model (qr.resid of x / (g sqrt(w)) on mm sqrt(w), times g sqrt(w)).
+# With bounds, calibrate() iterates grake(cal.linear) until the totals are met to 1e-7.
+pop_totals <- c(`(Intercept)` = 6194, stypeH = 755, stypeM = 1018, api99 = 3914069)
+clus1_cal <- calibrate(clus1, ~stype + api99, pop_totals)
+clus1_calb <- calibrate(clus1, ~stype + api99, pop_totals, bounds = c(0.6, 1.6))
+pop_nhanes <- c(`(Intercept)` = 280e6, `agecat(19,39]` = 82e6, `agecat(39,59]` = 84e6,
+                `agecat(59,Inf]` = 56e6, RIAGENDR = 425e6)
+nhanes_cal <- calibrate(nhanes, ~agecat + RIAGENDR, pop_nhanes)
+nhanes_calb <- calibrate(nhanes, ~agecat + RIAGENDR, pop_nhanes, bounds = c(0.99, 1.04))
+# the bounds bind (unbounded g ranges over 0.42..1.83 and 0.990..1.046)
+stopifnot(isTRUE(all.equal(range(weights(clus1_calb) / weights(clus1)), c(0.6, 1.6))),
+          isTRUE(all.equal(range(weights(nhanes_calb) / weights(nhanes)), c(0.99, 1.04))))
+wcsv(data.frame(cds = apiclus1$cds, w_cal = weights(clus1_cal), w_calb = weights(clus1_calb)),
+     "clus1_greg_weights.csv")
+calibration_margins$clus1_cal <- calibration_margins$clus1_calb <- c("stype", "api99")
+calibration_margins$nhanes_cal <- calibration_margins$nhanes_calb <- c("agecat", "RIAGENDR")
+for (d in c("clus1_cal", "clus1_calb")) {
+  basic(d, TRUE)
+  do_by_set(d)
+  do_stat(d, "svytotal", "api99")
+}
+for (d in c("nhanes_cal", "nhanes_calb")) {
+  for (fun in c("svymean", "svytotal")) {
+    do_stat(d, fun, "HI_CHOL", na.rm = TRUE)
+    do_stat(d, fun, "RIAGENDR")
+  }
+  do_by(sprintf("%s_by_mean_HI_CHOL_race", d), d,
+        sprintf("svyby(~HI_CHOL, ~race, %s, svymean, na.rm=TRUE)", d), "mean", "HI_CHOL", "race")
+  do_degf(d)
+}
+
+# ---------------------------------------------------------------------------
 # 4. Write and check
 # ---------------------------------------------------------------------------
 ref <- do.call(rbind, rows)
