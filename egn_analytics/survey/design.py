@@ -604,6 +604,113 @@ class _BaseDesign:
         bad = _bsum(e, (~ok).astype(np.float64))
         return bad == 0
 
+    # ------------------------------------------------------------------ quantiles
+
+    def quantile(
+        self,
+        variables: str | Sequence[str],
+        q: float | Sequence[float],
+        by: Columns = None,
+        *,
+        ci: Literal["t", "normal", "beta"] = "t",
+        level: float = 0.95,
+    ) -> pl.DataFrame:
+        """Quantiles (``svyquantile``, ``qrule = "math"``) with Woodruff intervals.
+
+        The estimate is the smallest value whose weighted distribution function reaches
+        ``q``. The interval inverts a confidence interval for the distribution function at the
+        estimate; ``se`` is its width over ``2 t``. As in R, the default uses Student
+        quantiles with ``degf`` degrees of freedom (``ci="normal"`` is R's ``df = Inf``;
+        ``"beta"`` is ``interval.type = "beta"``). The SE of that share is the design's:
+        linearised on a ``SurveyDesign``, from the replicates on a ``ReplicateDesign`` (R's
+        ``svyquantile.svyrep.design``; R ignores ``interval.type = "beta"`` there and gives
+        the ``"t"`` interval, while ``"beta"`` here is Korn–Graubard with the replicate SE).
+        """
+        probs = [float(q)] if isinstance(q, int | float) else [float(p) for p in q]
+        if any(not 0 <= p <= 1 for p in probs):
+            raise SurveyDesignError("quantile() : les probabilités doivent être dans [0, 1]")
+        method = {"t": "t", "normal": "normal", "beta": "beta"}.get(ci)
+        if method is None:
+            raise SurveyDesignError("quantile() : ci = « t », « normal » ou « beta »")
+        e = self._entries(_as_list(variables), _as_list(by), categorical="never")
+        order = np.lexsort((e.row, e.y, e.key))
+        key_s, y_s, w_s = e.key[order], e.y[order], e.w[order]
+        bounds = np.searchsorted(key_s, np.arange(e.n_keys + 1))
+        df_all = self._answering_degf(e)
+        n_all = np.bincount(e.key, minlength=e.n_keys)
+        rows_all = self._design_rows(e, answering=True)
+        qhat = np.empty((e.n_keys, len(probs)))
+        cum: list[tuple[FloatArray, FloatArray, float]] = []
+        for k in range(e.n_keys):
+            lo, hi = bounds[k], bounds[k + 1]
+            xs = y_s[lo:hi]
+            cw = np.cumsum(w_s[lo:hi].astype(np.longdouble)).astype(np.float64)
+            total = float(np.sum(w_s[lo:hi].astype(np.longdouble)))
+            cum.append((xs, cw, total))
+            for j, p in enumerate(probs):
+                qhat[k, j] = _qrule_math(xs, cw, total, p)
+        # Woodruff: the share of the domain at or below the estimate, with its design SE.
+        ind_row = np.concatenate([e.row] * len(probs))
+        ind_w = np.concatenate([e.w] * len(probs))
+        ind_key = np.concatenate([e.key + j * e.n_keys for j in range(len(probs))])
+        ind_y = np.concatenate(
+            [(e.y <= qhat[e.key, j]).astype(np.float64) for j in range(len(probs))]
+        )
+        ind = _Entries(
+            keys=pl.concat([e.keys] * len(probs)),
+            row=ind_row,
+            key=ind_key,
+            w=ind_w,
+            y=ind_y,
+            x=None,
+            by=e.by,
+        )
+        p_ind = self._point("mean", ind)
+        se_ind = np.sqrt(np.maximum(self._variances("mean", ind, p_ind), 0.0))
+        df = np.tile(df_all, len(probs)).astype(np.float64)
+        n = np.tile(n_all, len(probs))
+        if method == "normal":
+            df = np.full(df.size, np.inf)
+        if method == "beta":
+            rows = np.tile(rows_all, len(probs))
+            p_lo, p_hi = interval(p_ind, se_ind, method="beta", level=level, df=df, n=rows)
+        else:
+            crit = critical(level, df)
+            p_lo, p_hi = p_ind - crit * se_ind, p_ind + crit * se_ind
+        lower = np.empty(ind.n_keys)
+        upper = np.empty(ind.n_keys)
+        for j in range(len(probs)):
+            for k in range(e.n_keys):
+                xs, cw, total = cum[k]
+                i = j * e.n_keys + k
+                pl_, pu_ = p_lo[i], p_hi[i]
+                lower[i] = np.nan if (np.isnan(pl_) or pl_ < 0) else _qrule_math(xs, cw, total, pl_)
+                upper[i] = np.nan if (np.isnan(pu_) or pu_ > 1) else _qrule_math(xs, cw, total, pu_)
+        crit_se = critical(level, df)
+        se = (upper - lower) / (2 * crit_se)
+        est = qhat.T.reshape(-1)
+        out = ind.keys.with_columns(
+            pl.Series("quantile", np.repeat(probs, e.n_keys)),
+            pl.Series("estimate", est),
+            pl.Series("se", se),
+            pl.Series("ci_lower", lower),
+            pl.Series("ci_upper", upper),
+            pl.Series("n", n.astype(np.int64)),
+            pl.lit(None, dtype=pl.Float64).alias("deff"),
+        ).with_columns(pl.col("se", "ci_lower", "ci_upper").fill_nan(None))
+        group = e.by or [_ALL]
+        out = out.sort([*group, "variable", "quantile"], maintain_order=True)
+        return self._finish(out, e.by)
+
+    def _answering_degf(self, e: _Entries) -> IntArray:
+        """R's ``degf`` of each key's answering rows: ``svyquantile``'s df.
+
+        R's ``svyquantile(na.rm = TRUE)`` drops the incomplete rows *before* it calls
+        ``degf(design)``, unlike ``confint`` and ``svyciprop``: PSUs minus strata of those rows
+        on a Taylor design, the rank of their replicate weights minus one on a replicate one.
+        """
+        return self._group_degf(e.row, e.key, e.n_keys)
+
     def compare(
         self,
         variable: str,
@@ -845,119 +952,9 @@ class SurveyDesign(_BaseDesign):
         """A calibrated design: R's ``[.survey.design2`` sets the weights of the others to 0."""
         return bool(self._calibrations)
 
-    def _answering_degf(self, e: _Entries) -> IntArray:
-        """PSUs minus strata among the rows that answer, per key: ``svyquantile``'s df.
-
-        R's ``svyquantile(na.rm = TRUE)`` drops the incomplete rows *before* it calls
-        ``degf(design)``, unlike ``confint`` and ``svyciprop``.
-        """
-        st = self._stages[0]
-        psu = st.cluster[e.row]
-        frame = pl.DataFrame({"k": e.key, "psu": psu, "h": st.cluster_stratum[psu]})
-        agg = frame.group_by("k").agg(pl.col("psu").n_unique(), pl.col("h").n_unique())
-        out = np.zeros(e.n_keys, dtype=np.int64)
-        k = agg.get_column("k").to_numpy()
-        out[k] = (agg.get_column("psu") - agg.get_column("h")).to_numpy()
-        return out
-
     def degf(self) -> int:
         """Degrees of freedom of the design (PSUs minus strata in the domain), as R's."""
         return degrees_of_freedom(self._stages, self._domain & (self._w != 0))
-
-    # ------------------------------------------------------------------ quantiles
-
-    def quantile(
-        self,
-        variables: str | Sequence[str],
-        q: float | Sequence[float],
-        by: Columns = None,
-        *,
-        ci: Literal["t", "normal", "beta"] = "t",
-        level: float = 0.95,
-    ) -> pl.DataFrame:
-        """Quantiles (``svyquantile``, ``qrule = "math"``) with Woodruff intervals.
-
-        The estimate is the smallest value whose weighted distribution function reaches
-        ``q``. The interval inverts a confidence interval for the distribution function at the
-        estimate; ``se`` is its width over ``2 t``. As in R, the default uses Student
-        quantiles with ``degf`` degrees of freedom (``ci="normal"`` is R's ``df = Inf``;
-        ``"beta"`` is ``interval.type = "beta"``).
-        """
-        probs = [float(q)] if isinstance(q, int | float) else [float(p) for p in q]
-        if any(not 0 <= p <= 1 for p in probs):
-            raise SurveyDesignError("quantile() : les probabilités doivent être dans [0, 1]")
-        method = {"t": "t", "normal": "normal", "beta": "beta"}.get(ci)
-        if method is None:
-            raise SurveyDesignError("quantile() : ci = « t », « normal » ou « beta »")
-        e = self._entries(_as_list(variables), _as_list(by), categorical="never")
-        order = np.lexsort((e.row, e.y, e.key))
-        key_s, y_s, w_s = e.key[order], e.y[order], e.w[order]
-        bounds = np.searchsorted(key_s, np.arange(e.n_keys + 1))
-        df_all = self._answering_degf(e)
-        n_all = np.bincount(e.key, minlength=e.n_keys)
-        rows_all = self._design_rows(e, answering=True)
-        qhat = np.empty((e.n_keys, len(probs)))
-        cum: list[tuple[FloatArray, FloatArray, float]] = []
-        for k in range(e.n_keys):
-            lo, hi = bounds[k], bounds[k + 1]
-            xs = y_s[lo:hi]
-            cw = np.cumsum(w_s[lo:hi].astype(np.longdouble)).astype(np.float64)
-            total = float(np.sum(w_s[lo:hi].astype(np.longdouble)))
-            cum.append((xs, cw, total))
-            for j, p in enumerate(probs):
-                qhat[k, j] = _qrule_math(xs, cw, total, p)
-        # Woodruff: the share of the domain at or below the estimate, with its design SE.
-        ind_row = np.concatenate([e.row] * len(probs))
-        ind_w = np.concatenate([e.w] * len(probs))
-        ind_key = np.concatenate([e.key + j * e.n_keys for j in range(len(probs))])
-        ind_y = np.concatenate(
-            [(e.y <= qhat[e.key, j]).astype(np.float64) for j in range(len(probs))]
-        )
-        ind = _Entries(
-            keys=pl.concat([e.keys] * len(probs)),
-            row=ind_row,
-            key=ind_key,
-            w=ind_w,
-            y=ind_y,
-            x=None,
-            by=e.by,
-        )
-        p_ind = self._point("mean", ind)
-        se_ind = np.sqrt(np.maximum(self._variances("mean", ind, p_ind), 0.0))
-        df = np.tile(df_all, len(probs)).astype(np.float64)
-        n = np.tile(n_all, len(probs))
-        if method == "normal":
-            df = np.full(df.size, np.inf)
-        if method == "beta":
-            rows = np.tile(rows_all, len(probs))
-            p_lo, p_hi = interval(p_ind, se_ind, method="beta", level=level, df=df, n=rows)
-        else:
-            crit = critical(level, df)
-            p_lo, p_hi = p_ind - crit * se_ind, p_ind + crit * se_ind
-        lower = np.empty(ind.n_keys)
-        upper = np.empty(ind.n_keys)
-        for j in range(len(probs)):
-            for k in range(e.n_keys):
-                xs, cw, total = cum[k]
-                i = j * e.n_keys + k
-                pl_, pu_ = p_lo[i], p_hi[i]
-                lower[i] = np.nan if (np.isnan(pl_) or pl_ < 0) else _qrule_math(xs, cw, total, pl_)
-                upper[i] = np.nan if (np.isnan(pu_) or pu_ > 1) else _qrule_math(xs, cw, total, pu_)
-        crit_se = critical(level, df)
-        se = (upper - lower) / (2 * crit_se)
-        est = qhat.T.reshape(-1)
-        out = ind.keys.with_columns(
-            pl.Series("quantile", np.repeat(probs, e.n_keys)),
-            pl.Series("estimate", est),
-            pl.Series("se", se),
-            pl.Series("ci_lower", lower),
-            pl.Series("ci_upper", upper),
-            pl.Series("n", n.astype(np.int64)),
-            pl.lit(None, dtype=pl.Float64).alias("deff"),
-        ).with_columns(pl.col("se", "ci_lower", "ci_upper").fill_nan(None))
-        group = e.by or [_ALL]
-        out = out.sort([*group, "variable", "quantile"], maintain_order=True)
-        return self._finish(out, e.by)
 
     # ------------------------------------------------------------------ calibration
 

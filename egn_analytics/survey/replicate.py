@@ -9,7 +9,9 @@ Scales by ``type`` as in R: ``BRR`` 1/R; ``Fay`` 1/(R (1−ρ)²); ``JK1`` (R−
 ``rscales``; ``bootstrap`` 1/(R−1); ``other`` takes ``scale`` and ``rscales`` as given.
 Logit intervals take the spread of the replicate logits (R's ``svyciprop`` refits under each
 replicate), and a domain's degrees of freedom are the rank of its replicate weights minus one.
-Quantiles are not estimated from replicate designs here (use the Taylor design).
+Quantiles are R's ``svyquantile`` on a ``svrepdesign`` (``interval.type = "mean"``, its
+default): the Woodruff interval with the replicate SE of the share below the estimate, on the
+degrees of freedom of the answering rows.
 """
 
 from __future__ import annotations

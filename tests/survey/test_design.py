@@ -354,3 +354,16 @@ def test_calibrate_meets_the_totals_and_names_its_errors() -> None:
         d.calibrate(["g", "y"], {"(Intercept)": 20.0, "gy": 9.0})
     with pytest.raises(SurveyDesignError, match="n'a pas convergé"):
         d.calibrate(["g", "y"], totals, bounds=(0.99, 1.01))
+
+
+def test_replicate_quantile_beta_is_korn_graubard_with_the_replicate_se() -> None:
+    """R ignores interval.type="beta" on replicate designs; here it is the KG interval."""
+    data = pl.read_csv(API / "apiclus1.csv").join(
+        pl.read_csv(API / "clus1_jk1_repweights.csv"), on="cds", how="left", maintain_order="left"
+    )
+    d = ReplicateDesign(data, "rw", "pw", type="JK1", secret=OPEN)
+    t = d.quantile("api00", 0.5)
+    beta = d.quantile("api00", 0.5, ci="beta")
+    assert t["estimate"][0] == beta["estimate"][0]
+    assert beta["ci_lower"][0] <= t["estimate"][0] <= beta["ci_upper"][0]
+    assert (beta["ci_lower"][0], beta["ci_upper"][0]) != (t["ci_lower"][0], t["ci_upper"][0])

@@ -281,10 +281,12 @@ do_quant <- function(d, suffix = "", extra = "") {
   call <- sprintf("svyquantile(~api00, %s, c(0.25, 0.5, 0.9), ci=TRUE%s)", d, extra)
   x <- run(call)
   m <- x$api00
-  stopifnot(identical(colnames(m), c("quantile", "ci.2.5", "ci.97.5", "se")))
+  # the SE column is "se" on a survey.design2, "se.97.5" on a replicate design
+  stopifnot(identical(colnames(m)[1:3], c("quantile", "ci.2.5", "ci.97.5")),
+            startsWith(colnames(m)[4], "se"))
   add(sprintf("%s_quantile_api00%s", d, suffix), d, call, "quantile", "api00",
       quantile = as.numeric(rownames(m)), estimate = m[, "quantile"],
-      se = m[, "se"], ci_lower = m[, "ci.2.5"], ci_upper = m[, "ci.97.5"])
+      se = m[, 4], ci_lower = m[, "ci.2.5"], ci_upper = m[, "ci.97.5"])
 }
 
 # svyciprop -----------------------------------------------------------------
@@ -628,6 +630,35 @@ for (d in c("nhanes_cal", "nhanes_calb")) {
 }
 
 # ---------------------------------------------------------------------------
+# 3d. Quantiles on replicate designs: svyquantile.svyrep.design, interval.type="mean" (its
+# default): the Woodruff interval with the replicate SE of svymean(x <= q), t quantiles on
+# degf(design) = rank of the replicate weights of the answering rows minus 1.
+# ---------------------------------------------------------------------------
+do_quant("clus1_jk1")
+# (interval.type="beta" is not asked: svyquantile.svyrep.design calls woodruffCI without its
+# method, so R gives the "mean" interval whatever interval.type says.)
+do_quant("clus1_jk1_mse")
+# (by stype, the H domain (degf 7, 14 schools) has an upper bound outside [0, 1]: NaN in R)
+do_by("clus1_jk1_by_quantile_api00_sch_wide", "clus1_jk1",
+      'svyby(~api00, ~sch_wide, clus1_jk1, svyquantile, quantiles=0.5, ci=TRUE, vartype=c("se","ci"))',
+      "quantile", "api00", "sch_wide", quantile = 0.5)
+{
+  call <- "svyquantile(~avg_ed, clus1_jk1, c(0.25, 0.5, 0.75), ci=TRUE, na.rm=TRUE)"
+  m <- run(call)$avg_ed
+  add("clus1_jk1_quantile_avg_ed", "clus1_jk1", call, "quantile", "avg_ed",
+      quantile = as.numeric(rownames(m)), estimate = m[, "quantile"],
+      se = m[, 4], ci_lower = m[, "ci.2.5"], ci_upper = m[, "ci.97.5"])
+  call <- "svyquantile(~WTMEC2YR, nhanes_jkn, c(0.25, 0.5, 0.9), ci=TRUE)"
+  m <- run(call)$WTMEC2YR
+  add("nhanes_jkn_quantile_WTMEC2YR", "nhanes_jkn", call, "quantile", "WTMEC2YR",
+      quantile = as.numeric(rownames(m)), estimate = m[, "quantile"],
+      se = m[, 4], ci_lower = m[, "ci.2.5"], ci_upper = m[, "ci.97.5"])
+}
+do_by("nhanes_jkn_by_quantile_WTMEC2YR_race", "nhanes_jkn",
+      'svyby(~WTMEC2YR, ~race, nhanes_jkn, svyquantile, quantiles=0.5, ci=TRUE, vartype=c("se","ci"))',
+      "quantile", "WTMEC2YR", "race", quantile = 0.5)
+
+# ---------------------------------------------------------------------------
 # 4. Write and check
 # ---------------------------------------------------------------------------
 ref <- do.call(rbind, rows)
@@ -641,7 +672,8 @@ has_se <- ref$statistic %in% c("mean", "total", "ratio", "quantile", "ciprop", "
 stopifnot(all(ref$se[has_se] != ""))
 has_ci <- ref$statistic %in% c("mean", "total", "ratio", "quantile", "ciprop", "mean_t")
 stopifnot(all(ref$ci_lower[has_ci] != "" & ref$ci_upper[has_ci] != ""))
-stopifnot(!any(as.matrix(ref) %in% c("NA", "NaN", "Inf", "-Inf")))
+bad <- apply(as.matrix(ref), 1, function(r) any(r %in% c("NA", "NaN", "Inf", "-Inf")))
+if (any(bad)) { print(ref[bad, ]); stop("NA, NaN or Inf in the reference values") }
 
 write.csv(ref, outf("reference.csv"), row.names = FALSE, na = "", fileEncoding = "UTF-8")
 
