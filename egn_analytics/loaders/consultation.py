@@ -12,6 +12,28 @@ commentaires           ``id_commentaire``                     ``consultation_com
 soutiens (votes)       ``id_soutien``                         ``consultation_soutiens``
 =====================  =====================================  ==============================
 
+Decidim's admin exports are recognised by the columns that matter, not by their exact header
+(other Decidim versions and instances add or drop columns): an ``id`` with
+
+* ``root_commentable_url`` (or ``commentable_type`` + ``commentable_id``) and a ``body``:
+  comments → ``consultation_commentaires``;
+* a ``title`` and a ``description``: debates → ``consultation_propositions``;
+* a ``title``, a ``body`` and one of Decidim's own columns (``url``, ``component/id``,
+  ``votes``…): free proposals → ``consultation_propositions``.
+
+``title``, ``body`` and ``description`` may be translated (``title/fr``): French first, then
+the untranslated column, then the other languages, machine translations never. Decidim numbers
+debates, proposals and comments in separate sequences (the real 2019 export has 92 comment ids
+that are also proposal ids), so their ids are namespaced: ``debat-30``, ``proposition-457``,
+``commentaire-515``. A comment belongs to the proposal or debate at the **root** of its thread,
+read from ``root_commentable_url`` (``…/debates/30``): ``commentable_id`` is the parent, which
+for a reply is another comment (debate 30 has 75 comments through its root, 49 through
+``commentable_id``). Without that column, the thread is walked up through the comments of the
+export. A comment whose root is neither a debate nor a proposal of the export (a meeting, or an
+export given without its debates) is « proposition inconnue ». Decidim's pseudonym
+(``author/name``) is the ``auteur_pseudo``, as in any platform export; its user ids are not
+kept. Rich-text cells (Decidim stores HTML) are turned into text by :func:`html_to_text`.
+
 Headers are matched case-, accent- and punctuation-insensitively (``Date de dépôt`` works for
 ``date``); a file with only a generic ``id`` column is recognised by its name
 (``commentaires*.csv``…). Several files of one kind (an export split in parts) are stacked.
@@ -42,8 +64,10 @@ questionnaire result with the three other tables and their rejects in ``extra``
 from __future__ import annotations
 
 import json
+import re
+from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dataframely as dy
 import polars as pl
@@ -98,7 +122,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "id_soutien": ("id_soutien", "id_vote", "soutien_id", "vote_id"),
     "date": ("date", "date_de_depot", "date_depot", "date_creation", "date_publication",
              "created_at", "date_reponse"),
-    "auteur_pseudo": ("auteur_pseudo", "pseudo", "auteur", "participant"),
+    "auteur_pseudo": ("auteur_pseudo", "pseudo", "auteur", "participant", "author_name"),
     "profil": ("profil", "type_participant", "type_auteur"),
     "titre": ("titre", "title", "intitule"),
     "texte": ("texte", "contenu", "text", "body", "corps"),
@@ -123,6 +147,216 @@ _KNOWN = frozenset({a for aliases in ALIASES.values() for a in aliases} | {"id"}
 _ID = {"reponses": "id_reponse", "propositions": "id_proposition",
        "commentaires": "id_commentaire", "soutiens": "id_soutien"}  # fmt: skip
 
+DecidimKind = Literal["debates", "proposals", "comments"]
+#: Decidim resource (the segment of its URL) → prefix of its id in our tables.
+DECIDIM_PREFIXES: dict[str, str] = {
+    "debates": "debat-",
+    "proposals": "proposition-",
+    "comments": "commentaire-",
+}
+#: ``commentable_type`` → resource segment, to walk a thread up without the root URL.
+DECIDIM_TYPES: dict[str, str] = {
+    "Decidim::Debates::Debate": "debates",
+    "Decidim::Proposals::Proposal": "proposals",
+    "Decidim::Comments::Comment": "comments",
+}
+#: Columns only Decidim writes: they tell its proposals from a generic ``id;title;body`` file.
+_DECIDIM_MARKERS = frozenset(
+    {"url", "component_id", "reference", "published_at", "votes", "supports", "endorsements"}
+)
+#: ``…/f/112/debates/30`` (a trailing slash, query or fragment allowed) → ``debates``, ``30``.
+_ROOT_URL = r"/([a-z_]+)/(\d+)/?(?:[?#].*)?$"
+#: ``2019-01-17 10:38:20 +0100`` (Decidim, Rails): the written date, whatever the offset.
+_TIMESTAMP = (
+    r"^\s*(\d{4}-\d{1,2}-\d{1,2})[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+    r"\s+(?:UTC|Z|[+-]\d{2}:?\d{2})\s*$"
+)
+#: Elements that end a paragraph (a blank line) or a line (list items, table rows).
+_BLOCKS = frozenset(
+    {"p", "div", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table",
+     "section", "article", "header", "footer", "hr", "dl"}
+)  # fmt: skip
+_LINES = frozenset({"br", "li", "tr", "dt", "dd"})
+
+
+class _HtmlText(HTMLParser):
+    """Collects the text of an HTML fragment; block elements become line breaks."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.elements = 0
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements += 1
+        if tag in ("script", "style"):
+            self._hidden += 1
+        elif tag in _LINES:
+            self.parts.append("\n")
+        elif tag in _BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.elements += 1
+        if tag in ("script", "style"):
+            self._hidden = max(0, self._hidden - 1)
+        elif tag in _BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:  # in HTML a run of white space, line breaks included, is one space
+            self.parts.append(re.sub(r"\s+", " ", data))
+
+
+def html_to_text(value: str) -> str:
+    """The text of a rich-text cell: tags dropped, entities decoded, paragraphs kept.
+
+    Why: Decidim stores descriptions (and, depending on its version, bodies) as HTML, which
+    would otherwise reach the classifier as ``<p><strong>…``. Parsed with the standard
+    library's HTML parser, not a pattern over tags, so ``a < b`` or a ``>`` in a quote are
+    not eaten. A cell in which the parser finds no element is returned unchanged: its ``&``
+    stay as written (« R&D », not an entity).
+    """
+    parser = _HtmlText()
+    parser.feed(value)
+    parser.close()
+    if parser.elements == 0:
+        return value
+    lines = [line.strip() for line in "".join(parser.parts).split("\n")]
+    out: list[str] = []
+    for line in lines:  # at most one blank line between paragraphs, none at the ends
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip("\n")
+
+
+def _strip_html(expr: pl.Expr) -> pl.Expr:
+    def convert(values: pl.Series) -> pl.Series:
+        return pl.Series(
+            [html_to_text(v) if v is not None and "<" in v else v for v in values.to_list()],
+            dtype=pl.String,
+        )
+
+    return expr.map_batches(convert, return_dtype=pl.String)
+
+
+def decidim_kind(columns: list[str]) -> DecidimKind | None:
+    """Which Decidim admin export a table is, from its folded columns (None: not Decidim)."""
+    cols = set(columns)
+    if "id" not in cols:
+        return None
+    has_body = bool(_localized(columns, "body"))
+    if has_body and (
+        "root_commentable_url" in cols or {"commentable_id", "commentable_type"} <= cols
+    ):
+        return "comments"
+    if not _localized(columns, "title"):
+        return None
+    if _localized(columns, "description"):
+        return "debates"
+    if has_body and cols & _DECIDIM_MARKERS:
+        return "proposals"
+    return None
+
+
+def _localized(columns: list[str], base: str) -> list[str]:
+    """``base`` and its translations (``title_fr``…): French, untranslated, then the others."""
+    found = [c for c in columns if re.fullmatch(rf"{base}(_[a-z]{{2,3}}(_[a-z]{{2}})?)?", c)]
+    first = [c for c in (f"{base}_fr", base) if c in found]
+    return first + [c for c in found if c not in first]
+
+
+def _first_text(frame: pl.DataFrame, base: str) -> pl.Expr:
+    cols = _localized(frame.columns, base)
+    if not cols:
+        return pl.lit(None, dtype=pl.String)
+    return pl.coalesce(null_if_empty(c) for c in cols)
+
+
+def _prefixed(prefix: str | pl.Expr, value: pl.Expr) -> pl.Expr:
+    value = null_if_empty(value)
+    prefix = pl.lit(prefix) if isinstance(prefix, str) else prefix
+    return pl.when(value.is_not_null()).then(pl.concat_str(prefix, value))
+
+
+def _segment_prefix(segment: pl.Expr) -> pl.Expr:
+    """``debates`` → ``debat-``; a resource we do not load (``meetings``) → ``meetings-``."""
+    return segment.replace_strict(DECIDIM_PREFIXES, default=segment + "-", return_dtype=pl.String)
+
+
+def _decidim_roots(frame: pl.DataFrame) -> pl.Series:
+    """Namespaced id of the debate or proposal at the root of each comment's thread."""
+    cols = frame.columns
+    url = null_if_empty("root_commentable_url") if "root_commentable_url" in cols else None
+    from_url = (
+        _prefixed(_segment_prefix(url.str.extract(_ROOT_URL, 1)), url.str.extract(_ROOT_URL, 2))
+        if url is not None
+        else pl.lit(None, dtype=pl.String)
+    )
+    if not {"commentable_id", "commentable_type"} <= set(cols):
+        return frame.select(from_url.alias("root")).to_series()
+    # Walk up: a reply's commentable is its parent comment, whose commentable is looked up in
+    # the export, until a debate or a proposal (or a parent absent from the export: null).
+    segment = null_if_empty("commentable_type").replace_strict(
+        DECIDIM_TYPES,
+        default=null_if_empty("commentable_type").str.extract(r"([A-Za-z]+)$").str.to_lowercase(),
+        return_dtype=pl.String,
+    )
+    walk = frame.select(
+        null_if_empty("id").alias("id"),
+        segment.alias("seg"),
+        null_if_empty("commentable_id").alias("parent"),
+        from_url.alias("root"),
+    )
+    parents = walk.select(
+        pl.col("id").alias("parent"), pl.col("seg").alias("_seg"), pl.col("parent").alias("_up")
+    ).unique(subset="parent", keep="first")
+    open_rows = walk.height + 1
+    while 0 < (still := walk.filter(pl.col("seg") == "comments").height) < open_rows:
+        open_rows = still  # a loop of replies (a broken export) stops the walk: left null
+        walk = (
+            walk.join(parents, on="parent", how="left", maintain_order="left")
+            .with_columns(
+                pl.when(pl.col("seg") == "comments").then("_seg").otherwise("seg").alias("seg"),
+                pl.when(pl.col("seg") == "comments")
+                .then("_up")
+                .otherwise("parent")
+                .alias("parent"),
+            )
+            .drop("_seg", "_up")
+        )
+    walked = _prefixed(_segment_prefix(pl.col("seg")), pl.col("parent"))
+    walked = pl.when(pl.col("seg") != "comments").then(walked)
+    return walk.select(pl.coalesce("root", walked).alias("root")).to_series()
+
+
+def _decidim(frame: pl.DataFrame, kind: DecidimKind) -> pl.DataFrame:
+    """A Decidim export as the canonical raw strings of its table (ids namespaced)."""
+    cols = frame.columns
+    dates = [null_if_empty(c) for c in ("published_at", "created_at") if c in cols]
+    date = pl.coalesce(dates) if dates else pl.lit(None, dtype=pl.String)
+    author = pl.col("author_name") if "author_name" in cols else pl.lit(None, dtype=pl.String)
+    meta = [c for c in META_COLS if c in cols]
+    if kind == "comments":
+        return frame.select(
+            _prefixed(DECIDIM_PREFIXES["comments"], pl.col("id")).alias("id_commentaire"),
+            pl.lit(_decidim_roots(frame)).alias("id_proposition"),
+            date.alias("date"),
+            author.alias("auteur_pseudo"),
+            _first_text(frame, "body").alias("texte"),
+            *meta,
+        )
+    return frame.select(
+        _prefixed(DECIDIM_PREFIXES[kind], pl.col("id")).alias("id_proposition"),
+        date.alias("date"),
+        author.alias("auteur_pseudo"),
+        pl.lit(None, dtype=pl.String).alias("profil"),
+        _first_text(frame, "title").alias("titre"),
+        _first_text(frame, "description" if kind == "debates" else "body").alias("texte"),
+        *meta,
+    )
+
 
 def _has(columns: set[str], canonical: str) -> bool:
     return any(a in columns for a in ALIASES[canonical])
@@ -130,13 +364,13 @@ def _has(columns: set[str], canonical: str) -> bool:
 
 def export_kind(columns: list[str], name: str = "") -> str | None:
     """Which export a table is, from its folded columns (its file name only as a fallback)."""
+    decidim = decidim_kind(columns)
+    if decidim is not None:
+        return "commentaires" if decidim == "comments" else "propositions"
     cols = set(columns)
-    if _has(cols, "id_commentaire"):
-        return "commentaires"
-    if _has(cols, "id_soutien"):
-        return "soutiens"
-    if _has(cols, "id_reponse"):
-        return "reponses"
+    for own in ("commentaires", "soutiens", "reponses"):  # an export's own id says it all
+        if _has(cols, _ID[own]):
+            return own
     if "id" in cols:  # a generic id: the file name says whose id it is
         stem = fold(name)
         for kind, hints in _NAME_HINTS.items():
@@ -175,6 +409,9 @@ def _read_exports(
             file, encoding=encoding, separator=separator, expected=_KNOWN
         )
         kind = export_kind(frame.columns, file.name)
+        if (decidim := decidim_kind(frame.columns)) is not None and kind is not None:
+            parts.setdefault(kind, []).append(_decidim(frame, decidim))
+            continue
         if kind is None:
             names = [c for c in frame.columns if not c.startswith("_")]
             known = _KNOWN
@@ -218,7 +455,9 @@ def _canonical(frame: pl.DataFrame, kind: str, originals: dict[str, str]) -> pl.
 
 
 def _text(col: str) -> pl.Expr:
-    return null_if_empty(pl.col(col).str.replace_all("\r\n?", "\n").str.normalize("NFC"))
+    """Free text as published: rich text (HTML) made plain, line ends and accents normalised."""
+    text = _strip_html(pl.col(col).str.replace_all("\r\n?", "\n"))
+    return null_if_empty(text.str.normalize("NFC"))
 
 
 def _empty_result(kind: str) -> LoadResult:
@@ -249,7 +488,7 @@ def _common(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.Expr]:
             )
             if c in raw.columns
         ),
-        parse_date("date").alias("date"),
+        parse_date(pl.coalesce(pl.col("date").str.extract(_TIMESTAMP, 1), "date")).alias("date"),
         pl.col("date").alias("_date_brute"),
     )
     return typed, null_if_empty("_date_brute").is_not_null() & pl.col("date").is_null()
@@ -262,8 +501,9 @@ def _links(
     if props_raw is None or props is None:
         raise LoadError(
             what,
-            "les commentaires et soutiens renvoient à des propositions, mais aucun export des "
-            "propositions n'a été trouvé : donner le dossier complet des exports",
+            "les commentaires et soutiens renvoient à des propositions ou des débats, mais aucun "
+            "export des propositions ni des débats n'a été trouvé : donner le dossier complet "
+            "des exports",
         )
     known = props_raw.select(null_if_empty("id_proposition")).to_series().drop_nulls().unique()
     accepted = props.data.select("id_proposition", pl.col("date").alias("_date_proposition"))
