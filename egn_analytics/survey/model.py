@@ -5,7 +5,9 @@ likelihood estimate is the same whatever the design) but its standard errors ass
 independent observations. The design-based covariance is the sandwich ``A⁻¹ V(U) A⁻¹`` where
 ``U`` totals the scores ``w x (y − μ)`` and ``V`` is the design variance of that total — the
 same Taylor engine as every other estimate, so strata, clusters, fpc, domains and calibration
-are all honoured, exactly as ``svy.varcoef`` does in R.
+are all honoured, exactly as ``svy.varcoef`` does in R. On a :class:`ReplicateDesign` the
+model is refitted under every replicate weight and the covariance is the replicates' spread
+(``scale``, ``rscales``, ``mse``), as R's ``svyglm`` on a ``svrepdesign`` does.
 
 Categorical covariates use treatment coding with the first level (sorted) as reference, as R
 does for a factor; coefficients are named as R names them (``(Intercept)``, ``stypeH``).
@@ -17,17 +19,38 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 from scipy import stats
 
 from egn_analytics.survey._engine import SurveyDesignError
 from egn_analytics.survey.design import SurveyDesign, model_matrix
+from egn_analytics.survey.replicate import ReplicateDesign
 
 _OUTCOME = "__egn_outcome"
+FloatArray = npt.NDArray[np.float64]
+
+
+def _irls(x: FloatArray, y: FloatArray, w: FloatArray, start: FloatArray) -> FloatArray:
+    """Weighted logistic fit by Newton steps (IRLS) from ``start``, to full convergence.
+
+    Why not statsmodels for the replicate fits: there are as many fits as replicates, each
+    starting next to the answer (R's ``glm.fit(start = beta0)``), so a few plain Newton
+    steps beat a model object per replicate.
+    """
+    beta = start.copy()
+    for _ in range(100):
+        mu = 1 / (1 + np.exp(-(x @ beta)))
+        info = x.T @ (x * (w * mu * (1 - mu))[:, None])
+        step = np.linalg.solve(info, x.T @ (w * (y - mu)))
+        beta = beta + step
+        if np.max(np.abs(step)) <= 1e-13 * (1 + np.max(np.abs(beta))):
+            break
+    return beta
 
 
 def logistic(
-    design: SurveyDesign,
+    design: SurveyDesign | ReplicateDesign,
     outcome: str | pl.Expr,
     covariates: Sequence[str],
     *,
@@ -72,10 +95,14 @@ def logistic(
     fit = sm.GLM(y, x, family=sm.families.Binomial(), freq_weights=w).fit(tol=1e-12)
     beta = np.asarray(fit.params)
     mu = 1 / (1 + np.exp(-(x @ beta)))
-    bread = np.linalg.inv(x.T @ (x * (w * mu * (1 - mu))[:, None]))
-    scores = np.zeros((design.data.height, len(names)))
-    scores[keep] = (x * (w * (y - mu))[:, None]) @ bread
-    cov = design.covariance(scores)
+    if isinstance(design, ReplicateDesign):
+        # R refits under every replicate weight, IRLS started at the full-sample estimate.
+        cov = design.replicate_covariance(lambda wr: _irls(x, y, wr / wr.sum(), beta), beta, keep)
+    else:
+        bread = np.linalg.inv(x.T @ (x * (w * mu * (1 - mu))[:, None]))
+        scores = np.zeros((design.data.height, len(names)))
+        scores[keep] = (x * (w * (y - mu))[:, None]) @ bread
+        cov = design.covariance(scores)
     se = np.sqrt(np.diag(cov))
     df = design.degf() - len(names) + 1
     tstat = beta / se

@@ -16,7 +16,7 @@ degrees of freedom of the answering rows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -161,6 +161,24 @@ class ReplicateDesign(_BaseDesign):
             logits = np.log(thetas / (1 - thetas))
             centre = np.log(est / (1 - est))
         return np.sqrt(np.maximum(self._spread(logits, centre), 0.0))
+
+    def replicate_covariance(
+        self,
+        fit: Callable[[FloatArray], FloatArray],
+        estimate: FloatArray,
+        rows: npt.NDArray[np.bool_],
+    ) -> FloatArray:
+        """Covariance of a statistic refitted under every replicate weight (R's ``svrVar``).
+
+        Why a callback: models (``svyglm`` on a ``svrepdesign``) are refitted with each
+        replicate's weights of the rows they use (``rows``), then the spread of the
+        coefficients around their mean (or the full-sample ``estimate`` with ``mse``) is
+        scaled by ``scale`` and ``rscales``, as for every other statistic of this design.
+        """
+        thetas = np.array([fit(self._reps[rows, r]) for r in range(self._reps.shape[1])])
+        centre = estimate if self.mse else thetas[self.rscales > 0].mean(axis=0)
+        dev = thetas - centre
+        return np.asarray(self.scale * (dev * self.rscales[:, None]).T @ dev, dtype=np.float64)
 
     def _group_degf(self, rows: IntArray, group: IntArray, n_groups: int) -> IntArray:
         """Rank of each group's replicate weights minus one.

@@ -150,6 +150,12 @@ INDICATORS = {
     ("births", ">1000"): pl.col("births") > 1000,
 }
 
+#: The outcome and covariates of each svyglm case, by its ``variable``.
+MODELS = {
+    "sch_wide": (pl.col("sch_wide") == "Yes", ["ell", "meals", "stype"]),
+    "HI_CHOL": (pl.col("HI_CHOL") == 1, ["race", "RIAGENDR"]),
+}
+
 
 def _cases() -> list[tuple[str, pl.DataFrame]]:
     ref = _reference().filter(~pl.col("statistic").is_in(["scale", "rscales", "mse"]))
@@ -204,7 +210,8 @@ def _compute(case: str, rows: pl.DataFrame) -> pl.DataFrame:
             pl.lit(var).alias("variable"), pl.lit(level).alias("level")
         )
     elif stat == "glm":
-        out = logistic(d, pl.col("sch_wide") == "Yes", ["ell", "meals", "stype"])
+        outcome, covariates = MODELS[var]
+        out = logistic(d, outcome, covariates, categorical=["race"])
     elif stat == "degf":
         return pl.DataFrame({"estimate": [float(d.degf())]})
     else:

@@ -659,6 +659,22 @@ do_by("nhanes_jkn_by_quantile_WTMEC2YR_race", "nhanes_jkn",
       "quantile", "WTMEC2YR", "race", quantile = 0.5)
 
 # ---------------------------------------------------------------------------
+# 3e. svyglm(family=quasibinomial) on replicate designs: glm.fit under every replicate weight
+# (started at the full-sample coefficients, with the full fit's control), covariance svrVar of
+# the replicate coefficients. Tight IRLS as in do_glm, for the replicate fits as well.
+# ---------------------------------------------------------------------------
+do_glm("clus1_jk1")
+do_glm("clus1_jk1_mse")
+do_glm_hi_chol <- function(d) {
+  call <- sprintf("svyglm(HI_CHOL ~ race + RIAGENDR, %s, family=quasibinomial(), control=glm.control(epsilon=1e-14, maxit=100))", d)
+  x <- run(call)
+  add(sprintf("%s_glm_HI_CHOL", d), d, call, "glm", "HI_CHOL", level = "1",
+      term = names(coef(x)), estimate = coef(x), se = SE(x))
+}
+do_glm_hi_chol("nhanes")
+do_glm_hi_chol("nhanes_jkn")
+
+# ---------------------------------------------------------------------------
 # 4. Write and check
 # ---------------------------------------------------------------------------
 ref <- do.call(rbind, rows)
