@@ -17,7 +17,8 @@ How: the published tables folder (``data/processed``) is a symbolic link to one 
    (atomic on POSIX): before it, every reader sees the old generation whole; after it, the new one
    whole;
 4. keeps the previous generation (a page or a notebook that resolved the link just before the
-   switch finishes its reads there) and removes older ones and what dead builds left.
+   switch finishes its reads there) until the next build starts, and removes older ones,
+   generations a killed build completed but never published, and what dead builds left.
 
 A build that fails or is interrupted removes its ``tmp-`` folder (a SIGKILL leaves it to the
 next build, which removes it); the link never points at an incomplete generation.
@@ -44,8 +45,6 @@ COMPLETE_PREFIX = "g-"
 BUILDING_PREFIX = "tmp-"
 #: A plain tables folder from before generations, set aside whole at the first switch.
 LEGACY_PREFIX = "ancien-"
-#: Generations kept after a switch: the new one and the previous one (for in-flight readers).
-KEEP = 2
 
 
 class GenerationError(OSError):
@@ -196,15 +195,14 @@ def _switch(published: Path, generation: Path) -> None:
 
 
 def _collect(root: Path, keep: set[Path]) -> None:
-    """Remove generations beyond the last :data:`KEEP` and any dead build's ``tmp-`` folder.
+    """Remove every generation but ``keep`` (the published one and the one before it) and any
+    dead build's ``tmp-`` folder.
 
-    Called with the lock held, so no other build is writing: every ``tmp-`` folder but ours is
-    what a killed build left.
+    ``keep`` is explicit, not « the newest two by name »: a build killed between its rename and
+    its switch leaves a complete generation that was never published, and it must not displace
+    the previous one. Called with the lock held, so no other build is writing: every ``tmp-``
+    folder but ours is what a killed build left. ``ancien-`` folders are never removed.
     """
-    complete = sorted(
-        (p for p in root.glob(f"{COMPLETE_PREFIX}*") if p.is_dir()), key=lambda p: p.name
-    )
-    keep = keep | set(complete[-KEEP:])
     for path in root.iterdir():
         if path in keep:
             continue

@@ -196,3 +196,17 @@ def test_migration_without_renameat2_still_keeps_the_old_folder(
     assert published.is_symlink() and current_generation(published) == gen
     (legacy,) = generations_root(published).glob("ancien-*")
     assert (legacy / "old.parquet").read_text() == "O"
+
+
+def test_a_generation_never_published_does_not_displace_the_previous(tmp_path: Path) -> None:
+    """Killed between its rename and its switch, a build leaves a complete generation that was
+    never published: the next build removes it and keeps the one readers may still use."""
+    published = tmp_path / "processed"
+    root = generations_root(published)
+    first = _publish(published, {"a.parquet": "1"})
+    second = _publish(published, {"a.parquet": "2"})
+    orphan = root / f"g-{generations._new_id()}"
+    orphan.mkdir()
+    third = _publish(published, {"a.parquet": "3"})
+    assert sorted(root.iterdir()) == [second, third]
+    assert not first.exists() and not orphan.exists()
