@@ -112,9 +112,18 @@ def load_texts(processed_dir: str | Path | None = None) -> pl.DataFrame:
         pl.col("id_proposition").alias("id"),
         pl.lit("proposition").alias("source"),
         pl.col("titre"),
-        pl.concat_str([pl.col("titre"), pl.col("texte")], separator=". ", ignore_nulls=True).alias(
-            "texte"
-        ),
+        # « titre. texte », but a title that ends its own sentence (« … vote blanc ? ») keeps
+        # its mark and takes a space only (it read « ?. » with Decidim's debates).
+        pl.concat_str(
+            [
+                pl.when(pl.col("texte").is_null() | pl.col("titre").str.contains(r"[.!?…:;]\s*$"))
+                .then(pl.col("titre"))
+                .otherwise(pl.col("titre") + "."),
+                pl.col("texte"),
+            ],
+            separator=" ",
+            ignore_nulls=True,
+        ).alias("texte"),
         null.alias("code_academie"),
         null.alias("academie"),
         null.alias("code_region_academique"),

@@ -234,6 +234,11 @@ def test_decidim_texts_reach_the_text_corpus(tmp_path: Path) -> None:
     assert texts["id"].is_unique().all()
     assert texts["texte"].null_count() == 0
     assert not [t for t in texts["texte"] if _tags(t)]
+    # A title that ends its own sentence is not followed by a second mark (« vote blanc ?. »).
+    debates = texts.filter(pl.col("id").str.starts_with("debat-"))
+    assert debates.height == 29
+    assert not debates["texte"].str.contains(r"[?!]\.").any()
+    assert debates["texte"].str.contains(r"\? ").any()
 
 
 def test_a_loop_of_replies_is_left_without_root(tmp_path: Path) -> None:
