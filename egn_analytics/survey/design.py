@@ -41,8 +41,9 @@ Categorical variables: String, Categorical, Enum and Boolean columns, plus those
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Self
 
@@ -77,6 +78,7 @@ _Y = "__egn_y"
 _X = "__egn_x"
 _ALL = "__egn_all"
 _LV = "__egn_level"
+_DBL_MAX = float(np.finfo(np.float64).max)
 _CATEGORICAL_DTYPES = (pl.String, pl.Categorical, pl.Enum, pl.Boolean)
 
 #: Column order of every estimator's result (after the ``by`` columns).
@@ -612,7 +614,7 @@ class _BaseDesign:
         q: float | Sequence[float],
         by: Columns = None,
         *,
-        ci: Literal["t", "normal", "beta"] = "t",
+        ci: Literal["t", "normal", "beta", "score"] = "t",
         level: float = 0.95,
     ) -> pl.DataFrame:
         """Quantiles (``svyquantile``, ``qrule = "math"``) with Woodruff intervals.
@@ -625,13 +627,16 @@ class _BaseDesign:
         linearised on a ``SurveyDesign``, from the replicates on a ``ReplicateDesign`` (R's
         ``svyquantile.svyrep.design``; R ignores ``interval.type = "beta"`` there and gives
         the ``"t"`` interval, while ``"beta"`` here is Korn–Graubard with the replicate SE).
+        ``ci="score"`` is R's ``interval.type = "score"`` (Francisco–Fuller): the values where
+        the score test of the quantile reaches ``±t``, found by R's ``uniroot`` (R offers it
+        on ``svydesign`` only; on a replicate design the score's SE is the replicates').
         """
         probs = [float(q)] if isinstance(q, int | float) else [float(p) for p in q]
         if any(not 0 <= p <= 1 for p in probs):
             raise SurveyDesignError("quantile() : les probabilités doivent être dans [0, 1]")
-        method = {"t": "t", "normal": "normal", "beta": "beta"}.get(ci)
+        method = {"t": "t", "normal": "normal", "beta": "beta", "score": "score"}.get(ci)
         if method is None:
-            raise SurveyDesignError("quantile() : ci = « t », « normal » ou « beta »")
+            raise SurveyDesignError("quantile() : ci = « t », « normal », « beta » ou « score »")
         e = self._entries(_as_list(variables), _as_list(by), categorical="never")
         order = np.lexsort((e.row, e.y, e.key))
         key_s, y_s, w_s = e.key[order], e.y[order], e.w[order]
@@ -686,6 +691,11 @@ class _BaseDesign:
                 pl_, pu_ = p_lo[i], p_hi[i]
                 lower[i] = np.nan if (np.isnan(pl_) or pl_ < 0) else _qrule_math(xs, cw, total, pl_)
                 upper[i] = np.nan if (np.isnan(pu_) or pu_ > 1) else _qrule_math(xs, cw, total, pu_)
+        if method == "score":
+            for k in range(e.n_keys):
+                for j, p in enumerate(probs):
+                    i = j * e.n_keys + k
+                    lower[i], upper[i] = self._score_bounds(e, k, p, level, df[i], cum[k])
         crit_se = critical(level, df)
         se = (upper - lower) / (2 * crit_se)
         est = qhat.T.reshape(-1)
@@ -701,6 +711,70 @@ class _BaseDesign:
         group = e.by or [_ALL]
         out = out.sort([*group, "variable", "quantile"], maintain_order=True)
         return self._finish(out, e.by)
+
+    def _score_bounds(
+        self,
+        e: _Entries,
+        k: int,
+        p: float,
+        level: float,
+        df: float,
+        cum: tuple[FloatArray, FloatArray, float],
+    ) -> tuple[float, float]:
+        """R's ``ffullerCI``: invert the score test of ``P(x ≤ θ) = p`` for key ``k``.
+
+        Why so literal: the score ``mean(x > θ) − (1 − p)`` over its SE is a step function of
+        θ, so the root that ``uniroot`` returns sits within its tolerance of a data value,
+        on one side or the other; the bound then goes through the *unweighted* share
+        ``mean(x ≤ root)`` and the weighted qrule. Only R's own search (``R_zeroin2``, same
+        bracket ``min(x) + IQR/100 .. max(x) − IQR/100``, same tolerance
+        ``1/(100 √nrow)``) lands on the same side, so it is ported step for step. ``x`` is
+        the variable over R's rows of the design: the answering rows of the domain, or every
+        row of a calibrated design (missing values as 0, as ``svyquantile(na.rm = TRUE)``
+        leaves them there).
+        """
+        sel = e.key == k
+        rows, w = e.row[sel], e.w[sel]
+        if self._keeps_all_rows():
+            variable = str(e.keys.get_column("variable")[k])
+            x_design = self._data.get_column(variable).cast(pl.Float64).fill_null(0.0).to_numpy()
+        else:
+            x_design = e.y[sel]
+        y = e.y[sel]
+        sub = _Entries(
+            keys=e.keys[k : k + 1],
+            row=rows,
+            key=np.zeros(rows.size, dtype=np.int64),
+            w=w,
+            y=y,
+            x=None,
+            by=e.by,
+        )
+        crit = float(critical(level, df))
+
+        def score(theta: float, limit: float) -> float:
+            u = _Entries(sub.keys, sub.row, sub.key, sub.w, (y > theta) - (1 - p), None, e.by)
+            m = self._point("mean", u)
+            se = np.sqrt(self._variances("mean", u, m))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value = float(m[0] / se[0]) - limit
+            # R's zeroin replaces ±Inf (an SE of 0) by ∓ the largest double, with a warning
+            return float(np.clip(value, -_DBL_MAX, _DBL_MAX)) if not np.isnan(value) else value
+
+        q75, q25 = np.percentile(x_design, [75, 25])
+        lo_t = float(x_design.min() + (q75 - q25) / 100)
+        hi_t = float(x_design.max() - (q75 - q25) / 100)
+        tol = 1 / (100 * np.sqrt(x_design.size))
+        xs, cw, total = cum
+        out = []
+        for limit in (crit, -crit):
+            f_lo, f_hi = score(lo_t, limit), score(hi_t, limit)
+            if np.isnan(f_lo) or np.isnan(f_hi) or np.sign(f_lo) * np.sign(f_hi) > 0:
+                out.append(float("nan"))  # R's uniroot stops here: no sign change
+                continue
+            root = _zeroin(functools.partial(score, limit=limit), lo_t, hi_t, f_lo, f_hi, tol)
+            out.append(_qrule_math(xs, cw, total, float(np.mean(x_design <= root))))
+        return out[0], out[1]
 
     def _answering_degf(self, e: _Entries) -> IntArray:
         """R's ``degf`` of each key's answering rows: ``svyquantile``'s df.
@@ -1221,6 +1295,65 @@ def _grake_linear(
             )
     g = 1 + fm1(xeta)
     return g * scale if scale is not None else g
+
+
+def _zeroin(
+    f: Callable[[float], float],
+    ax: float,
+    bx: float,
+    fa: float,
+    fb: float,
+    tol: float,
+    maxit: int = 1000,
+) -> float:
+    """R's ``R_zeroin2`` (``uniroot``): Brent's root search, step for step.
+
+    Why a port and not ``scipy.optimize.brentq``: the score interval evaluates a step
+    function, whose "root" depends on the exact sequence of trial points (see
+    ``_score_bounds``); scipy's variant takes other steps.
+    """
+    eps = np.finfo(np.float64).eps
+    a, b = ax, bx
+    c, fc = a, fa
+    if fa == 0.0:
+        return a
+    if fb == 0.0:
+        return b
+    for _ in range(maxit + 1):
+        prev_step = b - a
+        if abs(fc) < abs(fb):
+            a, b, c = b, c, b
+            fa, fb, fc = fb, fc, fb
+        tol_act = 2 * eps * abs(b) + tol / 2
+        new_step = (c - b) / 2
+        if abs(new_step) <= tol_act or fb == 0.0:
+            return b
+        if abs(prev_step) >= tol_act and abs(fa) > abs(fb):
+            cb = c - b
+            if a == c:
+                t1 = fb / fa
+                p = cb * t1
+                q = 1.0 - t1
+            else:
+                q = fa / fc
+                t1 = fb / fc
+                t2 = fb / fa
+                p = t2 * (cb * q * (q - t1) - (b - a) * (t1 - 1.0))
+                q = (q - 1.0) * (t1 - 1.0) * (t2 - 1.0)
+            if p > 0:
+                q = -q
+            else:
+                p = -p
+            if p < (0.75 * cb * q - abs(tol_act * q) / 2) and p < abs(prev_step * q / 2):
+                new_step = p / q
+        if abs(new_step) < tol_act:
+            new_step = tol_act if new_step > 0 else -tol_act
+        a, fa = b, fb
+        b += new_step
+        fb = f(b)
+        if (fb > 0 and fc > 0) or (fb < 0 and fc < 0):
+            c, fc = a, fa
+    return b
 
 
 def _bsum(e: _Entries, values: FloatArray) -> FloatArray:

@@ -367,3 +367,15 @@ def test_replicate_quantile_beta_is_korn_graubard_with_the_replicate_se() -> Non
     assert t["estimate"][0] == beta["estimate"][0]
     assert beta["ci_lower"][0] <= t["estimate"][0] <= beta["ci_upper"][0]
     assert (beta["ci_lower"][0], beta["ci_upper"][0]) != (t["ci_lower"][0], t["ci_upper"][0])
+
+
+def test_score_quantile_interval_without_a_sign_change_is_empty() -> None:
+    """R's uniroot stops (no sign change: mu284 y1 at 0.25 and 0.75); that bound is empty."""
+    d = SurveyDesign(pl.read_csv(API / "mu284.csv"), ids=["id1", "id2"], fpc=["n1", "n2"],
+                     secret=OPEN)  # fmt: skip
+    out = d.quantile("y1", [0.25, 0.5, 0.75], ci="score")
+    assert out["estimate"].to_list() == [39.0, 45.0, 49.0]
+    assert out["ci_lower"].is_null().to_list() == [True, False, False]
+    assert out["ci_upper"].is_null().to_list() == [False, False, True]
+    with pytest.raises(SurveyDesignError, match="score"):
+        d.quantile("y1", 0.5, ci="wald")  # type: ignore[arg-type]

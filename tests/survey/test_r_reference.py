@@ -197,7 +197,12 @@ def _compute(case: str, rows: pl.DataFrame) -> pl.DataFrame:
         num, den = var.split("/")
         out = d.ratio(num, den, by=by_arg)
     elif stat == "quantile":
-        ci = "beta" if "beta" in call else "normal" if "df=Inf" in call else "t"
+        ci = (
+            "beta" if "beta" in call
+            else "score" if "score" in call
+            else "normal" if "df=Inf" in call
+            else "t"
+        )  # fmt: skip
         probs = sorted({float(q) for q in rows["quantile"].to_list()})
         out = d.quantile(var, probs, by=by_arg, ci=ci)
         out = out.with_columns(pl.col("quantile").cast(pl.String))

@@ -675,6 +675,38 @@ do_glm_hi_chol("nhanes")
 do_glm_hi_chol("nhanes_jkn")
 
 # ---------------------------------------------------------------------------
+# 3f. svyquantile(interval.type="score") (ffullerCI, survey.design2 only): uniroot of the
+# score test mean(x > theta) - (1 - p) over its SE = +-qt(.975, df) between
+# min(x) + IQR/100 and max(x) - IQR/100 (tol 1/(100 sqrt(nrow))), then the bound is
+# qrule(x, w, mean(x <= root)), the share unweighted.
+# ---------------------------------------------------------------------------
+for (d in c("strat", "clus1", "clus2", "clus1_ps", "clus1_cal"))
+  do_quant(d, "_score", ', interval.type="score"')
+do_by("strat_by_quantile_api00_stype_score", "strat",
+      'svyby(~api00, ~stype, strat, svyquantile, quantiles=0.5, ci=TRUE, interval.type="score", vartype=c("se","ci"))',
+      "quantile", "api00", "stype", quantile = 0.5)
+do_by("clus1_ps_by_quantile_api00_stype_score", "clus1_ps",
+      'svyby(~api00, ~stype, clus1_ps, svyquantile, quantiles=0.5, ci=TRUE, interval.type="score", vartype=c("se","ci"))',
+      "quantile", "api00", "stype", quantile = 0.5)
+do_quant_call <- function(case, d, variable, call) {
+  m <- run(call)[[variable]]
+  add(case, d, call, "quantile", variable, quantile = as.numeric(rownames(m)),
+      estimate = m[, "quantile"], se = m[, 4], ci_lower = m[, "ci.2.5"],
+      ci_upper = m[, "ci.97.5"])
+}
+do_quant_call("strat_na_quantile_enroll_score", "strat_na", "enroll",
+              'svyquantile(~enroll, strat_na, c(0.25, 0.5, 0.9), ci=TRUE, na.rm=TRUE, interval.type="score")')
+do_quant_call("nhanes_quantile_WTMEC2YR_score", "nhanes", "WTMEC2YR",
+              'svyquantile(~WTMEC2YR, nhanes, c(0.25, 0.5, 0.9), ci=TRUE, interval.type="score")')
+# hospital: an SE of 0 at the end of the bracket, +Inf replaced by the largest double.
+do_quant_call("hospital_quantile_births_score", "hospital", "births",
+              'svyquantile(~births, hospital, c(0.25, 0.5, 0.75), ci=TRUE, interval.type="score")')
+# mu284 y1 at 0.25 and 0.75: the score has the same sign at both ends of the bracket and
+# uniroot stops with an error (the Python side gives an empty bound); 0.5 works.
+do_quant_call("mu284_quantile_y1_score", "mu284", "y1",
+              'svyquantile(~y1, mu284, 0.5, ci=TRUE, interval.type="score")')
+
+# ---------------------------------------------------------------------------
 # 4. Write and check
 # ---------------------------------------------------------------------------
 ref <- do.call(rbind, rows)
