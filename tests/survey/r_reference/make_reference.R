@@ -19,7 +19,8 @@
 #
 # Output (all in tests/survey/r_reference/):
 #   apistrat.csv apiclus1.csv apiclus2.csv apistrat_na.csv apistrat_lonely.csv
-#   scd.csv clus1_jk1_repweights.csv clus1_calibrated_weights.csv reference.csv
+#   scd.csv clus1_jk1_repweights.csv clus1_calibrated_weights.csv clus1_greg_weights.csv
+#   nhanes.csv fpc.csv mu284.csv hospital.csv nhanes_jkn_factors.csv reference.csv
 #   See README.md for the column layout and the R behaviours to copy.
 
 options(survey.lonely.psu = "fail")
