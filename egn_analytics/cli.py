@@ -128,8 +128,32 @@ def ingest(
         Path | None,
         typer.Option(help="ent-logs : table etablissements.parquet (partition par académie)."),
     ] = None,
+    ids: Annotated[
+        str | None,
+        typer.Option(
+            help="survey : unités primaires (puis secondaires) comme ids de svydesign, "
+            "« psu » ou « psu,id » ; « 1 » : chaque ligne est une unité primaire."
+        ),
+    ] = None,
+    strata: Annotated[str | None, typer.Option(help="survey : colonne des strates.")] = None,
+    weights: Annotated[str | None, typer.Option(help="survey : colonne des poids.")] = None,
+    fpc: Annotated[
+        str | None, typer.Option(help="survey : colonne(s) fpc, une par degré (« N_h,M_i »).")
+    ] = None,
+    nest: Annotated[
+        bool,
+        typer.Option(
+            "--nest",
+            help="survey : unités primaires numérotées dans chaque strate (R : nest=TRUE).",
+        ),
+    ] = False,
 ) -> None:
-    """Lire une source, écrire sa table validée et ses rejets (Parquet), résumer."""
+    """Lire une source, écrire sa table validée et ses rejets (Parquet), résumer.
+
+    Pour une enquête hors DEPP, --ids, --strata, --weights, --fpc et --nest déclarent le plan
+    de sondage comme svydesign (R) : les colonnes gardent leur nom, le plan est enregistré
+    avec la table.
+    """
     from egn_analytics.loaders.registry import ingest as run_ingest
 
     target = out or get_settings().processed_dir
@@ -141,10 +165,41 @@ def ingest(
         if not etablissements.is_file():
             _fail(f"{etablissements} introuvable (--etablissements)")
         options["etablissements"] = str(etablissements)  # JSON-able for the cache key
+    options.update(_design_options(kind, ids, strata, weights, fpc, nest))
     with _one_line_errors(), writing:
         summary = run_ingest(kind, path, target, force=force, **options)
     for part in summary.get("tables") or [summary]:
         typer.echo(format_summary({**part, "cache": summary.get("cache")}, target))
+
+
+def _design_options(
+    kind: str,
+    ids: str | None,
+    strata: str | None,
+    weights: str | None,
+    fpc: str | None,
+    nest: bool,
+) -> dict[str, Any]:
+    """The declared design as the survey loader's options (lists: JSON for the cache key).
+
+    Nothing is passed when nothing is declared, so a DEPP file keeps its cache key. --strata or
+    --fpc alone would be read as the DEPP columns' names: R's svydesign needs ids, so do we.
+    """
+    given = {"ids": ids, "strata": strata, "weights": weights, "fpc": fpc}
+    if not any(given.values()) and not nest:
+        return {}
+    if kind != "survey":
+        _fail("--ids, --strata, --weights, --fpc et --nest ne concernent que les enquêtes (survey)")
+    if ids is None and weights is None:
+        _fail("plan de sondage : donner --ids (« --ids 1 » si chaque ligne est une unité primaire)")
+    options: dict[str, Any] = {
+        k: [p.strip() for p in v.split(",") if p.strip()] for k, v in given.items() if v
+    }
+    if weights:
+        options["weights"] = weights.strip()
+    if nest:
+        options["nest"] = True
+    return options
 
 
 @app.command()

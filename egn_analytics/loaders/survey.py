@@ -45,6 +45,22 @@ respondents table (``variable``, ``libelle``, ``type``, ``modalites`` as a list 
 names so that every respondents table speaks the same design language. Weight, strata and PSU
 are required (else :class:`LoadError`); a file without fpc gets a null ``fpc`` column.
 
+**Declared design.** A file that is not a DEPP file (NHANES, a foreign survey) declares its
+design with R's ``svydesign`` arguments: ``ids`` (PSU column, or one per stage; ``"1"``: every
+row is a PSU), ``strata``, ``weights``, ``fpc`` (one per stage, counts or fractions as in R) and
+``nest`` (CLI: ``--ids psu --strata strata --weights finalwgt --nest``). Then nothing is renamed
+and no DEPP column is required: every column keeps its name, design columns are typed as above
+(ids and strata text, weights and fpc ``Float64``), a declared column absent from the file is
+one line (« nhanes2.dta : colonne « poids_final » (--weights) absente »). A row is rejected for
+a missing or non-numeric design value or a negative weight (« poids < 0 ou manquant
+(finalwgt) »); a zero weight is kept, as R keeps it. Without ``nest``, a PSU id found in two
+strata is a :class:`LoadError` (R's « Clusters not nested in strata »); with it, PSUs are
+identified by (stratum, id), R's ``nest=TRUE``. The design is then built on the accepted rows
+(a design R would refuse is refused here) and recorded in the table's summary,
+``<table>.meta.json``, under ``plan_de_sondage`` (``{"ids": [...], "strata": [...],
+"weights": ..., "fpc": [...], "nest": ...}``): :func:`design_from_table` rebuilds the
+``SurveyDesign`` from the written table, its codebook giving the value labels.
+
 **Rows and rejects.** Rows read = accepted + rejected. A row is rejected, with every reason that
 applies, for: weight ≤ 0 or missing (« poids ≤ 0 ou manquant »), weight not a number (« type
 invalide (poids) »), missing strata or PSU (« valeur manquante (strate) »), missing or
@@ -69,14 +85,17 @@ row and column where known. Reader exceptions (pyreadstat, Polars, calamine) are
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
+import dataframely as dy
 import polars as pl
 
 from egn_analytics.loaders._core import (
@@ -108,12 +127,18 @@ from egn_analytics.schemas.survey import (
     STRATA,
     WEIGHT,
     CodebookSchema,
+    _answer_column,
     respondents_schema,
 )
+
+if TYPE_CHECKING:
+    from egn_analytics.survey import SurveyDesign
 
 TABLE = "enquete"
 CODE_VERSION = "1"
 CODEBOOK_SUFFIX = "_dictionnaire"
+#: Key of a declared design in the table's summary (``<table>.meta.json``).
+DESIGN_KEY = "plan_de_sondage"
 
 _TEXT = (".csv", ".txt", ".tsv", ".tab")
 _EXCEL = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
@@ -597,18 +622,27 @@ def _integral(v: pl.Expr) -> pl.Expr:
 
 
 def _kinds(
-    path: Path, raw: pl.DataFrame, columns: list[str], book: dict[str, _Variable]
+    path: Path,
+    raw: pl.DataFrame,
+    columns: list[str],
+    book: dict[str, _Variable],
+    ident: tuple[str, ...] = (STRATA, PSU, RESPONDENT_ID),
+    amounts: tuple[str, ...] = (WEIGHT, FPC),
 ) -> dict[str, str]:
-    """The kind of every column: design columns fixed, then codebook, storage, inference."""
+    """The kind of every column: design columns fixed, then codebook, storage, inference.
+
+    ``ident`` (strata, clusters: identifiers, never quantities) are text and ``amounts``
+    (weights, fpc) numbers whatever the codebook says.
+    """
     kinds: dict[str, str] = {}
     undecided: list[str] = []
     for c in columns:
         dtype = raw.schema[c]
         v = book.get(c, _Variable())
         declared = v.kind or (KIND_CATEGORICAL if v.labels else None)
-        if c in (STRATA, PSU, RESPONDENT_ID):
+        if c in ident:
             kinds[c] = KIND_TEXT
-        elif c in (WEIGHT, FPC):
+        elif c in amounts:
             kinds[c] = KIND_NUMERIC
         elif dtype.is_temporal():
             kinds[c] = KIND_DATE
@@ -644,7 +678,11 @@ def _kinds(
 
 
 def _values(
-    raw: pl.DataFrame, columns: list[str], kinds: dict[str, str], codes: dict[str, list[int]]
+    raw: pl.DataFrame,
+    columns: list[str],
+    kinds: dict[str, str],
+    codes: dict[str, list[int]],
+    fpc: str | None = FPC,
 ) -> pl.DataFrame:
     """Typed values ``v{i}``, bad-type flags ``b{i}``, unknown-code flags ``u{i}``.
 
@@ -695,7 +733,9 @@ def _values(
         if codes.get(c):
             out.append((v.is_not_null() & ~v.is_in(codes[c])).alias(f"u{i}"))
     fraw = (
-        _text(FPC, raw.schema[FPC], trim=False) if FPC in raw.columns else pl.lit(None, pl.String)
+        _text(fpc, raw.schema[fpc], trim=False)
+        if fpc is not None and fpc in raw.columns
+        else pl.lit(None, pl.String)
     )
     return lf.select(*out, fraw.alias("fraw"), LINE_COL).collect()
 
@@ -777,6 +817,57 @@ def _check_fpc(path: Path, work: pl.DataFrame, column: str) -> None:
 # --------------------------------------------------------------------------- the loader
 
 
+def _dictionary(
+    columns: list[str], book: dict[str, _Variable], kinds: dict[str, str]
+) -> pl.DataFrame:
+    """The codebook table: one row per column, value labels on categorical columns only."""
+    rows = [
+        {
+            "variable": c,
+            "libelle": book.get(c, _Variable()).libelle,
+            "type": kinds[c],
+            "modalites": [
+                {"code": k, "libelle": lab} for k, lab in (book.get(c, _Variable()).labels or ())
+            ]
+            if kinds[c] == KIND_CATEGORICAL
+            else None,
+        }
+        for c in columns
+    ]
+    return CodebookSchema.validate(
+        pl.DataFrame(
+            rows,
+            schema={
+                "variable": pl.String,
+                "libelle": pl.String,
+                "type": pl.String,
+                "modalites": pl.List(MODALITE),
+            },
+        ),
+        cast=False,
+    )
+
+
+def _answer_reasons(
+    columns: list[str], idx: dict[str, int], codes: dict[str, list[int]], skip: set[str]
+) -> list[pl.Expr]:
+    """Per-row reasons of the answer columns, in column order: bad type, unknown code."""
+    reasons: list[pl.Expr] = []
+    for c in columns:
+        if c in skip:
+            continue
+        i = idx[c]
+        bad_type = pl.when(pl.col(f"b{i}")).then(pl.lit(f"type invalide ({c})"))
+        if not codes.get(c):
+            reasons.append(bad_type)
+            continue
+        unknown = pl.concat_str(
+            pl.lit(f"modalité inconnue ({c}="), pl.col(f"v{i}").cast(pl.String), pl.lit(")")
+        )
+        reasons.append(bad_type.when(pl.col(f"u{i}")).then(unknown))
+    return reasons
+
+
 def _design_columns(
     path: Path, raw: pl.DataFrame, names: dict[str, str], header_row: int | None
 ) -> tuple[pl.DataFrame, dict[str, str]]:
@@ -811,17 +902,34 @@ def load_result(
     encoding: str | None = None,
     separator: str | None = None,
     weight: str = "poids",
-    strata: str = "strate",
+    strata: str | Sequence[str] | None = None,
     psu: str = "uai",
-    fpc: str = "fpc",
+    fpc: str | Sequence[str] | None = None,
+    ids: str | Sequence[str] | None = None,
+    weights: str | None = None,
+    nest: bool = False,
 ) -> LoadResult:
-    """Read, type and validate one survey file; see the module docstring."""
+    """Read, type and validate one survey file; see the module docstring.
+
+    ``ids``, ``weights`` or ``nest`` declare the design as R's ``svydesign`` does (then
+    ``strata`` and ``fpc`` are its columns, kept under their names: see « Declared design »);
+    without them the file is a DEPP file and ``weight``, ``strata``, ``psu``, ``fpc`` name its
+    design columns (defaults ``poids``, ``strate``, ``uai``, ``fpc``), renamed to those names.
+    """
     path = Path(path)
     family, stem = _family(path)
     if stem.lower().endswith(CODEBOOK_SUFFIX):
         raise LoadError(path, "c'est un dictionnaire des variables, pas un fichier de microdonnées")
     raw, embedded = _read(path, family, encoding, separator)
     header_row = 1 if family in ("text", "excel") else None
+    if ids is not None or weights is not None or nest:
+        design = _declared(path, raw, ids, strata, weights, fpc, nest, header_row)
+        return _load_declared(path, raw, embedded, design, codebook)
+    if not (isinstance(strata, str | None) and isinstance(fpc, str | None)):
+        raise LoadError(
+            path, "plusieurs colonnes de strates ou de fpc : déclarer le plan avec ids= (--ids)"
+        )
+    strata, fpc = strata or STRATA, fpc or FPC
     raw, given = _design_columns(
         path, raw, {WEIGHT: weight, STRATA: strata, PSU: psu, FPC: fpc}, header_row
     )
@@ -877,25 +985,14 @@ def load_result(
     if has_id:
         rid = pl.col(f"v{idx[RESPONDENT_ID]}")
         reasons.append(pl.when(rid.is_null()).then(pl.lit(f"valeur manquante ({RESPONDENT_ID})")))
-    for c in columns:
-        if c in (WEIGHT, STRATA, PSU, FPC, RESPONDENT_ID):
-            continue
-        i = idx[c]
-        bad_type = pl.when(pl.col(f"b{i}")).then(pl.lit(f"type invalide ({c})"))
-        if not codes.get(c):
-            reasons.append(bad_type)
-            continue
-        unknown = pl.concat_str(
-            pl.lit(f"modalité inconnue ({c}="), pl.col(f"v{i}").cast(pl.String), pl.lit(")")
-        )
-        reasons.append(bad_type.when(pl.col(f"u{i}")).then(unknown))
+    reasons += _answer_reasons(columns, idx, codes, {WEIGHT, STRATA, PSU, FPC, RESPONDENT_ID})
     text = pl.concat_str(reasons, separator=" ; ", ignore_nulls=True)
     motif = work.select(
         pl.coalesce(reading, pl.when(text == "").then(None).otherwise(text)).alias(REASON_COL)
     )
     if has_id:  # the same duplicate rule as every other loader
-        ids = work.select(pl.col(f"v{idx[RESPONDENT_ID]}").alias(RESPONDENT_ID))
-        motif = mark_duplicates(ids, motif.to_series()).to_frame()
+        id_frame = work.select(pl.col(f"v{idx[RESPONDENT_ID]}").alias(RESPONDENT_ID))
+        motif = mark_duplicates(id_frame, motif.to_series()).to_frame()
     ok = motif.to_series().is_null()
 
     # 4. Final dtypes: numeric answers are Int64 when every value is whole, else Float64.
@@ -932,35 +1029,9 @@ def load_result(
         .filter(~ok)
     )
 
-    # 5. The codebook table: one row per column of the respondents table.
-    def kind_of(c: str) -> str:
-        return kinds.get(c, KIND_NUMERIC)  # the fpc column added when absent is numeric
-
-    rows = [
-        {
-            "variable": c,
-            "libelle": book.get(c, _Variable()).libelle,
-            "type": kind_of(c),
-            "modalites": [
-                {"code": k, "libelle": lab} for k, lab in (book.get(c, _Variable()).labels or ())
-            ]
-            if kind_of(c) == KIND_CATEGORICAL
-            else None,
-        }
-        for c in accepted.columns
-    ]
-    dictionary = CodebookSchema.validate(
-        pl.DataFrame(
-            rows,
-            schema={
-                "variable": pl.String,
-                "libelle": pl.String,
-                "type": pl.String,
-                "modalites": pl.List(MODALITE),
-            },
-        ),
-        cast=False,
-    )
+    # 5. The codebook table: one row per column of the respondents table (the fpc column added
+    # when absent is numeric).
+    dictionary = _dictionary(accepted.columns, book, {FPC: KIND_NUMERIC, **kinds})
     table = table_name(path)
     sources = (path.name, cb_path.name) if cb_path is not None else (path.name,)
     return LoadResult(
@@ -970,6 +1041,305 @@ def load_result(
         raw.height,
         sources,
         extra={f"{table}_dictionnaire": dictionary},
+    )
+
+
+# --------------------------------------------------------------------------- declared design
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredDesign:
+    """A design declared with R's ``svydesign`` arguments, naming the file's own columns."""
+
+    ids: tuple[str, ...] = ()  # empty: every row is its own PSU (R's ids = ~1)
+    strata: tuple[str, ...] = ()
+    weights: str | None = None
+    fpc: tuple[str, ...] = ()
+    nest: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form, as recorded in ``<table>.meta.json`` under :data:`DESIGN_KEY`."""
+        return {
+            "ids": list(self.ids),
+            "strata": list(self.strata),
+            "weights": self.weights,
+            "fpc": list(self.fpc),
+            "nest": self.nest,
+        }
+
+    def roles(self) -> list[tuple[str, str]]:
+        """(column, option that declared it), in the order of ``svydesign``'s arguments."""
+        return [
+            *((c, "--ids") for c in self.ids),
+            *((c, "--strata") for c in self.strata),
+            *(((self.weights, "--weights"),) if self.weights else ()),
+            *((c, "--fpc") for c in self.fpc),
+        ]
+
+
+@dataclass(slots=True)
+class SurveyLoadResult(LoadResult):
+    """A :class:`LoadResult` whose summary also records the declared design.
+
+    The summary is what ``<table>.meta.json`` holds, beside the table: the design travels with
+    the data, so :func:`design_from_table` (or a statistician reading the JSON) rebuilds the
+    same ``svydesign`` without being told the columns again.
+    """
+
+    design: DeclaredDesign | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """:meth:`LoadResult.summary` plus the design under :data:`DESIGN_KEY`."""
+        out = LoadResult.summary(self)
+        if self.design is not None:
+            out[DESIGN_KEY] = self.design.as_dict()
+        return out
+
+
+def _names(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``"psu,id"`` or ``["psu", "id"]`` → lower-case trimmed names, as the headers are."""
+    if value is None:
+        return ()
+    parts = value.split(",") if isinstance(value, str) else [p for v in value for p in v.split(",")]
+    return tuple(n for n in (p.replace("\ufeff", "").strip().lower() for p in parts) if n)
+
+
+def _declared(
+    path: Path,
+    raw: pl.DataFrame,
+    ids: str | Sequence[str] | None,
+    strata: str | Sequence[str] | None,
+    weights: str | None,
+    fpc: str | Sequence[str] | None,
+    nest: bool,
+    header_row: int | None,
+) -> DeclaredDesign:
+    """The declared design, every column checked present (one line naming the first absent)."""
+    weight_names = _names(weights)
+    if len(weight_names) > 1:
+        raise LoadError(path, f"une seule colonne de poids (--weights), pas {len(weight_names)}")
+    design = DeclaredDesign(
+        # R's ids = ~1 (or ~0): no clusters, every row is a PSU.
+        ids=tuple(c for c in _names(ids) if c not in ("0", "1")),
+        strata=_names(strata),
+        weights=weight_names[0] if weight_names else None,
+        fpc=_names(fpc),
+        nest=nest,
+    )
+    for column, option in design.roles():
+        if column not in raw.columns:
+            raise LoadError(path, f"colonne « {column} » ({option}) absente", row=header_row)
+    return design
+
+
+def _check_nesting(path: Path, frame: pl.DataFrame, design: DeclaredDesign) -> None:
+    """Without ``nest``, a PSU id may not appear in two strata: R's ``check.strata``.
+
+    R stops there (« Clusters not nested in strata at top level; you may want nest=TRUE »):
+    the same id in two strata is either one unit drawn twice (a wrong design) or, far more
+    often, units numbered 1, 2… inside each stratum, which ``nest=True`` says.
+    """
+    if design.nest or not design.ids or not design.strata:
+        return
+    psu, stratum = design.ids[0], design.strata[0]
+    spread = (
+        frame.group_by(psu)
+        .agg(pl.col(stratum).unique().sort().head(2).alias("s"), pl.col(stratum).n_unique())
+        .filter(pl.col(stratum) > 1)
+        .sort(psu)
+    )
+    if not spread.is_empty():
+        r = spread.row(0, named=True)
+        raise LoadError(
+            path,
+            f"unités primaires non emboîtées dans les strates : « {psu} » = « {r[psu]} » se "
+            f"trouve dans les strates « {r['s'][0]} » et « {r['s'][1]} » ({spread.height} "
+            "unité(s) dans ce cas) ; si elles sont numérotées dans chaque strate, déclarer "
+            "--nest (R : nest=TRUE)",
+            column=psu,
+        )
+
+
+def _declared_schema(
+    typed: pl.DataFrame,
+    design: DeclaredDesign,
+    codes: dict[str, list[int]],
+    book: dict[str, _Variable],
+    name: str,
+) -> type[dy.Schema]:
+    """The dataframely schema of a table with a declared design.
+
+    Design columns are non-null (R's ``svydesign`` stops on a missing one); weights may be 0,
+    as in R, where a zero-weight row still counts in its PSU's stratum; the others are typed
+    as the answers of a DEPP file.
+    """
+    ident = {*design.ids, *design.strata}
+    attrs: dict[str, object] = {"__module__": __name__, "__doc__": f"Schema of {name}."}
+    for i, (col, dtype) in enumerate(typed.schema.items()):
+        label = book.get(col, _Variable()).libelle
+        if col in ident:
+            attrs[f"c{i}"] = dy.String(nullable=False, alias=col, description=label)
+        elif col == design.weights:
+            attrs[f"c{i}"] = dy.Float64(nullable=False, min=0.0, alias=col, description=label)
+        elif col in design.fpc:
+            attrs[f"c{i}"] = dy.Float64(
+                nullable=False, min_exclusive=0.0, alias=col, description=label
+            )
+        else:
+            attrs[f"c{i}"] = _answer_column(dtype, codes.get(col), col, label)
+    return type(name, (dy.Schema,), attrs)
+
+
+def _load_declared(
+    path: Path,
+    raw: pl.DataFrame,
+    embedded: dict[str, _Variable],
+    design: DeclaredDesign,
+    codebook: str | Path | None,
+) -> LoadResult:
+    """A file whose design is declared: every column kept under its name, the design recorded.
+
+    The same typing and row rules as a DEPP file, with the design's own columns: a row is
+    rejected when a design value is missing or not a number (R's ``svydesign`` would stop on
+    the whole file), or its weight is negative. The design is then built on the accepted rows,
+    so a design R would refuse (fpc varying in a stratum, a single PSU…) is refused here, with
+    the file's name, before anything is written.
+    """
+    cb_path = _codebook_path(path, codebook)
+    book = _merge(_read_codebook(cb_path) if cb_path is not None else {}, embedded)
+    columns = [c for c in raw.columns if c not in META_COLS]
+    ident = (*design.ids, *design.strata)
+    amounts = (*((design.weights,) if design.weights else ()), *design.fpc)
+    kinds = _kinds(path, raw, columns, book, ident, amounts)
+    codes = {
+        c: [k for k, _ in (book.get(c, _Variable()).labels or ())]
+        for c in columns
+        if kinds[c] == KIND_CATEGORICAL
+    }
+    work = _values(raw, columns, kinds, codes, fpc=None)
+    idx = {c: i for i, c in enumerate(columns)}
+
+    reading = pl.lit(raw[SHORT_COL]) if SHORT_COL in raw.columns else pl.lit(None, dtype=pl.String)
+    reasons: list[pl.Expr] = []
+    if design.weights:
+        w, bw = pl.col(f"v{idx[design.weights]}"), pl.col(f"b{idx[design.weights]}")
+        reasons.append(
+            pl.when(bw)
+            .then(pl.lit(f"type invalide ({design.weights})"))
+            .when(w.is_null() | (w < 0))
+            .then(pl.lit(f"poids < 0 ou manquant ({design.weights})"))
+        )
+    reasons.extend(
+        pl.when(pl.col(f"b{idx[c]}"))
+        .then(pl.lit(f"type invalide ({c})"))
+        .when(pl.col(f"v{idx[c]}").is_null())
+        .then(pl.lit(f"valeur manquante ({c})"))
+        for c in dict.fromkeys((*ident, *design.fpc))
+    )
+    reasons += _answer_reasons(columns, idx, codes, {*ident, *amounts})
+    text = pl.concat_str(reasons, separator=" ; ", ignore_nulls=True)
+    motif = work.select(
+        pl.coalesce(reading, pl.when(text == "").then(None).otherwise(text)).alias(REASON_COL)
+    )
+    ok = motif.to_series().is_null()
+
+    numeric = [c for c in columns if kinds[c] == KIND_NUMERIC and c not in amounts]
+    whole = (
+        work.select(
+            (pl.col(f"v{idx[c]}").is_null() | _integral(pl.col(f"v{idx[c]}"))).all().alias(c)
+            for c in numeric
+        ).row(0, named=True)
+        if numeric
+        else {}
+    )
+    typed = work.filter(ok).select(
+        (
+            pl.col(f"v{idx[c]}").cast(pl.Int64, strict=False)
+            if whole.get(c)
+            else pl.col(f"v{idx[c]}")
+        ).alias(c)
+        for c in columns
+    )
+    table = table_name(path)
+    schema = _declared_schema(typed, design, codes, book, f"{table}_schema")
+    accepted = schema.validate(typed, cast=False).select(typed.columns)
+    if not accepted.is_empty():
+        _check_nesting(path, accepted, design)
+        _build_design(path, accepted, design)
+    rejects = (
+        raw.select(
+            *(_text(c, raw.schema[c], trim=False).alias(c) for c in columns), SOURCE_COL, LINE_COL
+        )
+        .with_columns(motif.to_series())
+        .filter(~ok)
+    )
+    sources = (path.name, cb_path.name) if cb_path is not None else (path.name,)
+    return SurveyLoadResult(
+        table,
+        accepted,
+        rejects,
+        raw.height,
+        sources,
+        extra={f"{table}{CODEBOOK_SUFFIX}": _dictionary(accepted.columns, book, kinds)},
+        design=design,
+    )
+
+
+def _build_design(path: Path, frame: pl.DataFrame, design: DeclaredDesign) -> SurveyDesign:
+    """``SurveyDesign`` on ``frame``; a design the engine refuses is a :class:`LoadError`."""
+    from egn_analytics.survey import SurveyDesign, SurveyDesignError
+
+    try:
+        return SurveyDesign(
+            frame,
+            ids=list(design.ids) or None,
+            strata=list(design.strata) or None,
+            weights=design.weights,
+            fpc=list(design.fpc) or None,
+        )
+    except SurveyDesignError as exc:
+        raise LoadError(path, f"plan de sondage déclaré invalide : {exc}") from exc
+
+
+def design_from_table(path: str | Path, **options: Any) -> SurveyDesign:
+    """The ``SurveyDesign`` of a respondents table written by ``egn ingest survey``.
+
+    ``path`` is ``<table>.parquet``; the design is read from ``<table>.meta.json`` beside it
+    (key :data:`DESIGN_KEY`: ``ids``, ``strata``, ``weights``, ``fpc``, ``nest``, the
+    arguments of R's ``svydesign``) and the value labels from ``<table>_dictionnaire.parquet``,
+    so the analysis names no column the loader was already told. A table without a declared
+    design is a DEPP table: :func:`~egn_analytics.survey.depp_design`. ``options`` go to the
+    constructor (``lonely_psu``, ``secret``…).
+
+    ``nest`` needs no argument of its own: the engine always identifies a cluster by its
+    stratum and its id, which is R's ``nest=TRUE``, and a table loaded without ``nest`` has
+    been checked to have no PSU id in two strata, where both readings agree.
+    """
+    from egn_analytics.survey import SurveyDesign, codebook_labels, depp_design
+
+    path = Path(path)
+    table = path.name.removesuffix(".parquet")
+    try:
+        data = pl.read_parquet(path)
+    except Exception as exc:  # Polars / Arrow / OS errors: one line naming the file
+        raise LoadError(path, f"table illisible ({_first_line(exc)})") from exc
+    book_path = path.with_name(f"{table}{CODEBOOK_SUFFIX}.parquet")
+    codebook = pl.read_parquet(book_path) if book_path.is_file() else None
+    meta_path = path.with_name(f"{table}.meta.json")
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+    declared = meta.get(DESIGN_KEY)
+    if declared is None:
+        return depp_design(data, codebook=codebook, **options)
+    categorical, labels = codebook_labels(codebook) if codebook is not None else ([], {})
+    return SurveyDesign(
+        data,
+        ids=declared["ids"] or None,
+        strata=declared["strata"] or None,
+        weights=declared["weights"],
+        fpc=declared["fpc"] or None,
+        categorical=[c for c in categorical if c in data.columns],
+        value_labels=labels,
+        **options,
     )
 
 
