@@ -617,6 +617,17 @@ def _text(col: str, dtype: pl.DataType, *, trim: bool = True) -> pl.Expr:
     return null_if_empty(text) if trim else text
 
 
+def _whole_numbers(work: pl.DataFrame, idx: dict[str, int], numeric: list[str]) -> dict[str, bool]:
+    """Which numeric answers are whole in every row: they are typed Int64, the others Float64
+    (one rule for the DEPP layout and for a declared design)."""
+    if not numeric:
+        return {}
+    return work.select(
+        (pl.col(f"v{idx[c]}").is_null() | _integral(pl.col(f"v{idx[c]}"))).all().alias(c)
+        for c in numeric
+    ).row(0, named=True)
+
+
 def _integral(v: pl.Expr) -> pl.Expr:
     return (v % 1 == 0) & (v.abs() < _MAX_EXACT)
 
@@ -997,14 +1008,7 @@ def load_result(
 
     # 4. Final dtypes: numeric answers are Int64 when every value is whole, else Float64.
     numeric = [c for c in columns if kinds[c] == KIND_NUMERIC and c not in (WEIGHT, FPC)]
-    whole = (
-        work.select(
-            (pl.col(f"v{idx[c]}").is_null() | _integral(pl.col(f"v{idx[c]}"))).all().alias(c)
-            for c in numeric
-        ).row(0, named=True)
-        if numeric
-        else {}
-    )
+    whole = _whole_numbers(work, idx, numeric)
     out: list[pl.Expr] = []
     for c in columns:
         v = pl.col(f"v{idx[c]}")
@@ -1244,14 +1248,7 @@ def _load_declared(
     ok = motif.to_series().is_null()
 
     numeric = [c for c in columns if kinds[c] == KIND_NUMERIC and c not in amounts]
-    whole = (
-        work.select(
-            (pl.col(f"v{idx[c]}").is_null() | _integral(pl.col(f"v{idx[c]}"))).all().alias(c)
-            for c in numeric
-        ).row(0, named=True)
-        if numeric
-        else {}
-    )
+    whole = _whole_numbers(work, idx, numeric)
     typed = work.filter(ok).select(
         (
             pl.col(f"v{idx[c]}").cast(pl.Int64, strict=False)
