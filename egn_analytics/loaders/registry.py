@@ -82,7 +82,10 @@ def ingest(
         raise LoadError(src, "fichier ou dossier introuvable")
     start = time.perf_counter()
     opts = {k: v for k, v in options.items() if v is not None}
-    key = cache_key(input_files(module, src), code_version(module), opts)
+    # A file given as an option (the établissements table of ENT logs, an IPS file) is an input
+    # too: its content, not only its path, goes into the key, or a changed file would hit.
+    extra = [Path(v) for v in opts.values() if isinstance(v, str | Path) and Path(v).is_file()]
+    key = cache_key([*input_files(module, src), *extra], code_version(module), opts)
     table = module.table_name(src) if hasattr(module, "table_name") else module.TABLE
     hit = None if force else cached(out, table, key)
     if hit is not None:

@@ -109,3 +109,27 @@ def test_a_failed_source_is_absent_from_the_new_generation_not_old(
             meta = json.loads((folder / f"{table['table']}.meta.json").read_text("utf-8"))
             assert meta["cle_cache"] == table["cle_cache"]
             assert all((folder / name).exists() for name in table["fichiers"])
+
+
+def test_a_file_given_as_an_option_is_part_of_the_cache_key(tmp_path: Path) -> None:
+    """ENT logs partitioned with an établissements table: a changed table is not a cache hit."""
+    import shutil
+
+    import polars as pl
+
+    logs = Path(__file__).parent / "fixtures" / "ent" / "evenements.jsonl"
+    etab = tmp_path / "etab.parquet"
+    shutil.copy(logs, tmp_path / "logs.jsonl")
+    pl.DataFrame({"uai": ["0000001A"], "code_academie": ["01"]}).write_parquet(etab)
+    first = registry.ingest(
+        "ent-logs", tmp_path / "logs.jsonl", tmp_path / "out", etablissements=str(etab)
+    )
+    again = registry.ingest(
+        "ent-logs", tmp_path / "logs.jsonl", tmp_path / "out", etablissements=str(etab)
+    )
+    assert again["cache"] and again["cle_cache"] == first["cle_cache"]
+    pl.DataFrame({"uai": ["0000001A"], "code_academie": ["02"]}).write_parquet(etab)
+    changed = registry.ingest(
+        "ent-logs", tmp_path / "logs.jsonl", tmp_path / "out", etablissements=str(etab)
+    )
+    assert not changed["cache"]
