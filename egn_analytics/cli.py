@@ -147,6 +147,24 @@ def ingest(
             help="survey : unités primaires numérotées dans chaque strate (R : nest=TRUE).",
         ),
     ] = False,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="ent-logs : rôle d'une colonne du fichier, CIBLE=COLONNE (répétable) ; cibles : "
+            "horodatage, id_utilisateur, profil, uai, statut_http, projet_ent, service, url, "
+            "duree_ms. Un fichier à fins de ligne CR seules est alors lu.",
+        ),
+    ] = None,
+    constants: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="ent-logs : valeur constante d'une cible absente du fichier, CIBLE=VALEUR "
+            "(répétable) : uai, profil, statut_http, projet_ent, service, url ; annee=AAAA "
+            "pour des dates écrites sans année (jamais devinée).",
+        ),
+    ] = None,
 ) -> None:
     """Lire une source, écrire sa table validée et ses rejets (Parquet), résumer.
 
@@ -166,10 +184,39 @@ def ingest(
             _fail(f"{etablissements} introuvable (--etablissements)")
         options["etablissements"] = str(etablissements)  # JSON-able for the cache key
     options.update(_design_options(kind, ids, strata, weights, fpc, nest))
+    options.update(_layout_options(kind, mapping or [], constants or []))
     with _one_line_errors(), writing:
         summary = run_ingest(kind, path, target, force=force, **options)
     for part in summary.get("tables") or [summary]:
         typer.echo(format_summary({**part, "cache": summary.get("cache")}, target))
+
+
+def _pairs(values: list[str], option: str, right: str) -> dict[str, str]:
+    """``CIBLE=…`` arguments as a dict (split at the first ``=``: a column name may hold one)."""
+    pairs: dict[str, str] = {}
+    for value in values:
+        target, sep, rest = value.partition("=")
+        if not sep or not target.strip():
+            _fail(f"{option} attend CIBLE={right} (reçu : {value!r})")
+        if target.strip() in pairs:
+            _fail(f"{option} {target.strip()} donné deux fois")
+        pairs[target.strip()] = rest
+    return pairs
+
+
+def _layout_options(kind: str, mapping: list[str], constants: list[str]) -> dict[str, Any]:
+    """``--map``/``--set`` as the ENT loader's ``mapping``/``constants`` (dicts: JSON for the
+    cache key); nothing when absent, so a file in our layout keeps its cache key."""
+    if not mapping and not constants:
+        return {}
+    if kind != "ent-logs":
+        _fail("--map et --set ne concernent que les journaux ENT (ent-logs)")
+    options: dict[str, Any] = {}
+    if mapping:
+        options["mapping"] = _pairs(mapping, "--map", "COLONNE")
+    if constants:
+        options["constants"] = _pairs(constants, "--set", "VALEUR")
+    return options
 
 
 def _design_options(

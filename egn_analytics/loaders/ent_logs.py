@@ -7,11 +7,27 @@ first bytes (gzip, ``PAR1``, ``{``), not trusted from the suffix. The encoding i
 the lines of the file's head (the majority of those that tell UTF-8 from cp1252); a line in
 the other encoding further down stops the ingestion with its number (a stream cannot reject
 one line of a Polars scan, and reading it in the wrong encoding would be silent mojibake).
-A CSV with CR-only line ends is refused (« fins de ligne CR seules »). Columns: ``horodatage``,
-``login``, ``profil``, ``uai``, ``statut_http`` (required), ``projet_ent``, ``service``,
-``url``, ``duree_ms`` (optional); a few usual export names are mapped (``timestamp``, ``user``,
-``status``…, see :data:`ALIASES`); other columns are ignored, never copied (an IP address
-column stays behind) and listed in the summary.
+A CSV with CR-only line ends is refused (« fins de ligne CR seules ») unless a column mapping
+is declared (below). Columns: ``horodatage``, ``login``, ``profil``, ``uai``, ``statut_http``
+(required), ``projet_ent``, ``service``, ``url``, ``duree_ms`` (optional); a few usual export
+names are mapped (``timestamp``, ``user``, ``status``…, see :data:`ALIASES`); other columns are
+ignored, never copied (an IP address column stays behind) and listed in the summary.
+
+Other layouts (another platform's export, e.g. a Moodle standard log): ``mapping`` says which
+file column plays which role (``egn ingest ent-logs FILE --map horodatage=Time --map
+"id_utilisateur=User full name"``; ``id_utilisateur`` is the identity, pseudonymised like a
+login), ``constants`` fills a role the file lacks with one value (``--set uai=0750001U --set
+profil=élève --set statut_http=200``: a platform-wide établissement, a single audience, a
+request that was served). ``--set annee=2018`` is the year of dates written without one
+(« 11 May, 09:44 », English month names, read as Paris wall-clock time): it is declared, never
+guessed, and without it such rows are rejected « date sans année ». The declaration is checked
+before reading (unknown target, constant identity or time, a role both mapped and set: one
+``ValueError``), a mapped column that is absent is one line naming it (« colonne « Role »
+absente (--map profil=Role) »), never the header, and the other columns are still recognised
+by name. A mapping is an explicit statement about the file, so a CR-only file is then read
+as lines (its CRs read as LFs while streaming, :class:`_CrAsLf`); without one it stays
+refused, quoting nothing. Mapping and constants are recorded in the summary and, through the
+registry's options, in the cache key.
 
 Output (:func:`ingest`, also ``egn ingest ent-logs PATH``)::
 
@@ -38,7 +54,7 @@ few thousand per million rows, and are spread back only when they changed someth
   BLAKE2b); the raw login is dropped before anything else happens to the batch, so it is never
   written anywhere, not even in the rejects (which keep the pseudonym).
 * checks, each a rejects reason (``_motif``; several are joined by `` ; ``): « date
-  impossible », « date hors période plausible » (before 2000 or in the future), « profil
+  impossible », « date sans année » (no ``annee`` declared), « date hors période plausible » (before 2000 or in the future), « profil
   inconnu », « statut HTTP invalide » (not an integer in 100..599), « UAI invalide », « clé de
   contrôle de l'UAI invalide », « durée négative », « durée invalide », « valeur manquante
   (col) », and « UAI absent de l'annuaire » when an établissement reference is given.
@@ -148,6 +164,18 @@ ALIASES = {
     "duree": "duree_ms", "duration_ms": "duree_ms", "response_time_ms": "duree_ms",
     "temps_reponse_ms": "duree_ms",
 }  # fmt: skip
+#: ``--map``/``--set`` targets: our columns; ``id_utilisateur`` is the identity (read as ``login``).
+TARGETS = (*REQUIRED, *OPTIONAL)
+#: Targets a constant may fill: never the identity or the time, which are per event.
+CONSTANT_TARGETS = ("profil", "uai", "statut_http", "projet_ent", "service", "url")
+#: ``--set annee=AAAA``: the year of dates written without one (Moodle's « 11 May, 09:44 »).
+YEAR = "annee"
+#: Dates without a year, read once a year is declared (English month names, as Moodle writes).
+_YEARLESS_FORMATS = (
+    "%Y %d %b, %H:%M", "%Y %d %b %H:%M", "%Y %d %B, %H:%M", "%Y %d %B %H:%M",
+    "%Y %d %b, %H:%M:%S", "%Y %d %b %H:%M:%S",
+)  # fmt: skip
+_NO_YEAR = "date sans année (déclarer --set annee=AAAA)"
 DEFAULT_BATCH_ROWS = 1_000_000
 DATA_SUFFIXES = (".csv", ".tsv", ".gz", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
 PLAUSIBLE_START = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -204,6 +232,60 @@ class _Source:
     line_bytes: int = 100  # mean line length (block size of the decoding reader)
     last_column: str | None = None  # CSV: the file's last column (short-record flag)
     before_login: tuple[str, ...] = ()  # CSV: our columns placed before the login in the file
+    constants: dict[str, str] = field(default_factory=dict)  # our column → declared value
+    year: int | None = None  # declared year of dates written without one
+    cr_only: bool = False  # CR-only line ends, read as lines (only when a mapping is declared)
+
+
+@dataclass(frozen=True, slots=True)
+class _Declared:
+    """What the user declared about the file: ``--map`` (our column → file column) and
+    ``--set`` (our column → constant; ``annee``: the year of dates without one)."""
+
+    mapping: dict[str, str] = field(default_factory=dict)
+    constants: dict[str, str] = field(default_factory=dict)
+    year: int | None = None
+
+
+def _declared(mapping: dict[str, str] | None, constants: dict[str, str] | None) -> _Declared:
+    """Check the targets of ``mapping`` and ``constants`` (``ValueError``, one French line).
+
+    ``id_utilisateur`` names the identity (the pseudonym's source, ``login`` in our files).
+    A constant identity or time would make every event one user or one moment: refused, as
+    is a target both mapped and set (which one wins would be a guess). The year is never
+    guessed: dates without one stay rejected until ``annee`` is declared.
+    """
+    ours: dict[str, str] = {}
+    for target, source in (mapping or {}).items():
+        t = "login" if target.strip() == "id_utilisateur" else target.strip()
+        if t not in TARGETS:
+            raise ValueError(
+                f"--map {target}=… : cible inconnue (possibles : id_utilisateur, "
+                f"{', '.join(c for c in TARGETS if c != 'login')})"
+            )
+        if not source.strip():
+            raise ValueError(f"--map {target}= : nom de colonne vide")
+        ours[t] = source.strip()
+    fixed: dict[str, str] = {}
+    year = None
+    for target, value in (constants or {}).items():
+        t = target.strip()
+        if t == YEAR:
+            if not re.fullmatch(r"\d{4}", value.strip()) or not 2000 <= int(value) <= 2100:
+                raise ValueError(f"--set {YEAR}=… : année invalide (attendu AAAA, 2000 à 2100)")
+            year = int(value)
+            continue
+        if t not in CONSTANT_TARGETS:
+            raise ValueError(
+                f"--set {target}=… : cible impossible (possibles : {YEAR}, "
+                f"{', '.join(CONSTANT_TARGETS)})"
+            )
+        if t in ours:
+            raise ValueError(f"{t} : déclaré à la fois par --map et par --set")
+        if not value.strip():
+            raise ValueError(f"--set {target}= : valeur vide")
+        fixed[t] = value.strip()
+    return _Declared(ours, fixed, year)
 
 
 def inputs(path: str | Path) -> list[Path]:
@@ -231,24 +313,72 @@ def _head(path: Path, is_gzip: bool, n: int = 64 * 1024) -> bytes:
         raise LoadError(path, io_reason(exc)) from None
 
 
+def _clean(name: str) -> str:
+    return name.replace("\ufeff", "").strip()
+
+
+def _declared_columns(path: Path, names: list[str], mapping: dict[str, str]) -> dict[str, str]:
+    """File column → our column for each ``--map`` (exact name, else ignoring case).
+
+    An absent column is one line naming it as the user wrote it, never the file's header
+    (which, in a file without one, is a row of data).
+    """
+    found: dict[str, str] = {}
+    for ours, source in mapping.items():
+        target = "id_utilisateur" if ours == "login" else ours
+        match = [n for n in names if _clean(n) == source] or [
+            n for n in names if _clean(n).lower() == source.lower()
+        ]
+        if not match:
+            raise LoadError(
+                path,
+                f"colonne « {source} » absente (--map {target}={source}) ; le fichier a "
+                f"{len(names)} colonne(s)",
+                row=1,
+            )
+        if len(match) > 1:
+            raise LoadError(path, f"colonne « {source} » en double (--map {target})", row=1)
+        if match[0] in found:
+            other = found[match[0]]
+            raise LoadError(
+                path,
+                f"colonne « {source} » déclarée pour deux cibles "
+                f"({'id_utilisateur' if other == 'login' else other} et {target})",
+                row=1,
+            )
+        found[match[0]] = ours
+    return found
+
+
 def _map_columns(
-    path: Path, names: list[str], *, quote_unknown: bool
+    path: Path,
+    names: list[str],
+    *,
+    quote_unknown: bool,
+    declared: _Declared | None = None,
 ) -> tuple[dict[str, str], list[str]]:
     """File columns → our columns (trimmed, BOM dropped, lower-cased, aliases); check required.
+
+    ``declared``: the user's ``--map`` columns come first; the other columns are recognised
+    by name as usual, except for a target already mapped or set (the declaration wins).
 
     A CSV header that names none of our columns is most likely a row of data (no header, or
     a header cut off): it is counted, never quoted — its « names » would be raw logins. Names
     of unknown columns are quoted only for JSON keys and Parquet columns (``quote_unknown``),
     which are names by construction; in a CSV header, they are given by position.
     """
-    mapping: dict[str, str] = {}
+    decl = declared or _Declared()
+    mapping = _declared_columns(path, names, decl.mapping)
+    taken = {*mapping.values(), *decl.constants}
     ignored: list[str] = []
     positions: dict[str, list[int]] = {}
     unknown: list[int] = []
     for pos, name in enumerate(names, start=1):
-        clean = name.replace("\ufeff", "").strip().lower()
+        if name in mapping:
+            continue
+        clean = _clean(name).lower()
         ours = clean if clean in REQUIRED or clean in OPTIONAL else ALIASES.get(clean)
-        if ours is None:
+        if ours is None or ours in taken:
             ignored.append(name)
             unknown.append(pos)
         else:
@@ -268,9 +398,9 @@ def _map_columns(
             f"({', '.join(REQUIRED)}) ; elle a {len(names)} champ(s), sans doute des données",
             row=1,
         )
-    missing = [c for c in REQUIRED if c not in mapping.values()]
+    missing = [c for c in REQUIRED if c not in mapping.values() and c not in decl.constants]
     if missing:
-        found = [n.replace("\ufeff", "").strip() for n in mapping]
+        found = [_clean(n) for n in mapping]
         if unknown:
             others = (
                 ", ".join(ignored[:12]) + ("…" if len(ignored) > 12 else "")
@@ -283,7 +413,9 @@ def _map_columns(
         raise LoadError(
             path,
             f"colonne(s) attendue(s) absente(s) : {', '.join(missing)} "
-            f"(trouvées : {', '.join(found)})",
+            f"(trouvées : {', '.join(found)}) ; les déclarer avec --map CIBLE=COLONNE "
+            "ou --set CIBLE=VALEUR"
+            + (" (login : --map id_utilisateur=COLONNE)" if "login" in missing else ""),
             row=1,
         )
     return mapping, ignored
@@ -319,11 +451,20 @@ def _utf8_line(block: bytes) -> int | None:
     return valid[0] if valid else None
 
 
-def _sniff_text(path: Path, head: bytes, encoding: str | None, separator: str | None) -> _Source:
+def _sniff_text(
+    path: Path, head: bytes, encoding: str | None, separator: str | None, lines_cr: bool = False
+) -> _Source:
+    """A text file's format from its head. CR-only line ends are refused unless ``lines_cr``
+    (a column mapping was declared: the user has looked at the file), then read as lines."""
     if b"\x00" in head[:4096]:
         raise LoadError(path, "fichier binaire : ni CSV, ni JSON lines, ni Parquet")
-    if cr_only(head):
-        raise LoadError(path, CR_ONLY_MESSAGE, row=1)
+    is_cr = cr_only(head)
+    if is_cr and not lines_cr:
+        raise LoadError(
+            path, f"{CR_ONLY_MESSAGE} (ou déclarer ses colonnes avec --map CIBLE=COLONNE)", row=1
+        )
+    if is_cr:
+        head = head.replace(b"\r", b"\n")
     if encoding is None:
         encoding = _head_encoding(head)
     text = head.decode(encoding, errors="replace").lstrip("\ufeff")
@@ -331,6 +472,8 @@ def _sniff_text(path: Path, head: bytes, encoding: str | None, separator: str | 
     if not lines:
         raise LoadError(path, "fichier vide")
     if lines[0].lstrip().startswith(("{", "[")):
+        if is_cr:  # JSON lines are read by Polars' scan, which splits on LF only
+            raise LoadError(path, CR_ONLY_MESSAGE, row=1)
         if lines[0].lstrip().startswith("["):
             raise LoadError(path, "JSON en tableau : attendu un objet JSON par ligne (JSON lines)")
         try:
@@ -340,8 +483,9 @@ def _sniff_text(path: Path, head: bytes, encoding: str | None, separator: str | 
         if not isinstance(first, dict):
             raise LoadError(path, "JSON lines : chaque ligne doit être un objet", row=1)
         return _Source(
-            path, path.name, "jsonl", encoding=encoding, columns=dict.fromkeys(first, "")
-        )
+            path, path.name, "jsonl", encoding=encoding, columns=dict.fromkeys(first, ""),
+            cr_only=is_cr,
+        )  # fmt: skip
     if separator is None:
         try:
             separator = csv.Sniffer().sniff("\n".join(lines[:10]), delimiters=";,\t|").delimiter
@@ -351,12 +495,19 @@ def _sniff_text(path: Path, head: bytes, encoding: str | None, separator: str | 
     header = next(csv.reader([lines[0]], delimiter=separator))
     return _Source(
         path, path.name, "csv", encoding=encoding, separator=separator,
-        columns=dict.fromkeys(header, ""),
+        columns=dict.fromkeys(header, ""), cr_only=is_cr,
     )  # fmt: skip
 
 
-def _inspect(path: Path, root: Path, encoding: str | None, separator: str | None) -> _Source:
+def _inspect(
+    path: Path,
+    root: Path,
+    encoding: str | None,
+    separator: str | None,
+    declared: _Declared | None = None,
+) -> _Source:
     """Recognise a file's format and check its columns (raises LoadError; reads the head)."""
+    decl = declared or _Declared()
     if not path.is_file():
         raise LoadError(path, "fichier introuvable")
     size = path.stat().st_size
@@ -377,7 +528,7 @@ def _inspect(path: Path, root: Path, encoding: str | None, separator: str | None
     else:
         is_gzip = magic[:2] == b"\x1f\x8b"
         head = _head(path, is_gzip)
-        src = _sniff_text(path, head, encoding, separator)
+        src = _sniff_text(path, head, encoding, separator, lines_cr=bool(decl.mapping))
         src.gzip = is_gzip
         # Rows ≈ uncompressed size / line length (gzip's trailer gives the size mod 2^32).
         plain = size
@@ -385,10 +536,13 @@ def _inspect(path: Path, root: Path, encoding: str | None, separator: str | None
             with path.open("rb") as fh:
                 fh.seek(-4, os.SEEK_END)
                 plain = max(int.from_bytes(fh.read(4), "little"), size)
-        src.line_bytes = max(1, len(head) // max(1, head.count(b"\n")))
+        src.line_bytes = max(1, len(head) // max(1, head.count(b"\r" if src.cr_only else b"\n")))
         src.est_rows = max(1, plain // src.line_bytes)
     names = list(src.columns)
-    src.columns, src.ignored = _map_columns(path, names, quote_unknown=src.kind != "csv")
+    src.columns, src.ignored = _map_columns(
+        path, names, quote_unknown=src.kind != "csv", declared=decl
+    )
+    src.constants, src.year = dict(decl.constants), decl.year
     if src.kind == "csv":
         src.last_column = names[-1]
         login = next(pos for pos, n in enumerate(names) if src.columns.get(n) == "login")
@@ -494,7 +648,7 @@ def _diagnose(src: _Source) -> LoadError | None:
 
     try:
         with (gzip.open if src.gzip else open)(src.path, "rb") as fh:
-            lines = watched(_text_lines(fh, src.encoding))
+            lines = watched(_text_lines(_lines_of(src, fh), src.encoding))
             if src.kind == "jsonl":
                 message = _first_bad_json_line(lines)
             else:
@@ -511,8 +665,35 @@ def _diagnose(src: _Source) -> LoadError | None:
     return None if message is None else LoadError(src.path, message)
 
 
+class _CrAsLf(io.RawIOBase):
+    """A byte stream whose lone CRs read as LFs: a CR-only file becomes lines as it streams.
+
+    Only used on files whose line ends are CR alone (no CRLF), so every byte keeps its place;
+    a CR inside a quoted field becomes a line break and that row is rejected as any field
+    spanning lines (:data:`_MULTILINE`), its text not kept.
+    """
+
+    def __init__(self, raw: Any) -> None:
+        super().__init__()
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        buffer[: len(data)] = data.replace(b"\r", b"\n")
+        return len(data)
+
+
+def _lines_of(src: _Source, fh: Any) -> Any:
+    """``fh`` itself, or read through :class:`_CrAsLf` for a CR-only file."""
+    return io.BufferedReader(_CrAsLf(fh), 1 << 20) if src.cr_only else fh
+
+
 def _select(src: _Source) -> list[pl.Expr]:
     cols = [pl.col(orig).alias(ours) for orig, ours in src.columns.items()]
+    cols += [pl.lit(value, dtype=pl.String).alias(c) for c, value in src.constants.items()]
     if src.last_column is not None:
         cols.append(pl.col(src.last_column).is_null().alias(_END_EMPTY))
     return cols
@@ -567,9 +748,11 @@ def _text_blocks(fh: io.BufferedIOBase, block_bytes: int) -> Iterator[bytes]:
 
 
 def _decoded_csv_batches(src: _Source, batch_rows: int) -> Iterator[pl.DataFrame]:
-    """Non-UTF-8 CSV: a gzip or file stream → line-aligned blocks → decode → ``read_csv``."""
+    """Non-UTF-8 or CR-only CSV: a gzip or file stream (CRs read as LFs) → line-aligned
+    blocks → decode → ``read_csv`` (Polars' scan splits records on LF only)."""
     opener = gzip.open if src.gzip else open
-    with opener(src.path, "rb") as fh:
+    with opener(src.path, "rb") as raw:
+        fh = _lines_of(src, raw)
         header = fh.readline().decode(src.encoding).lstrip("\ufeff")
         names = next(csv.reader([header], delimiter=src.separator))
         first_line = 2
@@ -612,7 +795,7 @@ def _batches(src: _Source, batch_rows: int) -> Iterator[pl.DataFrame]:
     """Batches of at most ``batch_rows`` rows with our column names and ``_ligne``."""
     if src.kind == "parquet":
         reader = _parquet_batches(src, batch_rows)
-    elif src.kind == "csv" and src.encoding != "utf-8":
+    elif src.kind == "csv" and (src.encoding != "utf-8" or src.cr_only):
         reader = _decoded_csv_batches(src, batch_rows)
     else:
         reader = _scan_batches(src, batch_rows)
@@ -651,12 +834,26 @@ def _offset_seconds(text: pl.Series) -> pl.Series:
     )
 
 
-def parse_horodatage(text: pl.Series) -> pl.Series:
+def _yearless(text: pl.Series, year: int) -> pl.Series:
+    """Dates written without a year (« 11 May, 09:44 ») in ``year``, naive; others → null."""
+    dated = f"{year} " + text.str.strip_chars()
+    return pl.select(
+        pl.coalesce(
+            *(
+                pl.lit(dated).str.to_datetime(f, time_unit="us", strict=False)
+                for f in _YEARLESS_FORMATS
+            )
+        )
+    ).to_series()
+
+
+def parse_horodatage(text: pl.Series, year: int | None = None) -> pl.Series:
     """ISO 8601 local times with offsets → ``Datetime("us", "Europe/Paris")``; invalid → null.
 
     Fast path: the first 19 characters parsed as a naive time minus the offset that follows
     (about 3x faster than a ``%z`` format); the rows it cannot read go through the slower
-    formats listed in the module docstring.
+    formats listed in the module docstring. ``year``: the declared year of dates written
+    without one (Moodle), read as Paris wall-clock times; without it they stay null.
     """
     naive = text.str.slice(0, 19).str.to_datetime(
         "%Y-%m-%dT%H:%M:%S", time_unit="us", strict=False, cache=False
@@ -674,16 +871,22 @@ def parse_horodatage(text: pl.Series) -> pl.Series:
         with_offset = sub.str.to_datetime(
             "%Y-%m-%dT%H:%M:%S%.f%z", time_unit="us", strict=False
         ).dt.convert_time_zone("UTC")
+        yearless = (
+            pl.lit(_yearless(text.gather(todo), year))
+            if year is not None
+            else pl.lit(None, dtype=pl.Datetime("us"))
+        )
         local = pl.coalesce(
             sub.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", time_unit="us", strict=False),
             sub.str.to_datetime("%d/%m/%YT%H:%M:%S", time_unit="us", strict=False),
+            yearless,
         ).dt.replace_time_zone(TIMEZONE, ambiguous="earliest", non_existent="null")
         fixed = pl.select(pl.coalesce(with_offset, local.dt.convert_time_zone("UTC"))).to_series()
         utc = utc.scatter(todo, fixed)
     return utc.dt.convert_time_zone(TIMEZONE).rename(text.name)
 
 
-def _as_paris(col: pl.Series) -> pl.Series:
+def _as_paris(col: pl.Series, year: int | None = None) -> pl.Series:
     """A Parquet timestamp column → Paris time (naive ones are Paris wall-clock times)."""
     dtype = col.dtype
     if isinstance(dtype, pl.Datetime):
@@ -691,7 +894,7 @@ def _as_paris(col: pl.Series) -> pl.Series:
         if dtype.time_zone is None:
             return col.dt.replace_time_zone(TIMEZONE, ambiguous="earliest", non_existent="null")
         return col.dt.convert_time_zone(TIMEZONE)
-    return parse_horodatage(col.cast(pl.String))
+    return parse_horodatage(col.cast(pl.String), year)
 
 
 def _number(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
@@ -823,11 +1026,12 @@ def _process(
     key: PseudoKey,
     reference: pl.DataFrame | None,
     before_login: tuple[str, ...] = (),
+    year: int | None = None,
 ) -> _Batch:
     """Pseudonymise, parse and check one batch (vectorised; loops only over distinct values).
 
     ``before_login``: for a CSV file, our columns placed before the login in the file (see
-    :func:`_reject_text`).
+    :func:`_reject_text`). ``year``: the declared year of dates written without one.
     """
     # 1. The raw login leaves the batch first: nothing below can ever write it.
     login = df.select(_text("login")).to_series()
@@ -848,7 +1052,7 @@ def _process(
     uai = _distinct_map(col("uai").cast(pl.String), lambda e: _text_expr(e).str.to_uppercase())
     codes = reference.get_column("uai") if reference is not None else None
     typed = df.with_columns(
-        _as_paris(col("horodatage")).alias("_t_horodatage"),
+        _as_paris(col("horodatage"), year).alias("_t_horodatage"),
         _distinct_map(col("profil").cast(pl.String), profil_expr).alias("_t_profil"),
         uai.alias("_t_uai"),
         _distinct_map(uai, lambda e: _uai_status(e, codes), force=True).alias("_uai_motif"),
@@ -867,6 +1071,13 @@ def _process(
         typed = typed.join(
             reference, left_on="_t_uai", right_on="uai", how="left", maintain_order="left"
         )
+    # A date that only lacks its year says so (the year is declared, never guessed).
+    unread = typed.get_column("_t_horodatage").is_null() & col("horodatage").is_not_null()
+    no_year = pl.repeat(False, df.height, dtype=pl.Boolean, eager=True)
+    if year is None and unread.any() and schema["horodatage"] == pl.String:
+        idx = unread.arg_true()
+        no_year = no_year.scatter(idx, _yearless(col("horodatage").gather(idx), 2000).is_not_null())
+    typed = typed.with_columns(no_year.alias("_sans_annee"))
     # 3. Checks: (reason, expression true when the row is invalid).
     h = pl.col("_t_horodatage")
     statut, duree = pl.col("_t_statut_http"), pl.col("_t_duree_ms")
@@ -884,7 +1095,11 @@ def _process(
             if c != "login"
         ),
         ("valeur manquante (login)", pl.col("id_utilisateur").is_null()),
-        ("date impossible", pl.col("horodatage").is_not_null() & h.is_null()),
+        (_NO_YEAR, pl.col("_sans_annee")),
+        (
+            "date impossible",
+            pl.col("horodatage").is_not_null() & h.is_null() & pl.col("_sans_annee").not_(),
+        ),
         ("date hors période plausible", (h < _paris(PLAUSIBLE_START)) | (h > _paris(now))),
         ("profil inconnu", pl.col("profil").is_not_null() & pl.col("_t_profil").is_null()),
         (
@@ -1116,14 +1331,16 @@ def _progress(total: int, enabled: bool | None) -> Iterator[Any]:
 # --------------------------------------------------------------------------- entry points
 
 
-def _sources(path: Path, encoding: str | None, separator: str | None) -> list[_Source]:
+def _sources(
+    path: Path, encoding: str | None, separator: str | None, declared: _Declared | None = None
+) -> list[_Source]:
     if not path.exists():
         raise LoadError(path, "fichier ou dossier introuvable")
     files = inputs(path)
     if not files:
         raise LoadError(path, f"aucun fichier de données ({', '.join(DATA_SUFFIXES)})")
     root = path if path.is_dir() else path.parent
-    return [_inspect(p, root, encoding, separator) for p in files]
+    return [_inspect(p, root, encoding, separator, declared) for p in files]
 
 
 def _reference(etablissements: str | Path | None) -> pl.DataFrame | None:
@@ -1161,7 +1378,7 @@ def _stream(
             bar.update(task, description=src.name)
             seen[i] += raw.height
             try:
-                batch = _process(raw, src.name, key, reference, src.before_login)
+                batch = _process(raw, src.name, key, reference, src.before_login, src.year)
             except LoadError:
                 raise
             except Exception as exc:
@@ -1188,22 +1405,43 @@ def ingest(
     encoding: str | None = None,
     separator: str | None = None,
     progress: bool | None = None,
+    mapping: dict[str, str] | None = None,
+    constants: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Stream ``path`` into ``out_dir/ent_evenements/`` (atomic); return the summary.
 
     ``etablissements``: path of the établissement table (``etablissements.parquet``, as
     written by ``egn ingest etablissements``) to add ``code_academie`` and partition by it.
-    ``progress``: None shows the bar when stderr is a terminal.
+    ``progress``: None shows the bar when stderr is a terminal. ``mapping`` and
+    ``constants``: another platform's layout (see the module docstring, « Other layouts »).
     """
     src_path, out = Path(path), Path(out_dir)
     if batch_rows < 1:
         raise ValueError(f"batch_rows doit être positif : {batch_rows}")
-    sources = _sources(src_path, encoding, separator)  # every file checked before any write
+    declared = _declared(mapping, constants)
+    # every file checked before any write
+    sources = _sources(src_path, encoding, separator, declared)
     reference = _reference(etablissements)
     key = load_key()
     out.mkdir(parents=True, exist_ok=True)
     with _exclusive(out):
-        return _ingest_locked(sources, out, key, reference, cache_key, batch_rows, progress)
+        return _ingest_locked(
+            sources, out, key, reference, cache_key, batch_rows, progress, _layout(declared)
+        )
+
+
+def _layout(declared: _Declared) -> dict[str, Any]:
+    """The summary's record of a declared layout (column names and constants, no data)."""
+    if not (declared.mapping or declared.constants or declared.year is not None):
+        return {}
+    names = {"login": "id_utilisateur"}
+    return {
+        "correspondance": {names.get(k, k): v for k, v in declared.mapping.items()},
+        "constantes": {
+            **declared.constants,
+            **({YEAR: declared.year} if declared.year is not None else {}),
+        },
+    }
 
 
 @contextlib.contextmanager
@@ -1234,7 +1472,9 @@ def _ingest_locked(
     cache_key: str,
     batch_rows: int,
     progress: bool | None,
+    layout: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    layout = layout or {}
     _recover(out)
     tmp = out / f".{TABLE}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     dataset = tmp / TABLE
@@ -1292,6 +1532,7 @@ def _ingest_locked(
             "lignes_par_lot": batch_rows,
             "lignes_par_fichier": dict(per_file),
             "colonnes_ignorees": {s.name: s.ignored for s in sources if s.ignored},
+            **layout,
             "cle_pseudonymisation": key.fingerprint,
             "fichiers": [TABLE, f"{TABLE}.rejects.parquet", f"{TABLE}.meta.json"],
         }
@@ -1309,9 +1550,15 @@ def load_result(
     encoding: str | None = None,
     separator: str | None = None,
     key: PseudoKey | None = None,
+    mapping: dict[str, str] | None = None,
+    constants: dict[str, str] | None = None,
 ) -> LoadResult:
-    """The whole input in memory (small inputs, tests); use :func:`ingest` for large ones."""
-    sources = _sources(Path(path), encoding, separator)
+    """The whole input in memory (small inputs, tests); use :func:`ingest` for large ones.
+
+    ``mapping`` (our column → the file's column) and ``constants`` (our column → value;
+    ``annee`` → the year of dates without one): as ``egn ingest ent-logs --map/--set``.
+    """
+    sources = _sources(Path(path), encoding, separator, _declared(mapping, constants))
     reference = _reference(etablissements)
     k = key if key is not None else load_key()
     accepted: list[pl.DataFrame] = []
