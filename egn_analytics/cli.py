@@ -161,8 +161,9 @@ def ingest(
         typer.Option(
             "--set",
             help="ent-logs : valeur constante d'une cible absente du fichier, CIBLE=VALEUR "
-            "(répétable) : uai, profil, statut_http, projet_ent, service, url ; annee=AAAA "
-            "pour des dates écrites sans année (jamais devinée).",
+            "(répétable) : uai, profil, statut_http, projet_ent, service, url ; "
+            "code_academie=NN pour une plateforme d'une seule académie ; annee=AAAA pour des "
+            "dates écrites sans année (jamais devinée).",
         ),
     ] = None,
 ) -> None:

@@ -18,7 +18,9 @@ file column plays which role (``egn ingest ent-logs FILE --map horodatage=Time -
 "id_utilisateur=User full name"``; ``id_utilisateur`` is the identity, pseudonymised like a
 login), ``constants`` fills a role the file lacks with one value (``--set uai=0750001U --set
 profil=élève --set statut_http=200``: a platform-wide établissement, a single audience, a
-request that was served). ``--set annee=2018`` is the year of dates written without one
+request that was served; ``--set code_academie=01`` for a platform of one académie, without
+an établissement table: the dataset is then partitioned by académie as with one, and the daily
+table takes that académie). ``--set annee=2018`` is the year of dates written without one
 (« 11 May, 09:44 », English month names, read as Paris wall-clock time): it is declared, never
 guessed, and without it such rows are rejected « date sans année ». The declaration is checked
 before reading (unknown target, constant identity or time, a role both mapped and set: one
@@ -170,6 +172,9 @@ TARGETS = (*REQUIRED, *OPTIONAL)
 CONSTANT_TARGETS = ("profil", "uai", "statut_http", "projet_ent", "service", "url")
 #: ``--set annee=AAAA``: the year of dates written without one (Moodle's « 11 May, 09:44 »).
 YEAR = "annee"
+#: ``--set code_academie=NN``: the académie of a platform serving one académie, given without an
+#: établissement table (the dataset is then partitioned by académie as with one).
+ACADEMIE = "code_academie"
 #: Dates without a year, read once a year is declared (English month names, as Moodle writes).
 _YEARLESS_FORMATS = (
     "%Y %d %b, %H:%M", "%Y %d %b %H:%M", "%Y %d %B, %H:%M", "%Y %d %B %H:%M",
@@ -270,6 +275,13 @@ def _declared(mapping: dict[str, str] | None, constants: dict[str, str] | None) 
     year = None
     for target, value in (constants or {}).items():
         t = target.strip()
+        if t == ACADEMIE:
+            if not re.fullmatch(r"\d{2}", value.strip()):
+                raise ValueError(
+                    f"--set {ACADEMIE}=… : code invalide (attendu deux chiffres, « 01 »)"
+                )
+            fixed[t] = value.strip()
+            continue
         if t == YEAR:
             if not re.fullmatch(r"\d{4}", value.strip()) or not 2000 <= int(value) <= 2100:
                 raise ValueError(f"--set {YEAR}=… : année invalide (attendu AAAA, 2000 à 2100)")
@@ -277,7 +289,7 @@ def _declared(mapping: dict[str, str] | None, constants: dict[str, str] | None) 
             continue
         if t not in CONSTANT_TARGETS:
             raise ValueError(
-                f"--set {target}=… : cible impossible (possibles : {YEAR}, "
+                f"--set {target}=… : cible impossible (possibles : {YEAR}, {ACADEMIE}, "
                 f"{', '.join(CONSTANT_TARGETS)})"
             )
         if t in ours:
@@ -1118,7 +1130,8 @@ def _process(
     bad_row = flags.select(pl.any_horizontal(pl.all())).to_series()
     n_bad = int(bad_row.sum())
     # 4. Accepted rows, typed and checked against the schema (a failure there is a bug).
-    out_schema = EntEvenementAcademieSchema if reference is not None else EntEvenementSchema
+    academie = reference is not None or ACADEMIE in df.columns  # --set code_academie
+    out_schema = EntEvenementAcademieSchema if academie else EntEvenementSchema
     accepted = typed.select(
         pl.col(f"_t_{c}").alias(c) if f"_t_{c}" in typed.columns else pl.col(c)
         for c in out_schema.columns()
@@ -1419,6 +1432,7 @@ def ingest(
     if batch_rows < 1:
         raise ValueError(f"batch_rows doit être positif : {batch_rows}")
     declared = _declared(mapping, constants)
+    _one_academie_source(declared, etablissements)
     # every file checked before any write
     sources = _sources(src_path, encoding, separator, declared)
     reference = _reference(etablissements)
@@ -1427,6 +1441,15 @@ def ingest(
     with _exclusive(out):
         return _ingest_locked(
             sources, out, key, reference, cache_key, batch_rows, progress, _layout(declared)
+        )
+
+
+def _one_academie_source(declared: _Declared, etablissements: str | Path | None) -> None:
+    """The académie comes from the établissement table or from ``--set``, not both: when
+    they disagree, neither could be kept without hiding the other."""
+    if ACADEMIE in declared.constants and etablissements is not None:
+        raise ValueError(
+            f"--set {ACADEMIE} et --etablissements : l'académie vient de l'un ou de l'autre"
         )
 
 
@@ -1483,7 +1506,7 @@ def _ingest_locked(
     reasons: Counter[str] = Counter()
     partitions: set[str] = set()
     per_file: Counter[str] = Counter()
-    by_academie = reference is not None
+    by_academie = reference is not None or any(ACADEMIE in s.constants for s in sources)
     try:
         rejects = _RejectsWriter(tmp / f"{TABLE}.rejects.parquet")
         writer = Stage("ent-ecriture")
@@ -1526,7 +1549,7 @@ def _ingest_locked(
             "sources": [s.name for s in sources],
             "cle_cache": cache_key,
             "format": "dataset Parquet partitionné (Hive)",
-            "partitions": ["mois", "code_academie"] if reference is not None else ["mois"],
+            "partitions": ["mois", "code_academie"] if by_academie else ["mois"],
             "dossiers": len(partitions),
             "lots": n_batches,
             "lignes_par_lot": batch_rows,
@@ -1558,7 +1581,9 @@ def load_result(
     ``mapping`` (our column → the file's column) and ``constants`` (our column → value;
     ``annee`` → the year of dates without one): as ``egn ingest ent-logs --map/--set``.
     """
-    sources = _sources(Path(path), encoding, separator, _declared(mapping, constants))
+    declared = _declared(mapping, constants)
+    _one_academie_source(declared, etablissements)
+    sources = _sources(Path(path), encoding, separator, declared)
     reference = _reference(etablissements)
     k = key if key is not None else load_key()
     accepted: list[pl.DataFrame] = []
@@ -1568,7 +1593,8 @@ def load_result(
         accepted.append(batch.accepted)
         rejects.append(batch.rejects)
         rows += batch.rows
-    schema = EntEvenementAcademieSchema if reference is not None else EntEvenementSchema
+    by_academie = reference is not None or any(ACADEMIE in s.constants for s in sources)
+    schema = EntEvenementAcademieSchema if by_academie else EntEvenementSchema
     data = pl.concat(accepted) if accepted else schema.create_empty()
     rej = pl.concat(rejects) if rejects else pl.DataFrame(schema=_REJECT_PL_SCHEMA)
     return LoadResult(TABLE, data, rej, rows, tuple(s.name for s in sources))

@@ -11,6 +11,7 @@ one line naming that column.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -21,8 +22,8 @@ import pytest
 from typer.testing import CliRunner
 
 from egn_analytics.cli import app
-from egn_analytics.loaders import LoadError, ent_logs
-from egn_analytics.usage.daily import DEDUP_KEY, write_daily
+from egn_analytics.loaders import LoadError, ent_logs, registry
+from egn_analytics.usage.daily import DEDUP_KEY, daily_table, write_daily
 
 REPO = Path(__file__).resolve().parents[2]
 MOODLE = (
@@ -143,6 +144,7 @@ def test_missing_mapped_column_is_one_line_naming_it(tmp_path: Path) -> None:
         (MAP, {**SET, "id_utilisateur": "x"}, "--set id_utilisateur=… : cible impossible"),
         ({**MAP, "uai": "Origin"}, SET, "uai : déclaré à la fois par --map et par --set"),
         (MAP, {**SET, "annee": "18"}, "--set annee=… : année invalide"),
+        (MAP, {**SET, "code_academie": "1"}, "--set code_academie=… : code invalide"),
     ],
 )
 def test_declarations_that_cannot_be_followed(
@@ -225,3 +227,38 @@ def test_cli_layout_options(tmp_path: Path) -> None:
     survey = ["ingest", "survey", str(MOODLE), "--out", str(tmp_path), "--map", "a=b"]
     result = runner.invoke(app, survey)
     assert result.exit_code == 2 and "ne concernent que les journaux ENT" in result.stderr
+
+
+def test_a_constant_academie_partitions_the_dataset(tmp_path: Path) -> None:
+    _, theirs = _our_layout(tmp_path)
+    mapping = {
+        "horodatage": "When", "id_utilisateur": "Who", "url": "Page", "profil": "Kind",
+        "statut_http": "Status",
+    }  # fmt: skip
+    constants = {"uai": UAI, "code_academie": "01"}
+    out = tmp_path / "tables"
+    summary = registry.ingest(
+        "ent-logs", theirs, out, mapping=mapping, constants=constants, progress=False
+    )
+    assert summary["partitions"] == ["mois", "code_academie"]
+    assert summary["acceptees"] == 5 and summary["rejetees"] == 1
+    dataset = out / ent_logs.TABLE
+    assert [p.relative_to(dataset).as_posix() for p in sorted(dataset.glob("*/*"))] == [
+        "mois=2020-03/code_academie=01"
+    ]
+    # The académie comes from the partition: the établissement table need not list the UAI.
+    other = pl.DataFrame({"uai": ["0000000A"], "code_academie": ["02"]})
+    daily = daily_table(dataset, other)
+    assert daily.select("jour", "code_academie", "profil", "evenements").rows() == [
+        (dt.date(2020, 3, 16), "01", "enseignant", 1),
+        (dt.date(2020, 3, 16), "01", "élève", 2),
+        (dt.date(2020, 3, 17), "01", "enseignant", 1),
+        (dt.date(2020, 3, 17), "01", "parent", 1),
+    ]
+    # A different option set is a different cache key: the same input is ingested again.
+    again = registry.ingest("ent-logs", theirs, out, mapping=mapping, constants={"uai": UAI})
+    assert again["cache"] is False and again["partitions"] == ["mois"]
+    etab = tmp_path / "etablissements.parquet"
+    other.write_parquet(etab)
+    with pytest.raises(ValueError, match="--set code_academie et --etablissements"):
+        ent_logs.load_result(theirs, mapping=mapping, constants=constants, etablissements=etab)
