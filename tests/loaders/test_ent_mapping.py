@@ -262,3 +262,30 @@ def test_a_constant_academie_partitions_the_dataset(tmp_path: Path) -> None:
     other.write_parquet(etab)
     with pytest.raises(ValueError, match="--set code_academie et --etablissements"):
         ent_logs.load_result(theirs, mapping=mapping, constants=constants, etablissements=etab)
+
+
+def test_cr_only_file_with_a_quote_left_open_lets_no_login_out(tmp_path: Path) -> None:
+    """Read as lines, a CR-only file is checked like any other: a quote left open swallows
+    the next lines (their logins) into one rejected field whose text is not kept, and a quote
+    never closed is one line naming where it starts."""
+    logins = [f"user{i:03d}" for i in range(10)]
+    rows = [f"2020-03-16T09:{i:02d}:00+01:00,{u},/p{i}" for i, u in enumerate(logins)]
+    rows[3] = rows[3].replace("/p3", '"/p3')
+    rows[5] = rows[5].replace("/p5", '/p5"')
+    path = tmp_path / "cr_guillemet.csv"
+    path.write_bytes(("\r".join(["When,Who,Page", *rows]) + "\r").encode())
+    mapping = {"horodatage": "When", "id_utilisateur": "Who", "url": "Page"}
+    constants = {"uai": UAI, "profil": "élève", "statut_http": "200"}
+    res = ent_logs.load_result(path, mapping=mapping, constants=constants)
+    assert res.rows_read == 8 == res.data.height + res.rejects.height
+    assert res.rejects.select("horodatage", "url", "_ligne").rows() == [(None, None, 5)]
+    assert res.rejects["_motif"].to_list() == ["champ sur plusieurs lignes (guillemet mal fermé ?)"]
+    kept = str(res.rejects.rows()) + str(res.data.rows())
+    assert [u for u in logins if u in kept] == []
+    path.write_bytes(("\r".join(["When,Who,Page", *rows[:5]]) + "\r").encode())
+    with pytest.raises(LoadError) as err:
+        ent_logs.load_result(path, mapping=mapping, constants=constants)
+    assert str(err.value) == (
+        "cr_guillemet.csv : CSV mal formé (ligne 5) : un champ s'étend sur les lignes 5 à 6 "
+        "(guillemet mal fermé ?)"
+    )
