@@ -169,9 +169,9 @@ def ingest(
 ) -> None:
     """Lire une source, écrire sa table validée et ses rejets (Parquet), résumer.
 
-    Pour une enquête hors DEPP, --ids, --strata, --weights, --fpc et --nest déclarent le plan
-    de sondage comme svydesign (R) : les colonnes gardent leur nom, le plan est enregistré
-    avec la table.
+    Enquête hors DEPP, plan de sondage déclaré comme svydesign (R), colonnes gardées sous leur nom, plan enregistré avec la table : egn ingest survey nhanes2.dta --ids psu --strata strata --weights finalwgt --nest
+
+    Journaux d'une autre plateforme, rôle des colonnes (--map) et constantes (--set) : egn ingest ent-logs moodle.csv --map horodatage=Time --map "id_utilisateur=User full name" --set uai=0750001U --set profil=élève --set statut_http=200 --set annee=2018
     """
     from egn_analytics.loaders.registry import ingest as run_ingest
 
