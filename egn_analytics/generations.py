@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from egn_analytics.io import exchange_paths
+from egn_analytics.io import exchange_paths, exclusive_lock
 
 #: Complete generations are ``g-<id>``; a build in progress writes ``tmp-<id>``.
 COMPLETE_PREFIX = "g-"
@@ -99,26 +99,16 @@ def _new_id() -> str:
     return f"{stamp}-{ns % 1_000_000_000:09d}-{secrets.token_hex(3)}"
 
 
-@contextlib.contextmanager
-def build_lock(published: Path) -> Iterator[None]:
-    """One build at a time per published folder: ``flock`` on a hidden lock file (released by
-    the kernel when the process dies, so a killed build never blocks the next one)."""
-    import fcntl
-
-    lock_file = published.parent / f".{published.name}.lock"
+def build_lock(published: Path) -> contextlib.AbstractContextManager[None]:
+    """One build at a time per published folder: a lock on a hidden lock file beside it."""
     published.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise BuildLockedError(
-                f"{published} : une autre construction (egn build) est en cours ; "
-                "attendre sa fin ou l'arrêter"
-            ) from exc
-        yield
-    finally:
-        os.close(fd)
+    return exclusive_lock(
+        published.parent / f".{published.name}.lock",
+        lambda: BuildLockedError(
+            f"{published} : une autre construction (egn build) est en cours ; "
+            "attendre sa fin ou l'arrêter"
+        ),
+    )
 
 
 def _fsync_dir(folder: Path) -> None:

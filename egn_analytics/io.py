@@ -14,7 +14,7 @@ import hashlib
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -86,3 +86,32 @@ def exchange_paths(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool
     if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
         return False
     raise OSError(err, os.strerror(err), str(b))
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str | os.PathLike[str], busy: Callable[[], Exception]) -> Iterator[None]:
+    """Hold ``flock(LOCK_EX)`` on ``path`` (a folder, or a lock file created if missing) for
+    the block, or raise ``busy()`` at once if another process holds it.
+
+    The kernel releases the lock when the process dies, so a killed writer never blocks the
+    next one and no stale lock file needs cleaning. Without ``fcntl`` (not POSIX): no lock.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no lock
+        yield
+        return
+    path = Path(path)
+    fd = (
+        os.open(path, os.O_RDONLY)
+        if path.is_dir()
+        else os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    )
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise busy() from exc
+        yield
+    finally:
+        os.close(fd)

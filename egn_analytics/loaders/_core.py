@@ -38,7 +38,6 @@ import io
 import json
 import math
 import os
-import tomllib
 import zipfile
 import zlib
 from array import array
@@ -152,13 +151,9 @@ def _pyproject_max_inflated_mb() -> object:
     """``[tool.egn] max_inflated_mb`` as written, when running from a source checkout (read
     once); None when absent. Checked by :func:`max_inflated_bytes`, not here: a value of the
     wrong type must be reported, not turned into the default."""
-    from egn_analytics.config import REPO_DIR
+    from egn_analytics.config import _pyproject_defaults
 
-    path = REPO_DIR / "pyproject.toml"
-    if not path.is_file():
-        return None
-    with path.open("rb") as fh:
-        return tomllib.load(fh).get("tool", {}).get("egn", {}).get("max_inflated_mb")
+    return _pyproject_defaults().get("max_inflated_mb")
 
 
 def _positive_mb(value: object, setting: str) -> float:

@@ -538,26 +538,6 @@ def read_table_with_headers(
     return frame.rename(dict(zip(data_cols, names, strict=True))), originals
 
 
-def detect_encoding(path: Path, sample: int = 64 * 1024) -> str | None:
-    """BOM → ``utf-8-sig``; valid UTF-8 → ``utf-8``; else ``cp1252`` (None: let sniff say why).
-
-    Unlike a check on a cut sample, a multi-byte character is only forgiven at the end of the
-    sample when the file is longer than the sample: a small file ending in « é » stays UTF-8.
-    """
-    try:
-        head = open_bytes(path, sample + 1)
-    except LoadError:
-        return None
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    truncated = len(head) > sample
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head[:sample], final=not truncated)
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8"
-
-
 def _csv_header(
     path: Path, encoding: str | None, separator: str | None, width: int | None = None
 ) -> list[str]:

@@ -124,7 +124,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from egn_analytics.io import exchange_paths, write_text_atomic
+from egn_analytics.io import exchange_paths, exclusive_lock, write_text_atomic
 from egn_analytics.loaders._core import (
     CR_ONLY_MESSAGE,
     LINE_COL,
@@ -1467,24 +1467,12 @@ def _layout(declared: _Declared) -> dict[str, Any]:
     }
 
 
-@contextlib.contextmanager
-def _exclusive(out: Path) -> Iterator[None]:
-    """One ENT ingestion at a time into a folder: ``flock`` on the folder itself (no lock
-    file to leave behind; the kernel releases it if the process dies)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: no lock
-        yield
-        return
-    fd = os.open(out, os.O_RDONLY)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise LoadError(out, "une autre ingestion ENT écrit déjà dans ce dossier") from exc
-        yield
-    finally:
-        os.close(fd)
+def _exclusive(out: Path) -> contextlib.AbstractContextManager[None]:
+    """One ENT ingestion at a time into a folder: a lock on the folder itself (no lock file to
+    leave behind)."""
+    return exclusive_lock(
+        out, lambda: LoadError(out, "une autre ingestion ENT écrit déjà dans ce dossier")
+    )
 
 
 def _ingest_locked(
