@@ -338,12 +338,6 @@ def usage_daily(
     """Écrire la table quotidienne jour × académie × profil (événements, visites, utilisateurs)."""
     from egn_analytics.usage import write_daily
 
-    # One build generation for every month read: resolve the published link once, and take
-    # the établissements of that same build.
-    events_dir = events_dir.resolve()
-    beside = events_dir.parent / "etablissements.parquet"
-    if etablissements is None and beside.is_file():
-        etablissements = beside
     with _one_line_errors():
         report = write_daily(events_dir, out, etablissements)
     table = report.table

@@ -82,6 +82,19 @@ def data_dir_of(tables: str | os.PathLike[str]) -> Path:
     return folder.parent
 
 
+def tables_folder(processed_dir: str | os.PathLike[str] | None = None) -> Path:
+    """``processed_dir``, or the settings' tables folder pinned to its current generation.
+
+    A function that reads several tables resolves this once and passes the result down, so
+    that all its tables come from one build even if another is published meanwhile.
+    """
+    if processed_dir is not None:
+        return Path(processed_dir)
+    from egn_analytics.config import get_settings
+
+    return current_generation(get_settings().processed_dir)
+
+
 def generation_id(folder: str | os.PathLike[str]) -> str | None:
     """The id of a generation folder, complete or being built, or of the one a published link
     points at (``None`` for a plain folder from before generations)."""

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from egn_analytics.generations import tables_folder
+
 #: Survey tables written by ``egn build`` (``enquete_<name>.parquet``).
 SURVEY_TABLES = (
     "eleves_2d",
@@ -195,21 +197,6 @@ def resolve(
                 f"population {p} : colonne(s) de plan absente(s) : {', '.join(absent)}"
             )
     return out
-
-
-def tables_folder(processed_dir: str | Path | None) -> Path:
-    """``processed_dir``, or the settings' tables folder pinned to its current build generation.
-
-    A public function that reads several tables resolves this once and passes the result down,
-    so that its surveys and its établissements come from one build even if another is published
-    meanwhile (:mod:`egn_analytics.generations`).
-    """
-    if processed_dir is not None:
-        return Path(processed_dir)
-    from egn_analytics.config import get_settings
-    from egn_analytics.generations import current_generation
-
-    return current_generation(get_settings().processed_dir)
 
 
 def read_etablissements(

@@ -57,6 +57,7 @@ from typing import Literal
 
 import polars as pl
 
+from egn_analytics.generations import tables_folder
 from egn_analytics.io import atomic_path
 
 log = logging.getLogger(__name__)
@@ -95,20 +96,29 @@ _PARTITION_DTYPES = {"code_academie": pl.String()}
 # --------------------------------------------------------------------------- inputs
 
 
-def default_etablissements() -> Path:
-    """The processed établissements table (``data/processed`` or ``EGN_DATA_DIR``)."""
-    from egn_analytics.config import get_settings
-    from egn_analytics.generations import current_generation
+def default_etablissements(events_dir: str | Path | None = None) -> Path:
+    """The établissements table of the build that holds ``events_dir`` (the one beside it),
+    else the processed one (``data/processed`` or ``EGN_DATA_DIR``), pinned to one generation."""
+    if events_dir is not None:
+        beside = Path(events_dir).resolve().parent / "etablissements.parquet"
+        if beside.is_file():
+            return beside
+    return tables_folder() / "etablissements.parquet"
 
-    return current_generation(get_settings().processed_dir) / "etablissements.parquet"
 
-
-def read_etablissements(etablissements: pl.DataFrame | str | Path | None) -> pl.DataFrame:
-    """The établissements table from a frame, a Parquet path, or the default processed file."""
+def read_etablissements(
+    etablissements: pl.DataFrame | str | Path | None, events_dir: str | Path | None = None
+) -> pl.DataFrame:
+    """The établissements table from a frame, a Parquet path, or the default one
+    (:func:`default_etablissements` of ``events_dir``)."""
     if isinstance(etablissements, pl.DataFrame):
         etab = etablissements
     else:
-        path = Path(etablissements) if etablissements is not None else default_etablissements()
+        path = (
+            Path(etablissements)
+            if etablissements is not None
+            else default_etablissements(events_dir)
+        )
         if not path.is_file():
             raise ValueError(f"table des établissements introuvable : {path}")
         etab = pl.read_parquet(path)
@@ -374,8 +384,10 @@ def daily_report(
 ) -> DailyReport:
     """:func:`daily_table` with the unmatched counts, the partition count and the duration."""
     start = time.perf_counter()
+    # The link resolved once: every month read from one build generation.
+    events_dir = Path(events_dir).resolve()
     parts = month_partitions(events_dir)  # the caller's own argument is checked first
-    etab = read_etablissements(etablissements)
+    etab = read_etablissements(etablissements, events_dir)
     tables: list[pl.DataFrame] = []
     n_events = n_uai = 0
     for part in parts:
@@ -460,8 +472,9 @@ def usage_report(
     """:func:`usage_by` with the unmatched counts and the duration."""
     start = time.perf_counter()
     keys = _check_by(by)
+    events_dir = Path(events_dir).resolve()  # one build generation for every month read
     parts = month_partitions(events_dir)
-    etab = read_etablissements(etablissements)
+    etab = read_etablissements(etablissements, events_dir)
     if freq == "day":
         chunks: list[tuple[list[Path], tuple[dt.date, dt.date] | None]] = [
             ([p], None) for p in parts
