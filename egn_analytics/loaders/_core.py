@@ -542,6 +542,28 @@ def read_delimited(
     rename: dict[str, str] | None = None,
     expected: Iterable[str] = (),
 ) -> pl.DataFrame:
+    """Read a CSV-like file (see :func:`read_delimited_with_header`), without its header."""
+    return read_delimited_with_header(
+        path,
+        required=required,
+        optional=optional,
+        encoding=encoding,
+        separator=separator,
+        rename=rename,
+        expected=expected,
+    )[0]
+
+
+def read_delimited_with_header(
+    path: str | Path,
+    *,
+    required: Sequence[str] = (),
+    optional: Iterable[str] = (),
+    encoding: str | None = None,
+    separator: str | None = None,
+    rename: dict[str, str] | None = None,
+    expected: Iterable[str] = (),
+) -> tuple[pl.DataFrame, list[str] | None]:
     """Read a CSV-like file with every column as a string, plus ``_source`` and ``_ligne``.
 
     ``required`` columns must all be present (after ``rename``, case- and space-insensitive
@@ -555,6 +577,9 @@ def read_delimited(
     names any column (``required``, ``optional``, ``rename``, ``expected``) and the first line
     holds none of them, it is taken for a row of data: error messages count its fields and
     never quote them (they could be personal data).
+
+    Also returns the header as written in the file, decoded in the file's encoding (None when
+    the csv module and Polars disagree on its width), for callers that show original names.
     """
     path = Path(path)
     if not path.is_file():
@@ -610,7 +635,7 @@ def read_delimited(
         pl.lit(path.name).alias(SOURCE_COL),
         _record_lines(layout, df.height),
         _row_problems(path, layout, decoded, df.height),
-    )
+    ), written
 
 
 def _known(layout: Layout | None, height: int) -> bool:

@@ -82,7 +82,7 @@ from egn_analytics.loaders._core import (
     encoding_label,
     null_if_empty,
     open_bytes,
-    read_delimited,
+    read_delimited_with_header,
     refuse_duplicates,
     sniff,
     validate,
@@ -515,13 +515,10 @@ def read_table_with_headers(
     if kind == "csv":
         # The encoding is left to read_delimited when not given: it decides it for the file
         # but checks each line (one cp1252 line must not turn a UTF-8 file into mojibake).
-        frame = read_delimited(path, encoding=encoding, separator=separator, expected=expected)
-        data_width = sum(c not in META_COLS for c in frame.columns)
-        # The header in the encoding read_delimited decided for the whole file (not a guess
-        # from the first 64 KiB, where one cp1252 line would turn a UTF-8 header into mojibake
-        # and every expected column into « absente »).
-        decided = decode_lines(open_bytes(path), encoding).encoding
-        written = _csv_header(path, decided, separator, data_width)
+        frame, header = read_delimited_with_header(
+            path, encoding=encoding, separator=separator, expected=expected
+        )
+        written = header or []  # as written, in the encoding decided for the whole file
     else:
         frame = _read_json(path, kind, encoding)
         written = [c for c in frame.columns if c not in META_COLS]
