@@ -289,14 +289,6 @@ def design_weights(stages: Sequence[Stage], n_rows: int) -> FloatArray:
     return w
 
 
-def degrees_of_freedom(stages: Sequence[Stage], mask: npt.NDArray[np.bool_]) -> int:
-    """R's ``degf``: PSUs minus strata among the rows in ``mask`` (first stage)."""
-    st = stages[0]
-    clusters = np.unique(st.cluster[mask])
-    strata = np.unique(st.cluster_stratum[clusters])
-    return int(clusters.size - strata.size)
-
-
 def _check_lonely(
     st: Stage,
     lonely: npt.NDArray[np.bool_],

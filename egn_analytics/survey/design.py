@@ -59,7 +59,6 @@ from egn_analytics.survey._engine import (
     Stage,
     SurveyDesignError,
     build_stages,
-    degrees_of_freedom,
     dense_codes,
     design_weights,
     linearized_variance,
@@ -394,6 +393,12 @@ class _BaseDesign:
     def _group_degf(self, rows: IntArray, group: IntArray, n_groups: int) -> IntArray:
         """R's ``degf`` of each group's design (``rows`` split by ``group``)."""
         raise NotImplementedError
+
+    def degf(self) -> int:
+        """R's ``degf`` of the design restricted to its domain: PSUs minus strata (Taylor), the
+        rank of the replicate weights minus one (replicates); one group of :meth:`_group_degf`."""
+        rows = np.flatnonzero(self._domain).astype(np.int64)
+        return int(self._group_degf(rows, np.zeros(rows.size, np.int64), 1)[0])
 
     def _domain_groups(self, e: _Entries) -> tuple[IntArray, IntArray, IntArray, int]:
         """Every row of each key's domain design: ``(rows, row_group, key_group, n_groups)``.
@@ -1025,10 +1030,6 @@ class SurveyDesign(_BaseDesign):
     def _keeps_all_rows(self) -> bool:
         """A calibrated design: R's ``[.survey.design2`` sets the weights of the others to 0."""
         return bool(self._calibrations)
-
-    def degf(self) -> int:
-        """Degrees of freedom of the design (PSUs minus strata in the domain), as R's."""
-        return degrees_of_freedom(self._stages, self._domain & (self._w != 0))
 
     # ------------------------------------------------------------------ calibration
 

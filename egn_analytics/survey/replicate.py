@@ -192,8 +192,3 @@ class ReplicateDesign(_BaseDesign):
             [int(np.linalg.matrix_rank(self._reps[rows[group == g]])) - 1 for g in range(n_groups)],
             dtype=np.int64,
         )
-
-    def degf(self) -> int:
-        """R's ``degf`` for replicate designs: rank of the domain's replicate weights minus one."""
-        rows = np.flatnonzero(self._domain).astype(np.int64)
-        return int(self._group_degf(rows, np.zeros(rows.size, np.int64), 1)[0])
