@@ -136,6 +136,7 @@ from egn_analytics.loaders._core import (
     encoding_label,
     io_reason,
     polars_reason,
+    refuse_duplicates,
     utf8_evidence,
 )
 from egn_analytics.loaders.ent_audience import profil_expr
@@ -383,7 +384,9 @@ def _map_columns(
     mapping = _declared_columns(path, names, decl.mapping)
     taken = {*mapping.values(), *decl.constants}
     ignored: list[str] = []
-    positions: dict[str, list[int]] = {}
+    # The role each position plays; positions playing none get a name of their own, so only
+    # two positions playing one role are « en double » (the core's check and message).
+    roles = [f"\x00{pos}" for pos in range(len(names))]
     unknown: list[int] = []
     for pos, name in enumerate(names, start=1):
         if name in mapping:
@@ -394,15 +397,9 @@ def _map_columns(
             ignored.append(name)
             unknown.append(pos)
         else:
-            positions.setdefault(ours, []).append(pos)
+            roles[pos - 1] = ours
             mapping.setdefault(name, ours)
-    repeated = [
-        f"colonne « {ours} » en double (colonnes {', '.join(map(str, pos[:-1]))} et {pos[-1]})"
-        for ours, pos in positions.items()
-        if len(pos) > 1
-    ]
-    if repeated:
-        raise LoadError(path, " ; ".join(repeated), row=1)
+    refuse_duplicates(path, roles, "colonne « {} » en double")
     if not mapping:
         raise LoadError(
             path,
