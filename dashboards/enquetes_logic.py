@@ -29,11 +29,11 @@ from urllib.parse import urlencode
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.formatting import ascii_fold, fmt_p_value, search_params
+from dashboards.formatting import search_params
 from egn_analytics.config import get_settings
 from egn_analytics.indicators.catalogue import resolve_domain
 from egn_analytics.viz import ChartCard, bar_chart, fmt_number, fmt_pct
-from egn_analytics.viz.formats import MISSING, NBSP, NNBSP, is_missing
+from egn_analytics.viz.formats import MISSING, NBSP, NNBSP, ascii_fold, fmt_p_value, is_missing
 from egn_analytics.viz.theme import (
     BLEU_FRANCE,
     GREY_AXIS,

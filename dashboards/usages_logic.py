@@ -36,10 +36,18 @@ import plotly.graph_objects as go
 import polars as pl
 from babel.dates import format_date
 
-from dashboards.formatting import ascii_fold, fmt_p_value, search_params
+from dashboards.formatting import search_params
 from egn_analytics import reference
 from egn_analytics.viz import ChartCard, bar_chart, fmt_date, fmt_number, fmt_pct
-from egn_analytics.viz.formats import LOCALE, MISSING, NBSP, NNBSP, is_missing
+from egn_analytics.viz.formats import (
+    LOCALE,
+    MISSING,
+    NBSP,
+    NNBSP,
+    ascii_fold,
+    fmt_p_value,
+    is_missing,
+)
 from egn_analytics.viz.theme import (
     BLEU_FRANCE,
     CATEGORICAL,

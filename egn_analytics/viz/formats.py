@@ -25,6 +25,7 @@ Plotly figures cannot call babel for their ticks: they use d3 formats (:data:`D3
 from __future__ import annotations
 
 import math
+import unicodedata
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import SupportsFloat, TypeAlias
@@ -134,6 +135,25 @@ def fmt_month(value: date | datetime | None, *, capitalize: bool = False) -> str
     return text[:1].upper() + text[1:] if capitalize else text
 
 
+def fmt_p_value(p: float | None) -> str:
+    """« p < 0,001 » or « p = 0,042 » (the way a French table prints a test)."""
+    if is_missing(p):
+        return f"p{NBSP}={NBSP}{MISSING}"
+    assert p is not None
+    if p < 0.001:
+        return f"p{NBSP}<{NBSP}0,001"
+    return f"p{NBSP}={NBSP}{fmt_number(p, 3)}"
+
+
+def ascii_fold(text: object) -> str:
+    """The text without accents (« Île » → « Ile »); ``None`` and ``""`` give ``""``.
+
+    Why here: sorting French names (« Île-de-France » with the I) and matching a URL value
+    typed without accents are done by the cards, the pages and the notebooks alike.
+    """
+    return unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
+
+
 __all__ = [
     "D3_DECIMAL",
     "D3_INTEGER",
@@ -143,10 +163,12 @@ __all__ = [
     "NNBSP",
     "PLOTLY_SEPARATORS",
     "Numeric",
+    "ascii_fold",
     "fmt_bytes",
     "fmt_date",
     "fmt_month",
     "fmt_number",
+    "fmt_p_value",
     "fmt_pct",
     "is_missing",
 ]
