@@ -27,13 +27,40 @@ from egn_analytics.reference.nomenclatures import (
     themes,
     types_etablissement,
 )
+from egn_analytics.reference.periods import (
+    CLOSURE,
+    CLOSURE_START,
+    INCIDENT_DAY,
+    ITS_BREAKS,
+    REOPENING,
+)
+from egn_analytics.reference.territories import (
+    DEFAULT_PROFILE,
+    PROFILES,
+    Profile,
+    Territory,
+    academy_names,
+    ascii_fold,
+    territories,
+)
 
 __all__ = [
+    "CLOSURE",
+    "CLOSURE_START",
+    "DEFAULT_PROFILE",
+    "INCIDENT_DAY",
+    "ITS_BREAKS",
+    "PROFILES",
+    "REOPENING",
     "ZONES",
+    "Profile",
+    "Territory",
     "academie_aliases",
     "academie_code",
     "academie_key_expr",
     "academies",
+    "academy_names",
+    "ascii_fold",
     "calendar",
     "calendar_coverage",
     "contrats_prive",
@@ -50,6 +77,7 @@ __all__ = [
     "regions_academiques",
     "school_days",
     "secteurs",
+    "territories",
     "themes",
     "types_etablissement",
 ]

@@ -30,7 +30,7 @@ from typing import Literal
 
 import polars as pl
 
-from egn_analytics.reference import calendar
+from egn_analytics.reference import calendar, periods
 from egn_analytics.usage.daily import (
     _prepared,
     month_partitions,
@@ -63,10 +63,10 @@ UnknownCalendar = Literal["exclure", "jours_ouvres"]
 
 #: Reference period (school days only): 6 January - 28 February 2020.
 BASELINE = (dt.date(2020, 1, 6), dt.date(2020, 2, 28))
-#: School closure: 16 March - 10 May 2020.
-CLOSURE = (dt.date(2020, 3, 16), dt.date(2020, 5, 10))
+#: School closure: 16 March - 10 May 2020 (from the shipped Covid phases, like every reader).
+CLOSURE = periods.CLOSURE
 #: Day of the national ENT overload (first day of the closure).
-SATURATION_DAY = dt.date(2020, 3, 16)
+SATURATION_DAY = periods.INCIDENT_DAY
 #: First months' pupils, for « never seen since 16 March »: January - February 2020.
 SEEN_BEFORE = (dt.date(2020, 1, 1), dt.date(2020, 2, 29))
 #: Enrolment column of the établissement table per profile (parents: pupils, an upper bound

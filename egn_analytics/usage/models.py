@@ -86,10 +86,11 @@ import polars as pl
 import statsmodels.api as sm
 from statsmodels.tsa.seasonal import STL
 
-from egn_analytics.reference import academies, calendar, phases_covid
+from egn_analytics.reference import ITS_BREAKS, academies, calendar, phases_covid
 
 #: Default breaks: closure of all schools (Monday 16 March 2020), first reopening (11 May).
-DEFAULT_BREAKS: tuple[str, ...] = ("2020-03-16", "2020-05-11")
+#: Read from the shipped Covid phases (:mod:`egn_analytics.reference.periods`).
+DEFAULT_BREAKS: tuple[str, ...] = ITS_BREAKS
 #: Fewest days a segment may have: two full weeks (level, slope and day-of-week identified).
 MIN_SEGMENT_DAYS = 14
 #: Default Newey–West truncation lag (one week of daily data).
