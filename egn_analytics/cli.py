@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import logging
 import os
 import resource
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -34,7 +35,7 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"erreur : {message}", err=True)
     raise typer.Exit(code=2)
 
@@ -298,20 +299,133 @@ def format_summary(summary: dict[str, Any], target: Path) -> str:
     return "\n".join(lines)
 
 
+#: Request threads of ``egn serve`` when neither ``--threads`` nor ``EGN_THREADS`` says: a page
+#: load is a dozen requests (layout, callbacks, component bundles) and a callback may compute an
+#: indicator for seconds; 8 keeps the page responsive for a few analysts on one machine.
+DEFAULT_THREADS = 8
+
+
+def dev_server_wanted(debug: bool = False) -> bool:
+    """Whether to run Dash's development server (debug mode) instead of waitress.
+
+    ``--debug`` or ``EGN_DEBUG=1``: the Werkzeug debugger executes code sent by the browser,
+    so it is never the default; it is what one wants while working on a page (reloader,
+    tracebacks in the browser).
+    """
+    return debug or os.environ.get("EGN_DEBUG", "") == "1"
+
+
+def server_options(host: str, port: int, threads: int) -> dict[str, Any]:
+    """waitress's settings for ``egn serve`` (one place, so that the tests read them).
+
+    ``expose_tracebacks`` stays off: an error that escaped Flask is answered with a bare 500,
+    its traceback only goes to the log. ``clear_untrusted_proxy_headers``: no proxy is
+    trusted, so ``X-Forwarded-*`` headers sent by a client are dropped.
+    """
+    return {
+        "host": host,
+        "port": port,
+        "threads": threads,
+        "ident": "waitress",
+        "expose_tracebacks": False,
+        "clear_untrusted_proxy_headers": True,
+    }
+
+
+def make_server(wsgi_app: Any, *, host: str, port: int, threads: int) -> Any:
+    """A waitress server bound to ``host:port`` (0: a free port), its threads started, not
+    yet serving: :func:`serve_until_stopped` runs it. Separate from ``egn serve`` so that the
+    construction can be tested without blocking."""
+    from waitress import wasyncore
+    from waitress.server import create_server
+    from waitress.task import ThreadedTaskDispatcher
+
+    # waitress starts its threads before binding and leaves them, its trigger pipe and the
+    # socket open when the bind fails (port taken): ours start once bound, and the map lets
+    # a failure close what was opened.
+    dispatcher = ThreadedTaskDispatcher()
+    sockets: dict[int, Any] = {}
+    try:
+        server = create_server(
+            wsgi_app, map=sockets, _dispatcher=dispatcher, **server_options(host, port, threads)
+        )
+    except BaseException:
+        wasyncore.close_all(sockets)
+        raise
+    dispatcher.set_thread_count(threads)
+    return server
+
+
+def close_server(server: Any) -> None:
+    """Stop the request threads and close the listening socket(s)."""
+    server.task_dispatcher.shutdown()
+    server.close()
+
+
+def serve_until_stopped(server: Any) -> None:
+    """Serve until Ctrl+C or SIGTERM, then stop cleanly (exit code 0).
+
+    SIGTERM would kill the process where it stands (Python's default); raised here as
+    ``KeyboardInterrupt``, which waitress's loop catches like Ctrl+C: it stops the request
+    threads (waiting a few seconds for running requests) and returns.
+    """
+    import signal
+
+    def _stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        close_server(server)
+
+
+def _load_dashboards() -> Any:
+    """The ``dashboards.app`` module, loaded by name: the library never imports dash."""
+    return importlib.import_module("dashboards.app")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Adresse d'écoute.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8050,
-    debug: Annotated[bool, typer.Option(help="Mode débogage de Dash.")] = False,
+    threads: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=256,
+            envvar="EGN_THREADS",
+            help="Requêtes servies en parallèle (fils d'exécution de waitress).",
+        ),
+    ] = DEFAULT_THREADS,
+    debug: Annotated[
+        bool,
+        typer.Option(help="Serveur de développement de Dash, mode débogage (comme EGN_DEBUG=1)."),
+    ] = False,
 ) -> None:
-    """Servir les tableaux de bord (Dash) sur les données du dossier data/."""
-    # The library never imports dash: the dashboards package is loaded by name, here only.
-    dashboards = importlib.import_module("dashboards.app")
+    """Servir les tableaux de bord (Dash) sur les données du dossier data/ (serveur waitress)."""
+    dashboards = _load_dashboards()
     dash_app = dashboards.create_app()
-    typer.echo(f"EGN Analytics : http://{host}:{port}/  (Ctrl+C pour arrêter)")
-    if debug:
+    if dev_server_wanted(debug):
         os.environ["EGN_DEBUG"] = "1"
-    dashboards.run(dash_app, host=host, port=port)
+        typer.echo(f"EGN Analytics : http://{host}:{port}/  (mode débogage, Ctrl+C pour arrêter)")
+        dashboards.run(dash_app, host=host, port=port)
+        return
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s : %(message)s")
+    try:
+        server = make_server(dash_app.server, host=host, port=port, threads=threads)
+    except OSError as exc:
+        _fail(f"impossible d'écouter sur {host}:{port} ({exc.strerror or exc})")
+    listening = getattr(server, "effective_port", port)
+    typer.echo(
+        f"EGN Analytics : http://{host}:{listening}/  "
+        f"({threads} fils d'exécution, Ctrl+C pour arrêter)"
+    )
+    dashboards.warm_caches()
+    serve_until_stopped(server)
+    typer.echo("EGN Analytics : serveur arrêté")
 
 
 usage_app = typer.Typer(
