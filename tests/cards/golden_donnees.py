@@ -1,0 +1,25 @@
+"""Golden routing of the « données » card and key figures (see golden_support)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dashboards import catalogue, data_access
+from tests.cards.golden_common import Built
+
+
+def _catalogue_sizes(view: dict[str, str]) -> Built:
+    manifest = data_access.load_manifest(data_access.raw_dir())
+    family = catalogue.parse_family(view.get("famille"), manifest.files)
+    return catalogue.sizes_card(manifest, family)
+
+
+def _catalogue_key_figures(_view: dict[str, str]) -> Built:
+    manifest = data_access.load_manifest(data_access.raw_dir())
+    return catalogue.key_figures(manifest.files)
+
+
+BUILDERS: dict[str, Callable[[dict[str, str]], Built]] = {
+    "donnees.tailles": _catalogue_sizes,
+    "donnees.chiffres": _catalogue_key_figures,
+}
