@@ -171,6 +171,10 @@ def build(raw_dir: str | Path, out_dir: str | Path, *, force: bool = False) -> l
     together by one atomic switch (:func:`egn_analytics.generations.new_generation`): a build
     that is interrupted or crashes leaves ``out_dir`` exactly as it was.
 
+    After the tidy tables, the indicator stage (:mod:`egn_analytics.indicators.stage`) computes
+    every indicator table under ``indicateurs/`` of the same generation, cached on the content of
+    its inputs; each table gets its own entry in the report.
+
     A source that cannot be read at all is reported (``erreur``) and the build goes on, so one
     broken file does not hide the quality of the others; the report says which failed, and its
     table is absent from the new generation (never an older copy beside newer tables: see
@@ -196,6 +200,10 @@ def build(raw_dir: str | Path, out_dir: str | Path, *, force: bool = False) -> l
                     summaries.append({"type": kind, **extra, **part})
             except Exception as exc:  # one broken source must not hide the others' quality
                 summaries.append({"type": kind, "table": path.name, "erreur": error_line(exc)})
+        if any("erreur" not in s for s in summaries):  # nothing to compute from otherwise
+            from egn_analytics.indicators.stage import run_indicators
+
+            summaries += run_indicators(generation, raw, building.previous, force=force)
         _drop_stale(generation, building.previous, summaries)
         write_quality_report(generation, summaries, generation_id(generation))
     return summaries
