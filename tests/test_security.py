@@ -12,18 +12,23 @@ from egn_analytics.cli import app, serve
 
 
 def test_serve_listens_on_localhost_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``egn serve`` without ``--host`` binds its production server to 127.0.0.1 only."""
     import dashboards.app as dashboards_app
+    from egn_analytics import cli
 
-    calls: dict[str, Any] = {}
+    seen: dict[str, Any] = {}
 
-    def fake_run(dash_app: object, *, host: str | None = None, port: int | None = None) -> None:
-        calls.update(host=host, port=port)
+    def record_and_stop(server: Any) -> None:
+        seen["host"] = server.adj.host
+        cli.close_server(server)
 
-    monkeypatch.setattr(dashboards_app, "create_app", object)
-    monkeypatch.setattr(dashboards_app, "run", fake_run)
-    result = CliRunner().invoke(app, ["serve"])
+    monkeypatch.delenv("EGN_DEBUG", raising=False)
+    monkeypatch.delenv("EGN_HOST", raising=False)
+    monkeypatch.setattr(dashboards_app, "warm_caches", lambda: None)
+    monkeypatch.setattr(cli, "serve_until_stopped", record_and_stop)
+    result = CliRunner().invoke(app, ["serve", "--port", "0"])
     assert result.exit_code == 0, result.output
-    assert calls["host"] == "127.0.0.1"
+    assert seen["host"] == "127.0.0.1"
     assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
 
 
