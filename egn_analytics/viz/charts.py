@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from egn_analytics.viz.formats import fmt_number
-from egn_analytics.viz.theme import BLEU_FRANCE, GREY_MUTED_BAR, template
+from egn_analytics.viz.theme import BLEU_FRANCE, GREY_MUTED, GREY_MUTED_BAR, template
 
 
 def _check_columns(df: pl.DataFrame, *columns: str) -> None:
@@ -93,4 +93,27 @@ def bar_chart(
     return fig
 
 
-__all__ = ["bar_chart"]
+def empty_figure(message: str, height: int = 260) -> go.Figure:
+    """A blank, themed figure that says why there is nothing to draw (« Aucune contribution ne
+    correspond aux filtres »): a card keeps its place and its notes when its filters leave no
+    data, rather than showing empty axes."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message,
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font={"color": GREY_MUTED, "size": 14},
+    )
+    fig.update_layout(
+        template=template(),
+        height=height,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+    )
+    return fig
+
+
+__all__ = ["bar_chart", "empty_figure"]
