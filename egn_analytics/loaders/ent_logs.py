@@ -139,6 +139,7 @@ from egn_analytics.loaders._core import (
     refuse_duplicates,
     utf8_evidence,
 )
+from egn_analytics.loaders._mapping import Declared, declare, match_columns
 from egn_analytics.loaders.ent_audience import profil_expr
 from egn_analytics.privacy import PseudoKey, load_key, pseudonymise
 from egn_analytics.schemas.ent import (
@@ -171,6 +172,8 @@ ALIASES = {
 TARGETS = (*REQUIRED, *OPTIONAL)
 #: Targets a constant may fill: never the identity or the time, which are per event.
 CONSTANT_TARGETS = ("profil", "uai", "statut_http", "projet_ent", "service", "url")
+#: Our column → the name users give it in ``--map`` (the identity is not a login everywhere).
+_NAMES = {"login": "id_utilisateur"}
 #: ``--set annee=AAAA``: the year of dates written without one (Moodle's « 11 May, 09:44 »).
 YEAR = "annee"
 #: ``--set code_academie=NN``: the académie of a platform serving one académie, given without an
@@ -256,24 +259,15 @@ class _Declared:
 def _declared(mapping: dict[str, str] | None, constants: dict[str, str] | None) -> _Declared:
     """Check the targets of ``mapping`` and ``constants`` (``ValueError``, one French line).
 
-    ``id_utilisateur`` names the identity (the pseudonym's source, ``login`` in our files).
-    A constant identity or time would make every event one user or one moment: refused, as
-    is a target both mapped and set (which one wins would be a guess). The year is never
-    guessed: dates without one stay rejected until ``annee`` is declared.
+    The shared check (:func:`~egn_analytics.loaders._mapping.declare`), with the ENT rules:
+    ``id_utilisateur`` names the identity (the pseudonym's source, ``login`` in our files). A
+    constant identity or time would make every event one user or one moment: refused, as is a
+    target both mapped and set (which one wins would be a guess). The year is never guessed:
+    dates without one stay rejected until ``annee`` is declared; ``code_academie`` is read here.
     """
-    ours: dict[str, str] = {}
-    for target, source in (mapping or {}).items():
-        t = "login" if target.strip() == "id_utilisateur" else target.strip()
-        if t not in TARGETS:
-            raise ValueError(
-                f"--map {target}=… : cible inconnue (possibles : id_utilisateur, "
-                f"{', '.join(c for c in TARGETS if c != 'login')})"
-            )
-        if not source.strip():
-            raise ValueError(f"--map {target}= : nom de colonne vide")
-        ours[t] = source.strip()
     fixed: dict[str, str] = {}
     year = None
+    others: dict[str, str] = {}
     for target, value in (constants or {}).items():
         t = target.strip()
         if t == ACADEMIE:
@@ -282,23 +276,17 @@ def _declared(mapping: dict[str, str] | None, constants: dict[str, str] | None) 
                     f"--set {ACADEMIE}=… : code invalide (attendu deux chiffres, « 01 »)"
                 )
             fixed[t] = value.strip()
-            continue
-        if t == YEAR:
+        elif t == YEAR:
             if not re.fullmatch(r"\d{4}", value.strip()) or not 2000 <= int(value) <= 2100:
                 raise ValueError(f"--set {YEAR}=… : année invalide (attendu AAAA, 2000 à 2100)")
             year = int(value)
-            continue
-        if t not in CONSTANT_TARGETS:
-            raise ValueError(
-                f"--set {target}=… : cible impossible (possibles : {YEAR}, {ACADEMIE}, "
-                f"{', '.join(CONSTANT_TARGETS)})"
-            )
-        if t in ours:
-            raise ValueError(f"{t} : déclaré à la fois par --map et par --set")
-        if not value.strip():
-            raise ValueError(f"--set {target}= : valeur vide")
-        fixed[t] = value.strip()
-    return _Declared(ours, fixed, year)
+        else:
+            others[target] = value
+    declared = declare(
+        mapping, others, TARGETS, constant_roles=CONSTANT_TARGETS, names=_NAMES,
+        also=(YEAR, ACADEMIE),
+    )  # fmt: skip
+    return _Declared(dict(declared.columns), {**fixed, **declared.constants}, year)
 
 
 def inputs(path: str | Path) -> list[Path]:
@@ -334,33 +322,11 @@ def _declared_columns(path: Path, names: list[str], mapping: dict[str, str]) -> 
     """File column → our column for each ``--map`` (exact name, else ignoring case).
 
     An absent column is one line naming it as the user wrote it, never the file's header
-    (which, in a file without one, is a row of data).
+    (which, in a file without one, is a row of data): see
+    :func:`~egn_analytics.loaders._mapping.match_columns`.
     """
-    found: dict[str, str] = {}
-    for ours, source in mapping.items():
-        target = "id_utilisateur" if ours == "login" else ours
-        match = [n for n in names if _clean(n) == source] or [
-            n for n in names if _clean(n).lower() == source.lower()
-        ]
-        if not match:
-            raise LoadError(
-                path,
-                f"colonne « {source} » absente (--map {target}={source}) ; le fichier a "
-                f"{len(names)} colonne(s)",
-                row=1,
-            )
-        if len(match) > 1:
-            raise LoadError(path, f"colonne « {source} » en double (--map {target})", row=1)
-        if match[0] in found:
-            other = found[match[0]]
-            raise LoadError(
-                path,
-                f"colonne « {source} » déclarée pour deux cibles "
-                f"({'id_utilisateur' if other == 'login' else other} et {target})",
-                row=1,
-            )
-        found[match[0]] = ours
-    return found
+    found = match_columns(path, names, Declared(mapping, names=_NAMES), quote_header=False)
+    return {names[pos]: ours for pos, ours in found.items()}
 
 
 def _map_columns(
