@@ -12,7 +12,7 @@ State lives in the URL (``?profil=…&territoire=…``): the two pickers write i
 calls :func:`layout` again with it, so a view can be bookmarked and the back button works.
 Every number comes from :mod:`dashboards.data_access` (computed once per state of the input
 files, kept in memory and on disk), every figure and sentence from
-:mod:`dashboards.usages_logic`; callbacks only translate an event into those calls, and tests
+:mod:`egn_analytics.cards.usages`; callbacks only translate an event into those calls, and tests
 call them directly. A card whose figures cannot be computed (a model that cannot be fitted on
 a tiny territory, no CNED table) says why in its place; the rest of the page still shows.
 """
@@ -34,6 +34,8 @@ from dashboards.components.chart_card import (
 )
 from dashboards.components.layout import DROPDOWN_LABELS, page, section, table_region
 from dashboards.components.notices import alert, detail, synthetic_notice
+from egn_analytics.cards import usages as cards
+from egn_analytics.reference import CLOSURE, REOPENING, Territory
 from egn_analytics.viz import ChartCard, fmt_date
 from egn_analytics.viz.formats import NBSP, NNBSP
 
@@ -66,7 +68,7 @@ ITS_TITLE = "Effet estimé de la fermeture et de la réouverture"
 
 def layout(profil: str | None = None, territoire: str | None = None, **_query: str) -> html.Div:
     """Page content for ``/usages?profil=…&territoire=…`` (other parameters ignored)."""
-    selection = logic.parse_selection(profil, territoire)
+    selection = cards.parse_selection(profil, territoire)
     try:
         data_access.usage_inputs(data_access.processed_dir())
     except data_access.UsageNotBuiltError:
@@ -107,7 +109,7 @@ def _synthetic() -> bool:
     return data_access.synthetic_notice(data_access.raw_dir()) is not None
 
 
-def _filters(selection: logic.Selection) -> html.Div:
+def _filters(selection: cards.Selection) -> html.Div:
     """Profile and territory pickers; their values go to the URL."""
     return html.Div(
         [
@@ -149,51 +151,51 @@ def _filters(selection: logic.Selection) -> html.Div:
 # ------------------------------------------------------------------------- cards -----------
 
 
-def _academies(selection: logic.Selection) -> tuple[str, ...]:
+def _academies(selection: cards.Selection) -> tuple[str, ...]:
     """The académies to filter on (none for France: the national figures are used)."""
     return () if selection.territory.kind == "france" else selection.territory.academies
 
 
-def _timeline(selection: logic.Selection, synthetic: bool) -> ChartCard:
+def _timeline(selection: cards.Selection, synthetic: bool) -> ChartCard:
     processed = data_access.processed_dir()
-    rows = logic.timeline_rows(
+    rows = cards.timeline_rows(
         data_access.usage_daily(processed),
         data_access.usage_regions(processed),
         data_access.usage_national(processed),
         selection,
     )
-    return logic.timeline_card(rows, selection, synthetic=synthetic)
+    return cards.timeline_card(rows, selection, synthetic=synthetic)
 
 
-def _cned(_selection: logic.Selection, synthetic: bool) -> ChartCard:
-    return logic.cned_card(data_access.usage_cned(data_access.processed_dir()), synthetic=synthetic)
+def _cned(_selection: cards.Selection, synthetic: bool) -> ChartCard:
+    return cards.cned_card(data_access.usage_cned(data_access.processed_dir()), synthetic=synthetic)
 
 
-def _ratio(selection: logic.Selection, synthetic: bool) -> ChartCard:
+def _ratio(selection: cards.Selection, synthetic: bool) -> ChartCard:
     ratio = data_access.usage_closure_ratio(
         selection.profile.value, processed=data_access.processed_dir()
     )
-    return logic.ratio_card(ratio, selection, synthetic=synthetic)
+    return cards.ratio_card(ratio, selection, synthetic=synthetic)
 
 
-def _desync(selection: logic.Selection, synthetic: bool) -> ChartCard:
+def _desync(selection: cards.Selection, synthetic: bool) -> ChartCard:
     rows = data_access.usage_desynchronisation(
         _academies(selection), selection.profile.value, data_access.processed_dir()
     )
-    return logic.desync_card(rows, selection, synthetic=synthetic)
+    return cards.desync_card(rows, selection, synthetic=synthetic)
 
 
-def _its(selection: logic.Selection, synthetic: bool) -> ChartCard:
+def _its(selection: cards.Selection, synthetic: bool) -> ChartCard:
     where, profile = _academies(selection), selection.profile.value
     processed = data_access.processed_dir()
     fitted = data_access.usage_its_fitted(where, profile, processed=processed)
     its = data_access.usage_its(where, profile, processed=processed)
-    return logic.its_card(fitted, its, selection, synthetic=synthetic)
+    return cards.its_card(fitted, its, selection, synthetic=synthetic)
 
 
-def _incidents(selection: logic.Selection, synthetic: bool) -> ChartCard:
+def _incidents(selection: cards.Selection, synthetic: bool) -> ChartCard:
     processed = data_access.processed_dir()
-    return logic.incidents_card(
+    return cards.incidents_card(
         data_access.usage_saturation(processed),
         data_access.usage_projects(processed),
         selection,
@@ -202,7 +204,7 @@ def _incidents(selection: logic.Selection, synthetic: bool) -> ChartCard:
 
 
 #: How each card is built (key → function of the selection and the synthetic flag).
-_BUILDERS: dict[str, Callable[[logic.Selection, bool], ChartCard]] = {
+_BUILDERS: dict[str, Callable[[cards.Selection, bool], ChartCard]] = {
     "chronologie": _timeline,
     "cned": _cned,
     "rapport": _ratio,
@@ -212,7 +214,7 @@ _BUILDERS: dict[str, Callable[[logic.Selection, bool], ChartCard]] = {
 }
 
 
-def build_card(key: str, selection: logic.Selection, synthetic: bool) -> ChartCard:
+def build_card(key: str, selection: cards.Selection, synthetic: bool) -> ChartCard:
     """The chart card ``key`` of a selection, from the cached usage figures.
 
     Raises what :mod:`dashboards.data_access` raises (the caller says it in French).
@@ -228,7 +230,7 @@ _CARD_FAILURES = (
 )
 
 
-def card_or_alert(key: str, selection: logic.Selection, synthetic: bool) -> Component:
+def card_or_alert(key: str, selection: cards.Selection, synthetic: bool) -> Component:
     """The card, or a message in its place saying why it cannot be shown."""
     try:
         card = build_card(key, selection, synthetic)
@@ -262,7 +264,7 @@ def card_or_alert(key: str, selection: logic.Selection, synthetic: bool) -> Comp
     return chart_card(card, CARDS[key])
 
 
-def _for(territory: logic.Territory) -> str:
+def _for(territory: Territory) -> str:
     """« pour l'académie de Lille », « pour la région académique Bretagne », « pour la France »."""
     if territory.kind == "france":
         return "pour la France"
@@ -276,7 +278,7 @@ def _lower_first(text: str) -> str:
 # --------------------------------------------------------------------------- ITS -----------
 
 
-def its_section(selection: logic.Selection) -> html.Section:
+def its_section(selection: cards.Selection) -> html.Section:
     """The two level changes as key figures, then every estimated effect in a table."""
     intro = (
         "Un modèle de séries temporelles interrompues compare les visites observées à la "
@@ -298,7 +300,7 @@ def its_section(selection: logic.Selection) -> html.Section:
             )
         ]
     else:
-        effects = logic.its_effects(its)
+        effects = cards.its_effects(its)
         method = its["methode"][0] if its.height else ""
         body = [
             _its_figures(effects),
@@ -315,10 +317,10 @@ def its_section(selection: logic.Selection) -> html.Section:
     )
 
 
-def _its_figures(effects: list[logic.Effect]) -> html.Ul:
+def _its_figures(effects: list[cards.Effect]) -> html.Ul:
     tiles = []
-    for day, label in ((logic.CLOSURE[0], "Fermeture"), (logic.REOPENING, "Réouverture")):
-        effect = logic.level_effect(effects, day)
+    for day, label in ((CLOSURE[0], "Fermeture"), (REOPENING, "Réouverture")):
+        effect = cards.level_effect(effects, day)
         if effect is None:
             continue
         verdict = "significatif" if effect.significant else "non significatif"
@@ -339,7 +341,7 @@ def _its_figures(effects: list[logic.Effect]) -> html.Ul:
     return html.Ul(tiles, className="egn-kpis egn-usages__kpis")
 
 
-def effects_table(effects: list[logic.Effect]) -> html.Div:
+def effects_table(effects: list[cards.Effect]) -> html.Div:
     """Every effect of the model: estimate, interval, p-value and verdict."""
     head = html.Thead(
         html.Tr(
@@ -398,13 +400,13 @@ def not_built() -> Component:
 )
 def update_query(profil: str | None, territoire: str | None) -> str:
     """Pickers → URL (canonical: an unknown value becomes its default)."""
-    return logic.selection_query(logic.parse_selection(profil, territoire))
+    return logic.selection_query(cards.parse_selection(profil, territoire))
 
 
 _downloads = CardDownloads(
     build=lambda key, selection: build_card(key, selection, _synthetic()),
     selection_of=logic.selection_from_search,
-    stem=logic.export_stem,
+    stem=cards.export_stem,
 )
 #: CSV and PNG of card ``key`` for the view's selection (plain functions, tested directly).
 download_data = _downloads.data

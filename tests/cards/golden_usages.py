@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dashboards import data_access
-from dashboards import usages_logic as usages
+from egn_analytics.cards import usages
 from tests.cards.golden_common import Built
-from tests.cards.golden_common import search as _search
 from tests.cards.golden_common import synthetic as _synthetic
 
 
@@ -17,7 +16,7 @@ def _academies(selection: usages.Selection) -> tuple[str, ...]:
 
 
 def _usage_timeline(view: dict[str, str]) -> Built:
-    selection = usages.selection_from_search(_search(view))
+    selection = usages.parse_view(view)
     rows = usages.timeline_rows(
         data_access.usage_daily(),
         data_access.usage_regions(),
@@ -32,19 +31,19 @@ def _usage_cned(_view: dict[str, str]) -> Built:
 
 
 def _usage_ratio(view: dict[str, str]) -> Built:
-    selection = usages.selection_from_search(_search(view))
+    selection = usages.parse_view(view)
     ratio = data_access.usage_closure_ratio(selection.profile.value)
     return usages.ratio_card(ratio, selection, synthetic=_synthetic())
 
 
 def _usage_desync(view: dict[str, str]) -> Built:
-    selection = usages.selection_from_search(_search(view))
+    selection = usages.parse_view(view)
     rows = data_access.usage_desynchronisation(_academies(selection), selection.profile.value)
     return usages.desync_card(rows, selection, synthetic=_synthetic())
 
 
 def _usage_its(view: dict[str, str]) -> Built:
-    selection = usages.selection_from_search(_search(view))
+    selection = usages.parse_view(view)
     where, profile = _academies(selection), selection.profile.value
     fitted = data_access.usage_its_fitted(where, profile)
     its = data_access.usage_its(where, profile)
@@ -52,7 +51,7 @@ def _usage_its(view: dict[str, str]) -> Built:
 
 
 def _usage_incidents(view: dict[str, str]) -> Built:
-    selection = usages.selection_from_search(_search(view))
+    selection = usages.parse_view(view)
     return usages.incidents_card(
         data_access.usage_saturation(),
         data_access.usage_projects(),
