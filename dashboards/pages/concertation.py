@@ -14,7 +14,8 @@ pickers, the search box and a click on a proposition's bar write it, Dash's rout
 ``dcc.Store`` keeps the canonical query of the view shown (a selection, never data) for the
 callbacks that need it. Every number comes from :mod:`dashboards.data_access` (the classified
 contributions, tokens and specificities, computed once and cached in memory and on disk), every
-figure, sentence and list from :mod:`dashboards.concertation_logic`; the specificities, the
+card, figure, row and sentence from the library (:mod:`egn_analytics.cards.concertation`), the
+URL codec, options and lists from :mod:`dashboards.concertation_logic`; the specificities, the
 slowest to compute the first time, fill their table through a callback so that the rest of the
 page never waits for them.
 """
@@ -40,6 +41,7 @@ from dashboards.components.chart_card import (
 )
 from dashboards.components.layout import DROPDOWN_LABELS, page, section, table_region
 from dashboards.components.notices import alert, detail, synthetic_notice
+from egn_analytics.cards import concertation as cards
 from egn_analytics.viz import ChartCard, csv_bytes
 from egn_analytics.viz.formats import NBSP
 
@@ -80,7 +82,7 @@ def layout(
     **_query: str,
 ) -> html.Div:
     """Page content for ``/concertation?source=…&region=…&theme=…&q=…&proposition=…``."""
-    selection = logic.parse_selection(source, region, theme, q, proposition, parties)
+    selection = cards.parse_selection(source, region, theme, q, proposition, parties)
     try:
         corpus = data_access.text_corpus()
     except data_access.TextsNotBuiltError:
@@ -108,12 +110,12 @@ def layout(
         _filters(selection),
         key_figures_section(corpus, selection),
         *([search_section(texts, selection)] if selection.query else []),
-        chart_card(logic.theme_source_card(texts, selection, synthetic=synthetic), CARDS["themes"]),
+        chart_card(cards.theme_source_card(texts, selection, synthetic=synthetic), CARDS["themes"]),
         chart_card(
-            logic.propositions_card(texts, selection, synthetic=synthetic), CARDS["propositions"]
+            cards.propositions_card(texts, selection, synthetic=synthetic), CARDS["propositions"]
         ),
         drilldown_section(texts, selection),
-        chart_card(logic.coverage_card(texts, selection, synthetic=synthetic), CARDS["couverture"]),
+        chart_card(cards.coverage_card(texts, selection, synthetic=synthetic), CARDS["couverture"]),
         specificities_section(selection),
     ]
     return _page_of(content)
@@ -134,7 +136,7 @@ def _field(label: str, component_id: str, control: Component, wide: bool = False
     )
 
 
-def _filters(selection: logic.Selection) -> html.Div:
+def _filters(selection: cards.Selection) -> html.Div:
     """Sources, région, theme and the search box; their values go to the URL."""
     pickers = html.Div(
         [
@@ -188,7 +190,7 @@ def _filters(selection: logic.Selection) -> html.Div:
                     type="search",
                     value=selection.query,
                     debounce=True,
-                    maxLength=logic.MAX_QUERY,
+                    maxLength=cards.MAX_QUERY,
                     placeholder="ordinateur, «\u00a0classe virtuelle\u00a0», -tablette",
                     autoComplete="off",
                     style={"padding": "0.5rem", "fontSize": "1rem", "width": "100%"},
@@ -213,10 +215,10 @@ def _filters(selection: logic.Selection) -> html.Div:
     )
 
 
-def key_figures_section(corpus: data_access.TextCorpus, selection: logic.Selection) -> html.Section:
+def key_figures_section(corpus: data_access.TextCorpus, selection: cards.Selection) -> html.Section:
     """The key figures of the filters and the classification method, with its measured quality."""
-    shown = logic.filter_texts(corpus.texts, selection)
-    figures = logic.key_figures(shown, corpus.texts.height, corpus.evaluation, corpus.n_examples)
+    shown = cards.filter_texts(corpus.texts, selection)
+    figures = cards.key_figures(shown, corpus.texts.height, corpus.evaluation, corpus.n_examples)
     tiles = [
         html.Li(
             [
@@ -232,7 +234,7 @@ def key_figures_section(corpus: data_access.TextCorpus, selection: logic.Selecti
         [
             html.Ul(tiles, className="egn-kpis"),
             html.P(
-                logic.method_sentence(
+                cards.method_sentence(
                     corpus.method, corpus.evaluation, corpus.n_examples, synthetic=_synthetic()
                 ),
                 id=ids.CONCERTATION_METHOD,
@@ -244,9 +246,9 @@ def key_figures_section(corpus: data_access.TextCorpus, selection: logic.Selecti
     )
 
 
-def search_section(texts: pl.DataFrame, selection: logic.Selection) -> html.Section:
+def search_section(texts: pl.DataFrame, selection: cards.Selection) -> html.Section:
     """The contributions (of the filters) holding the query's words, highlighted."""
-    outcome = logic.run_search(logic.filter_texts(texts, selection), selection.query)
+    outcome = cards.run_search(cards.filter_texts(texts, selection), selection.query)
     return section(
         f"{ids.CONCERTATION_SEARCH}-titre",
         SEARCH_TITLE,
@@ -257,7 +259,7 @@ def search_section(texts: pl.DataFrame, selection: logic.Selection) -> html.Sect
     )
 
 
-def drilldown_section(texts: pl.DataFrame, selection: logic.Selection) -> html.Section:
+def drilldown_section(texts: pl.DataFrame, selection: cards.Selection) -> html.Section:
     """The proposition picker, then the chosen proposition's reach and contributions."""
     picker = html.Div(
         _field(
@@ -291,13 +293,13 @@ def drilldown_section(texts: pl.DataFrame, selection: logic.Selection) -> html.S
     )
 
 
-def drilldown_content(texts: pl.DataFrame, selection: logic.Selection) -> list[Component]:
+def drilldown_content(texts: pl.DataFrame, selection: cards.Selection) -> list[Component]:
     """The chosen proposition's label, reach and contributions (or a hint), and the button
     that downloads them all (always there, disabled without a proposition: its callback
     needs it in the layout)."""
     number = selection.proposition
     rows = (
-        logic.drilldown_rows(logic.filter_texts(texts, selection), number)
+        cards.drilldown_rows(cards.filter_texts(texts, selection), number)
         if number is not None
         else None
     )
@@ -316,26 +318,26 @@ def drilldown_content(texts: pl.DataFrame, selection: logic.Selection) -> list[C
     )
     if number is None or rows is None:
         return [html.P("Aucune proposition choisie.", className="egn-summary"), download]
-    reach = logic.drilldown_reach(logic.region_returns(texts, selection), number)
-    shown = min(rows.height, logic.SHOWN_CONTRIBUTIONS)
+    reach = cards.drilldown_reach(cards.region_returns(texts, selection), number)
+    shown = min(rows.height, cards.SHOWN_CONTRIBUTIONS)
     return [
-        html.H3(f"Proposition {number}{NBSP}: {logic.proposition_label(number)}"),
+        html.H3(f"Proposition {number}{NBSP}: {cards.proposition_label(number)}"),
         html.P(
             [html.Strong(reach), " (retours de synthèse des régions académiques)"],
             className="egn-concertation__portee",
         ),
-        html.P(logic.drilldown_summary(rows.height, shown), className="egn-summary"),
+        html.P(cards.drilldown_summary(rows.height, shown), className="egn-summary"),
         logic.drilldown_items(rows),
         download,
     ]
 
 
-def specificities_section(selection: logic.Selection) -> html.Section:
+def specificities_section(selection: cards.Selection) -> html.Section:
     """The partition picker; the table is filled by :func:`update_specificities`."""
     return section(
         f"{ids.CONCERTATION_SPECIFICITIES}-titre",
         SPECIFICITIES_TITLE,
-        logic.specificity_intro(selection),
+        cards.specificity_intro(selection),
         [
             html.Fieldset(
                 [
@@ -360,13 +362,13 @@ def specificities_section(selection: logic.Selection) -> html.Section:
     )
 
 
-def specificities_content(selection: logic.Selection) -> Component:
+def specificities_content(selection: cards.Selection) -> Component:
     """The over-used terms of the parts shown (or why they cannot be computed)."""
     try:
         table = data_access.text_specificities(selection.parts, sources=selection.sources)
     except (data_access.TextsError, data_access.TextsNotBuiltError) as exc:
         return alert("Les mots spécifiques n'ont pas pu être calculés", [detail(exc)])
-    content = logic.specificity_table(logic.specificity_rows(table, selection), selection)
+    content = logic.specificity_table(cards.specificity_rows(table, selection), selection)
     if isinstance(content, html.Table):
         return table_region(content, "Termes sur-employés")
     return content
@@ -427,7 +429,7 @@ def update_query(
     région against the others)."""
     parts = None if _triggered() == ids.CONCERTATION_REGION else parties
     return logic.selection_query(
-        logic.parse_selection(sources, region, theme, q, proposition, parts)
+        cards.parse_selection(sources, region, theme, q, proposition, parts)
     )
 
 
@@ -452,7 +454,7 @@ def select_proposition(click: dict[str, Any] | None, state: str | None) -> objec
         return no_update
     selection = logic.selection_from_search(state)
     chosen = None if number == selection.proposition else number
-    return logic.selection_query(logic.with_proposition(selection, chosen))
+    return logic.selection_query(cards.with_proposition(selection, chosen))
 
 
 @callback(
@@ -475,23 +477,23 @@ def download_drilldown(_n_clicks: int | None, state: str | None) -> object:
     selection = logic.selection_from_search(state)
     if selection.proposition is None:
         return no_update
-    texts = logic.filter_texts(data_access.text_corpus().texts, selection)
-    rows = logic.drilldown_csv(
-        logic.drilldown_rows(texts, selection.proposition), selection.proposition
+    texts = cards.filter_texts(data_access.text_corpus().texts, selection)
+    rows = cards.drilldown_csv(
+        cards.drilldown_rows(texts, selection.proposition), selection.proposition
     )
-    stem = logic.export_stem(f"proposition-{selection.proposition}", selection)
+    stem = cards.export_stem(f"proposition-{selection.proposition}", selection)
     return dcc.send_bytes(csv_bytes(rows), export_filename(stem, None, _synthetic(), "csv"))
 
 
 #: How each card is built (key → function of the contributions, selection, synthetic flag).
 _BUILDERS: dict[str, Callable[..., ChartCard]] = {
-    "themes": logic.theme_source_card,
-    "propositions": logic.propositions_card,
-    "couverture": logic.coverage_card,
+    "themes": cards.theme_source_card,
+    "propositions": cards.propositions_card,
+    "couverture": cards.coverage_card,
 }
 
 
-def build_card(key: str, selection: logic.Selection, synthetic: bool) -> ChartCard:
+def build_card(key: str, selection: cards.Selection, synthetic: bool) -> ChartCard:
     """The chart card ``key`` of a selection, from the cached contributions."""
     return _BUILDERS[key](data_access.text_corpus().texts, selection, synthetic=synthetic)
 
@@ -499,7 +501,7 @@ def build_card(key: str, selection: logic.Selection, synthetic: bool) -> ChartCa
 _downloads = CardDownloads(
     build=lambda key, selection: build_card(key, selection, _synthetic()),
     selection_of=logic.selection_from_search,
-    stem=logic.export_stem,
+    stem=cards.export_stem,
 )
 #: CSV and PNG of card ``key`` for the view's selection (plain functions, tested directly).
 download_data = _downloads.data

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dashboards import concertation_logic as concertation
 from dashboards import data_access
+from egn_analytics.cards import concertation
 from egn_analytics.viz import ChartCard
 from tests.cards.golden_common import Built
-from tests.cards.golden_common import search as _search
 from tests.cards.golden_common import synthetic as _synthetic
 
 
@@ -16,7 +15,7 @@ def _concertation_card(
     builder: Callable[..., ChartCard],
 ) -> Callable[[dict[str, str]], Built]:
     def _build(view: dict[str, str]) -> Built:
-        selection = concertation.selection_from_search(_search(view))
+        selection = concertation.parse_view(view)
         texts = data_access.text_corpus().texts
         return builder(texts, selection, synthetic=_synthetic())
 
@@ -24,13 +23,13 @@ def _concertation_card(
 
 
 def _concertation_specificities(view: dict[str, str]) -> Built:
-    selection = concertation.selection_from_search(_search(view))
+    selection = concertation.parse_view(view)
     table = data_access.text_specificities(selection.parts, sources=selection.sources)
     return concertation.specificity_rows(table, selection)
 
 
 def _concertation_key_figures(view: dict[str, str]) -> Built:
-    selection = concertation.selection_from_search(_search(view))
+    selection = concertation.parse_view(view)
     corpus = data_access.text_corpus()
     shown = concertation.filter_texts(corpus.texts, selection)
     return concertation.key_figures(
