@@ -44,13 +44,16 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dataframely as dy
 import polars as pl
 
 from egn_analytics import __version__
 from egn_analytics.io import atomic_path, sha256_file, write_text_atomic
+
+if TYPE_CHECKING:
+    from egn_analytics.loaders._mapping import Declared
 
 SOURCE_COL = "_source"
 LINE_COL = "_ligne"
@@ -111,6 +114,9 @@ class LoadResult:
     rows_read: int
     sources: tuple[str, ...] = ()
     extra: dict[str, pl.DataFrame] = field(default_factory=dict)  # e.g. a codebook
+    #: The declared layout (``--map``/``--set``), as :meth:`Declared.record
+    #: <egn_analytics.loaders._mapping.Declared.record>` gives it: shown in the summary.
+    layout: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.rows_read != self.data.height + self.rejects.height:
@@ -140,6 +146,7 @@ class LoadResult:
             "rejetees": self.rejects.height,
             "motifs": {r[REASON_COL]: r["lignes"] for r in self.reasons().iter_rows(named=True)},
             "sources": list(self.sources),
+            **self.layout,
         }
 
 
@@ -541,6 +548,7 @@ def read_delimited(
     separator: str | None = None,
     rename: dict[str, str] | None = None,
     expected: Iterable[str] = (),
+    declared: Declared | None = None,
 ) -> pl.DataFrame:
     """Read a CSV-like file (see :func:`read_delimited_with_header`), without its header."""
     return read_delimited_with_header(
@@ -551,6 +559,7 @@ def read_delimited(
         separator=separator,
         rename=rename,
         expected=expected,
+        declared=declared,
     )[0]
 
 
@@ -563,6 +572,7 @@ def read_delimited_with_header(
     separator: str | None = None,
     rename: dict[str, str] | None = None,
     expected: Iterable[str] = (),
+    declared: Declared | None = None,
 ) -> tuple[pl.DataFrame, list[str] | None]:
     """Read a CSV-like file with every column as a string, plus ``_source`` and ``_ligne``.
 
@@ -577,6 +587,10 @@ def read_delimited_with_header(
     names any column (``required``, ``optional``, ``rename``, ``expected``) and the first line
     holds none of them, it is taken for a row of data: error messages count its fields and
     never quote them (they could be personal data).
+
+    ``declared``: the user's column mapping and constants
+    (:mod:`~egn_analytics.loaders._mapping`), applied to the header before ``required`` is
+    checked: a declared column plays its role, a constant fills one, whatever our names.
 
     Also returns the header as written in the file, decoded in the file's encoding (None when
     the csv module and Polars disagree on its width), for callers that show original names.
@@ -611,8 +625,14 @@ def read_delimited_with_header(
     header = {c.replace("\ufeff", "").strip().lower() for c in (written or df.columns)}
     # Nothing recognised: the first line is probably data, and quoting it would publish a
     # row (personal data included) in the error message.
-    recognised = not known or bool(known & header)
+    # A declared mapping says the first line is the header: the user has looked at it.
+    recognised = not known or bool(known & header) or bool(declared)
+    as_read = list(written or df.columns)
     df = normalise_headers(df, rename, path, written=written, quote=recognised)
+    if declared:
+        from egn_analytics.loaders._mapping import apply_mapping
+
+        df = apply_mapping(df, path, declared, as_read)
     missing = [c for c in required if c not in df.columns]
     if missing:
         if not recognised:

@@ -259,3 +259,30 @@ def read_mapping_file(path: str | Path) -> tuple[dict[str, str], dict[str, str]]
             pairs[str(key)] = str(value)
         out.append(pairs)
     return out[0], out[1]
+
+
+def _has(header: Sequence[str], source: str) -> bool:
+    return any(_clean(n) == source or _clean(n).lower() == source.lower() for n in header)
+
+
+def present(declared: Declared, header: Sequence[str]) -> Declared:
+    """The part of ``declared`` a file of a folder takes: its columns found in ``header``.
+
+    Why: a folder of exports (consultation, corpus) holds files of different layouts; a
+    declared column applies to the files that have it, and constants to every file. That a
+    declared column is in at least one file is checked by :func:`refuse_unused`.
+    """
+    columns = {r: c for r, c in declared.columns.items() if _has(header, c)}
+    return Declared(columns, dict(declared.constants), dict(declared.names))
+
+
+def refuse_unused(path: str | Path, declared: Declared, headers: Iterable[Sequence[str]]) -> None:
+    """``LoadError`` naming a declared column that no file of the folder ``path`` has."""
+    seen = list(headers)
+    for role, source in declared.columns.items():
+        if not any(_has(h, source) for h in seen):
+            raise LoadError(
+                path,
+                f"colonne « {source} » absente (--map {declared.shown(role)}={source}) : "
+                f"aucun des {len(seen)} fichier(s) tabulaire(s) ne l'a",
+            )

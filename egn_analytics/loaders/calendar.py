@@ -32,11 +32,13 @@ Input: one export file, or a folder whose ``.csv`` files are stacked (one export
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from egn_analytics.loaders._core import (
     LINE_COL,
+    META_COLS,
     SHORT_COL,
     SOURCE_COL,
     LoadError,
@@ -44,6 +46,7 @@ from egn_analytics.loaders._core import (
     null_if_empty,
     validate,
 )
+from egn_analytics.loaders._mapping import Declared, apply_mapping, declare
 from egn_analytics.loaders.corpus import (
     attach_academie,
     check_encoding,
@@ -67,6 +70,8 @@ COLUMNS = {
 ALIASES = {"academie": "academies", "zone": "zones", "debut": "date_de_debut",
            "fin": "date_de_fin", "date_debut": "date_de_debut", "date_fin": "date_de_fin"}  # fmt: skip
 REQUIRED = ("description", "date_de_debut", "date_de_fin", "academies")
+#: Roles a ``--map``/``--set`` may name (the calendar's own columns).
+ROLES = tuple(COLUMNS.values())
 #: Zone → time zone of its local dates (default Europe/Paris).
 TIME_ZONES = {
     "Guadeloupe": "America/Guadeloupe",
@@ -92,13 +97,19 @@ def _files(path: Path) -> list[Path]:
     return files
 
 
-def _read(path: Path, encoding: str | None, separator: str | None) -> pl.DataFrame:
+def _read(
+    path: Path, encoding: str | None, separator: str | None, declared: Declared | None = None
+) -> pl.DataFrame:
     frames = []
     files = _files(path)
     check_encoding(path, encoding)
+    export_of = {role: col for col, role in COLUMNS.items()}
     for file in files:
         frame, originals = read_table_with_headers(file, encoding=encoding, separator=separator)
+        written = [originals.get(c, c) for c in frame.columns if c not in META_COLS]
         frame = frame.rename({a: c for a, c in ALIASES.items() if a in frame.columns})
+        if declared:  # every export of the folder has one layout: each must have the columns
+            frame = apply_mapping(frame, file, declared, written, column_of=export_of)
         missing = [c for c in REQUIRED if c not in frame.columns]
         if missing:
             found = ", ".join(originals.values())
@@ -148,10 +159,21 @@ def _vacances(col: str) -> pl.Expr:
 
 
 def load_result(
-    path: str | Path, *, encoding: str | None = None, separator: str | None = None
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    separator: str | None = None,
+    mapping: dict[str, str] | None = None,
+    constants: dict[str, str] | None = None,
 ) -> LoadResult:
-    """Read, clean and validate a calendar export; see the module docstring."""
-    raw = _read(Path(path), encoding, separator)
+    """Read, clean and validate a calendar export; see the module docstring.
+
+    ``mapping`` (``{role: column}``) and ``constants`` (``{role: value}``): another layout,
+    roles :data:`ROLES` (``--map debut=Start --map reprise=End --set zone="Zone A"``), see
+    :mod:`~egn_analytics.loaders._mapping`.
+    """
+    declared = declare(mapping, constants, ROLES, path=path)
+    raw = _read(Path(path), encoding, separator, declared)
     ref = academies().select("code_academie", pl.col("zone").alias("_zone_ref"))
     zones = pl.DataFrame({"_zone_ok": list(ZONES)}).with_columns(
         academie_key_expr("_zone_ok").alias("_zone_key")
@@ -210,7 +232,9 @@ def load_result(
         ("période en double (Caen/Rouen → Normandie)", duplicate & old_name),
         ("période en double", duplicate & old_name.not_()),
     ]
-    return validate(raw, typed, CalendrierSchema, checks=checks, table=TABLE)
+    result = validate(raw, typed, CalendrierSchema, checks=checks, table=TABLE)
+    result.layout = declared.record()
+    return result
 
 
 def _bad_date(col: str) -> pl.Expr:
@@ -219,6 +243,6 @@ def _bad_date(col: str) -> pl.Expr:
     return null_if_empty(written).is_not_null() & pl.col(col).is_null()
 
 
-def load(path: str | Path, **options: str | None) -> pl.LazyFrame:
+def load(path: str | Path, **options: Any) -> pl.LazyFrame:
     """The validated calendar table (rejects dropped; use :func:`load_result` for them)."""
     return load_result(path, **options).data.lazy()

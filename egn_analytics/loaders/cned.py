@@ -6,11 +6,16 @@ Input: a ``;`` (or ``,``, tab) CSV, UTF-8 (BOM or not) or cp1252, one row per da
 a count written but not a number (« nombre illisible (inscriptions) »; an empty optional count
 stays null), negative or non-integer count, a count out of range (``1e309``), sign-ups by level
 that do not add up to the total, duplicate date.
+
+Another layout: ``mapping`` (``{role: column}``) and ``constants`` (``{role: value}``) declare
+which column plays which of :data:`ROLES` (``egn ingest cned FILE --map date=Jour --map
+inscriptions="Nouveaux inscrits"``), see :mod:`~egn_analytics.loaders._mapping`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -25,6 +30,7 @@ from egn_analytics.loaders._core import (
     unreadable_checks,
     validate,
 )
+from egn_analytics.loaders._mapping import declare
 from egn_analytics.schemas.ent import CnedQuotidienSchema
 
 TABLE = "cned_quotidien"
@@ -47,6 +53,9 @@ COLUMNS = {
     "nb_classes_virtuelles": "classes_virtuelles",
 }
 
+#: Roles a ``--map``/``--set`` may name (our columns).
+ROLES = ("date", *COUNTS, "donnees")
+
 
 def date_expr(col: str | pl.Expr) -> pl.Expr:
     """``2020-03-16`` or ``16/03/2020`` → Date; anything else (``2020-02-30``) → null."""
@@ -57,12 +66,18 @@ def date_expr(col: str | pl.Expr) -> pl.Expr:
 
 
 def load_result(
-    path: str | Path, *, encoding: str | None = None, separator: str | None = None
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    separator: str | None = None,
+    mapping: dict[str, str] | None = None,
+    constants: dict[str, str] | None = None,
 ) -> LoadResult:
     """Read, clean and validate the CNED daily series; see the module docstring."""
+    declared = declare(mapping, constants, ROLES, path=path)
     raw = read_delimited(
         path, required=["date", "inscriptions"], encoding=encoding, separator=separator,
-        rename=COLUMNS, optional=[*COUNTS, "donnees"],
+        rename=COLUMNS, optional=[*COUNTS, "donnees"], declared=declared,
     )  # fmt: skip
     typed = raw.with_columns(
         null_if_empty("date").alias("_date_txt"),
@@ -87,9 +102,11 @@ def load_result(
             all_levels & (levels_sum != pl.col("inscriptions")),
         ),
     ]
-    return validate(raw, typed, CnedQuotidienSchema, key=["date"], checks=checks, table=TABLE)
+    result = validate(raw, typed, CnedQuotidienSchema, key=["date"], checks=checks, table=TABLE)
+    result.layout = declared.record()
+    return result
 
 
-def load(path: str | Path, **options: str | None) -> pl.LazyFrame:
+def load(path: str | Path, **options: Any) -> pl.LazyFrame:
     """The validated daily series (rejects dropped; use :func:`load_result` for them)."""
     return load_result(path, **options).data.lazy()

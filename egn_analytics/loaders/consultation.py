@@ -84,6 +84,13 @@ from egn_analytics.loaders._core import (
     validate,
     write_result,
 )
+from egn_analytics.loaders._mapping import (
+    Declared,
+    apply_mapping,
+    declare,
+    present,
+    refuse_unused,
+)
 from egn_analytics.loaders.corpus import (
     TABLE_SUFFIXES,
     _suffix,
@@ -144,6 +151,8 @@ _NAME_HINTS = {
 }
 #: Every header name the exports are recognised by: a first line with none is taken for data.
 _KNOWN = frozenset({a for aliases in ALIASES.values() for a in aliases} | {"id"})
+#: Roles a ``--map``/``--set`` may name (our canonical columns).
+ROLES = tuple(ALIASES)
 _ID = {"reponses": "id_reponse", "propositions": "id_proposition",
        "commentaires": "id_commentaire", "soutiens": "id_soutien"}  # fmt: skip
 
@@ -394,9 +403,14 @@ def inputs(path: str | Path) -> list[Path]:
 
 
 def _read_exports(
-    path: Path, encoding: str | None, separator: str | None
+    path: Path, encoding: str | None, separator: str | None, declared: Declared | None = None
 ) -> dict[str, pl.DataFrame]:
-    """Raw frames per kind, canonical column names, every value a string."""
+    """Raw frames per kind, canonical column names, every value a string.
+
+    ``declared``: each file takes the declared columns it has and every constant
+    (:func:`~egn_analytics.loaders._mapping.present`); a declared column no file has is an
+    error. A Decidim export is read as Decidim, then the declaration overrides its columns.
+    """
     if not path.exists():
         raise LoadError(path, "fichier ou dossier introuvable")
     check_encoding(path, encoding)
@@ -404,13 +418,25 @@ def _read_exports(
     if not files:
         raise LoadError(path, "aucun export de la consultation (csv, json) dans ce dossier")
     parts: dict[str, list[pl.DataFrame]] = {}
+    headers: list[list[str]] = []
     for file in files:
         frame, originals = read_table_with_headers(
             file, encoding=encoding, separator=separator, expected=_KNOWN
         )
+        decidim = decidim_kind(frame.columns)
+        raw_frame = frame
+        if declared:
+            written = [originals.get(c, c) for c in frame.columns if c not in META_COLS]
+            headers.append(written)
+            part = present(declared, written)
+            frame = apply_mapping(frame, file, part, written)
         kind = export_kind(frame.columns, file.name)
-        if (decidim := decidim_kind(frame.columns)) is not None and kind is not None:
-            parts.setdefault(kind, []).append(_decidim(frame, decidim))
+        if decidim is not None and kind is not None:
+            rows = _decidim(raw_frame, decidim)
+            if declared:
+                chosen = [*part.columns, *part.constants]
+                rows = rows.with_columns(frame[r].alias(r) for r in chosen if r in rows.columns)
+            parts.setdefault(kind, []).append(rows)
             continue
         if kind is None:
             names = [c for c in frame.columns if not c.startswith("_")]
@@ -431,6 +457,8 @@ def _read_exports(
         if kind in _ID and not _has(set(frame.columns), _ID[kind]) and "id" in frame.columns:
             frame = frame.rename({"id": _ID[kind]})
         parts.setdefault(kind, []).append(_canonical(frame, kind, originals))
+    if declared:
+        refuse_unused(path, declared, headers)
     return {k: pl.concat(v, how="diagonal_relaxed") for k, v in parts.items()}
 
 
@@ -517,11 +545,31 @@ def _links(
 
 
 def load_results(
-    path: str | Path, *, encoding: str | None = None, separator: str | None = None
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    separator: str | None = None,
+    mapping: dict[str, str] | None = None,
+    constants: dict[str, str] | None = None,
 ) -> dict[str, LoadResult]:
-    """One :class:`LoadResult` per table (empty when its export is absent), keyed by table."""
+    """One :class:`LoadResult` per table (empty when its export is absent), keyed by table.
+
+    ``mapping`` (``{role: column}``) and ``constants`` (``{role: value}``): another layout,
+    roles :data:`ROLES` (``--map id_commentaire=Numéro --map texte=Message``), see
+    :mod:`~egn_analytics.loaders._mapping`; in a folder each export takes the declared columns
+    it has.
+    """
     path = Path(path)
-    raws = _read_exports(path, encoding, separator)
+    declared = declare(mapping, constants, ROLES, path=path)
+    raws = _read_exports(path, encoding, separator, declared)
+    results = _results(path, raws)
+    for res in results.values():
+        res.layout = declared.record()
+    return results
+
+
+def _results(path: Path, raws: dict[str, pl.DataFrame]) -> dict[str, LoadResult]:
+    """The four tables' results from the raw frames of :func:`_read_exports`."""
     out: dict[str, LoadResult] = {}
 
     props: LoadResult | None = None
@@ -589,10 +637,17 @@ def _reponses(raw: pl.DataFrame) -> LoadResult:
 
 
 def load_result(
-    path: str | Path, *, encoding: str | None = None, separator: str | None = None
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    separator: str | None = None,
+    mapping: dict[str, str] | None = None,
+    constants: dict[str, str] | None = None,
 ) -> LoadResult:
     """The questionnaire result; the other tables and their rejects in ``extra``."""
-    results = load_results(path, encoding=encoding, separator=separator)
+    results = load_results(
+        path, encoding=encoding, separator=separator, mapping=mapping, constants=constants
+    )
     main = results[TABLE]
     sources = tuple(dict.fromkeys(s for r in results.values() for s in r.sources))
     extra: dict[str, pl.DataFrame] = {}
@@ -600,7 +655,7 @@ def load_result(
         if name != TABLE:
             extra[name] = res.data
             extra[f"{name}.rejects"] = res.rejects
-    return LoadResult(TABLE, main.data, main.rejects, main.rows_read, sources, extra)
+    return LoadResult(TABLE, main.data, main.rejects, main.rows_read, sources, extra, main.layout)
 
 
 def ingest(
@@ -622,7 +677,7 @@ def ingest(
     return full
 
 
-def load(path: str | Path, table: str = TABLE, **options: str | None) -> pl.LazyFrame:
+def load(path: str | Path, table: str = TABLE, **options: Any) -> pl.LazyFrame:
     """One validated table (default: the questionnaire answers) as a LazyFrame."""
     results = load_results(path, **options)
     if table not in results:

@@ -66,6 +66,7 @@ import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import polars.selectors as cs
@@ -86,6 +87,13 @@ from egn_analytics.loaders._core import (
     refuse_duplicates,
     sniff,
     validate,
+)
+from egn_analytics.loaders._mapping import (
+    Declared,
+    apply_mapping,
+    declare,
+    present,
+    refuse_unused,
 )
 from egn_analytics.reference import (
     academie_aliases,
@@ -139,6 +147,8 @@ EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "source": ("source", "type_document"),
 }
 TEXT_COLUMNS = EXPORT_COLUMNS["texte"]
+#: Roles a ``--map``/``--set`` may name (the columns of a document export).
+ROLES = tuple(EXPORT_COLUMNS)
 #: Header keys of loose documents (folded) → raw column.
 HEADER_KEYS = {
     "titre": "titre", "title": "titre", "objet": "titre",
@@ -488,14 +498,17 @@ def _document_rows(
 # --------------------------------------------------------------------------- tables
 
 
+#: Header names that mark a real header in a document export.
+_EXPECTED = frozenset(a for aliases in EXPORT_COLUMNS.values() for a in aliases)
+
+
 def read_table(
     path: Path, *, encoding: str | None = None, separator: str | None = None
 ) -> pl.DataFrame:
     """A CSV / JSON / JSON-lines export, every column a string, headers folded; ``LoadError``."""
-    expected = {a for aliases in EXPORT_COLUMNS.values() for a in aliases}
-    return read_table_with_headers(path, encoding=encoding, separator=separator, expected=expected)[
-        0
-    ]
+    return read_table_with_headers(
+        path, encoding=encoding, separator=separator, expected=_EXPECTED
+    )[0]
 
 
 def read_table_with_headers(
@@ -797,9 +810,13 @@ def _index_rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _collect(
-    path: Path, encoding: str | None, separator: str | None
+    path: Path, encoding: str | None, separator: str | None, declared: Declared | None = None
 ) -> tuple[list[pl.DataFrame], list[Path], list[pl.DataFrame], Path]:
-    """Exports (raw rows), loose document paths and index tables found under ``path``."""
+    """Exports (raw rows), loose document paths and index tables found under ``path``.
+
+    ``declared``: each table file takes the declared columns it has (constants are the
+    caller's: they fill loose documents too); a declared column no table has is an error.
+    """
     if not path.exists():
         raise LoadError(path, "fichier ou dossier introuvable")
     root = path if path.is_dir() else path.parent
@@ -811,6 +828,7 @@ def _collect(
     exports: list[pl.DataFrame] = []
     documents: list[Path] = []
     indexes: list[pl.DataFrame] = []
+    headers: list[list[str]] = []
     for file in candidates:
         suffix = _suffix(file)
         if suffix not in TABLE_SUFFIXES:
@@ -821,7 +839,14 @@ def _collect(
             head = table_role([fold(c) for c in _csv_header(file, encoding, separator)])
             if head in {"consultation", "verite"}:
                 continue
-        table = read_table(file, encoding=encoding, separator=separator)
+        table, originals = read_table_with_headers(
+            file, encoding=encoding, separator=separator, expected=_EXPECTED
+        )
+        if declared is not None and declared.columns:
+            written = [originals.get(c, c) for c in table.columns if c not in META_COLS]
+            headers.append(written)
+            part = present(declared, written)
+            table = apply_mapping(table, file, Declared(part.columns), written)
         role = table_role(table.columns)
         if role == "documents":
             rel = file.relative_to(root).as_posix()
@@ -842,6 +867,8 @@ def _collect(
                 f"attendu une colonne de texte : {', '.join(TEXT_COLUMNS[:3])}…){hint}",
                 row=1,
             )
+    if declared is not None and declared.columns:
+        refuse_unused(path, declared, headers)
     if not exports and not documents:
         raise LoadError(path, "aucun document (txt, md, docx, pdf) ni export de textes trouvé")
     return exports, documents, indexes, root
@@ -863,12 +890,25 @@ def _refuse_bad_index(path: Path, table: pl.DataFrame) -> None:
 
 
 def load_result(
-    path: str | Path, *, encoding: str | None = None, separator: str | None = None
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    separator: str | None = None,
+    mapping: dict[str, str] | None = None,
+    constants: dict[str, str] | None = None,
 ) -> LoadResult:
-    """Read, clean and validate a corpus folder or export; see the module docstring."""
+    """Read, clean and validate a corpus folder or export; see the module docstring.
+
+    ``mapping`` (``{role: column}``) declares the columns of the *exports* (tables) among
+    :data:`ROLES` (``--map texte=Verbatim --map id_document=Numéro``); a loose document has no
+    columns, its header lines are read as usual. ``constants`` (``{role: value}``) fill every
+    row, loose documents included (``--set source=retex --set academie=Lyon``). See
+    :mod:`~egn_analytics.loaders._mapping`.
+    """
     path = Path(path)
+    declared = declare(mapping, constants, ROLES, path=path)
     check_encoding(path, encoding)
-    exports, documents, indexes, root = _collect(path, encoding, separator)
+    exports, documents, indexes, root = _collect(path, encoding, separator, declared)
     index = pl.concat(indexes, how="diagonal_relaxed") if indexes else None
     listed: set[Path] = set()
     if index is not None:
@@ -900,6 +940,9 @@ def load_result(
     raw = pl.concat(
         [f.select(columns) for f in [*exports, docs]], how="vertical_relaxed"
     ).with_columns(pl.col(LINE_COL).cast(pl.Int64))
+    raw = raw.with_columns(
+        pl.lit(value, dtype=pl.String).alias(role) for role, value in declared.constants.items()
+    )
 
     texte = pl.col("texte").str.replace_all("\r\n?", "\n").str.normalize("NFC").str.strip_chars()
     typed = raw.with_columns(
@@ -953,9 +996,10 @@ def load_result(
     ]
     result = validate(raw, typed, DocumentSchema, checks=checks, table=TABLE)
     result.sources = tuple(dict.fromkeys(raw[SOURCE_COL].to_list()))
+    result.layout = declared.record()
     return result
 
 
-def load(path: str | Path, **options: str | None) -> pl.LazyFrame:
+def load(path: str | Path, **options: Any) -> pl.LazyFrame:
     """The validated documents table (rejects dropped; use :func:`load_result` for them)."""
     return load_result(path, **options).data.lazy()

@@ -7,11 +7,16 @@ impossible month, unknown profile, a count written but not a number (``abc``, ``
 « nombre illisible (visites) »; an empty cell stays null), negative or non-integer count, a
 count out of range (``1e309`` reads as infinity: « nombre hors limites (visites) »), more
 unique visitors than visits, duplicate (mois, projet_ent, profil, service).
+
+Another layout: ``mapping`` (``{role: column}``) and ``constants`` (``{role: value}``) declare
+which column plays which of :data:`ROLES` (``egn ingest ent-audience FILE --map mois=Month
+--set projet_ent=PCN``), see :mod:`~egn_analytics.loaders._mapping`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -26,6 +31,7 @@ from egn_analytics.loaders._core import (
     unreadable_checks,
     validate,
 )
+from egn_analytics.loaders._mapping import declare
 from egn_analytics.schemas.ent import PROFILS, EntAudienceSchema
 
 TABLE = "ent_audience"
@@ -48,6 +54,8 @@ COLUMNS = {
     "pages_views": "pages",
 }
 OPTIONAL = ["visiteurs_uniques", "pages", "donnees"]
+#: Roles a ``--map``/``--set`` may name (our columns).
+ROLES = (*KEY, *COUNTS, "donnees")
 
 
 def profil_expr(col: str | pl.Expr) -> pl.Expr:
@@ -72,11 +80,18 @@ def month_expr(col: str | pl.Expr) -> pl.Expr:
 
 
 def load_result(
-    path: str | Path, *, encoding: str | None = None, separator: str | None = None
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    separator: str | None = None,
+    mapping: dict[str, str] | None = None,
+    constants: dict[str, str] | None = None,
 ) -> LoadResult:
     """Read, clean and validate a monthly audience table; see the module docstring."""
+    declared = declare(mapping, constants, ROLES, path=path)
     raw = read_delimited(
         path,
+        declared=declared,
         required=["mois", "projet_ent", "profil", "service", "visites"],
         encoding=encoding,
         separator=separator,
@@ -109,9 +124,11 @@ def load_result(
             (pl.col("visites") >= 0) & (pl.col("visiteurs_uniques") > pl.col("visites")),
         ),
     ]
-    return validate(raw, typed, EntAudienceSchema, key=KEY, checks=checks, table=TABLE)
+    result = validate(raw, typed, EntAudienceSchema, key=KEY, checks=checks, table=TABLE)
+    result.layout = declared.record()
+    return result
 
 
-def load(path: str | Path, **options: str | None) -> pl.LazyFrame:
+def load(path: str | Path, **options: Any) -> pl.LazyFrame:
     """The validated audience table (rejects dropped; use :func:`load_result` for them)."""
     return load_result(path, **options).data.lazy()

@@ -33,7 +33,9 @@ from typing import Any
 import polars as pl
 
 from egn_analytics.loaders._core import (
+    META_COLS,
     REASON_COL,
+    LoadError,
     LoadResult,
     finite_or_null,
     french_number,
@@ -44,6 +46,7 @@ from egn_analytics.loaders._core import (
     unreadable_checks,
     validate,
 )
+from egn_analytics.loaders._mapping import declare
 from egn_analytics.reference import (
     academie_aliases,
     academie_key_expr,
@@ -85,6 +88,18 @@ COLUMNS = {
     "type_contrat_prive": "contrat",
     "etablissement_multi_lignes": "multi_lignes",
 }
+#: Roles a ``--map``/``--set`` may name (our columns).
+ROLES = tuple(dict.fromkeys(COLUMNS.values()))
+#: Key columns: without one of each group, every row would be rejected for the same reason
+#: (or, for the UAI, the file would be read as nothing): the file is refused in one line.
+KEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "uai": ("uai",),
+    "académie": ("code_academie", "libelle_academie"),
+    "type": ("type", "code_nature"),
+    "secteur": ("secteur",),
+}
+#: Summary warning of a file that holds its header and no row.
+HEADER_ONLY = "aucune ligne de données : le fichier n'a que son en-tête"
 IPS_TABLE = "ips_colleges"
 #: « IPS des collèges » (DEPP) column → our column; headers are lower-cased before matching.
 IPS_COLUMNS = {
@@ -122,7 +137,10 @@ class EtablissementResult(LoadResult):
         """
         out = LoadResult.summary(self)
         apart = self.rejects.filter(is_set_apart(pl.col(REASON_COL))).height
-        return {**out, "ecartees": apart, "erreurs": self.rejects.height - apart}
+        out = {**out, "ecartees": apart, "erreurs": self.rejects.height - apart}
+        if self.rows_read == 0:  # a header alone is read, not refused, but never silently
+            out["avertissement"] = HEADER_ONLY
+        return out
 
 
 def _classified(typed: pl.DataFrame) -> pl.DataFrame:
@@ -261,20 +279,35 @@ def load_result(
     encoding: str | None = None,
     separator: str | None = None,
     ips: str | Path | None = None,
+    mapping: dict[str, str] | None = None,
+    constants: dict[str, str] | None = None,
 ) -> EtablissementResult:
     """Read, clean and validate a directory export; see the module docstring.
 
     ``ips``: a DEPP « IPS des collèges » file (:func:`load_ips_result`). Its IPS of the
     latest rentrée fills ``ips`` by UAI, over the export's own column (the 2023 export has
     none); its rejects are its own and do not touch the directory's counts.
+
+    ``mapping`` (``{role: column}``) and ``constants`` (``{role: value}``): another layout,
+    see :mod:`~egn_analytics.loaders._mapping` (roles: :data:`ROLES`). The key columns
+    (:data:`KEY_COLUMNS`) must be there, read or declared: a file without them is refused
+    naming them; a header alone gives no row and the summary says so.
     """
+    declared = declare(mapping, constants, ROLES, path=path)
     raw = read_delimited(
         path,
         required=["uai"],
-        optional=COLUMNS.values(),
         encoding=encoding,
         separator=separator,
         rename=COLUMNS,
+        declared=declared,
+    )
+    _require_keys(Path(path), raw.columns)
+    # Absent optional columns are added empty, before the bookkeeping ones as the core does.
+    raw = raw.select(
+        *(c for c in raw.columns if c not in META_COLS),
+        *(pl.lit(None, dtype=pl.String).alias(c) for c in ROLES if c not in raw.columns),
+        *(c for c in META_COLS if c in raw.columns),
     )
     aliases = academie_aliases().select("key", pl.col("code_academie").alias("_code_alias"))
     acad = academies().select("code_academie", "academie", "code_region_academique")
@@ -376,10 +409,29 @@ def load_result(
     checks = [*set_apart, *((reason, bad & in_scope) for reason, bad in errors)]
     res = validate(raw, typed, EtablissementSchema, key=["uai"], checks=checks, table=TABLE)
     return EtablissementResult(
-        res.table, res.data, res.rejects, res.rows_read, res.sources, res.extra
-    )
+        res.table, res.data, res.rejects, res.rows_read, res.sources, res.extra,
+        declared.record(),
+    )  # fmt: skip
 
 
-def load(path: str | Path, **options: str | None) -> pl.LazyFrame:
+def _require_keys(path: Path, columns: list[str]) -> None:
+    """``LoadError`` naming the key columns (:data:`KEY_COLUMNS`) the file lacks.
+
+    Why: without an académie, type or sector column every row was rejected for it, and the
+    file read as a bad export rather than a wrong one; the fix is a declaration, so say it.
+    """
+    missing = [
+        " ou ".join(group) for group in KEY_COLUMNS.values() if not set(group) & set(columns)
+    ]
+    if missing:
+        raise LoadError(
+            path,
+            f"colonne(s) clé(s) absente(s) : {' ; '.join(missing)} ; les déclarer avec "
+            "--map CIBLE=COLONNE ou --set CIBLE=VALEUR",
+            row=1,
+        )
+
+
+def load(path: str | Path, **options: Any) -> pl.LazyFrame:
     """The validated établissement table (rejects dropped; use :func:`load_result` for them)."""
     return load_result(path, **options).data.lazy()
