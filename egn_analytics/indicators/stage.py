@@ -53,6 +53,7 @@ STAGE_VERSION = 1
 #: Test-only hook: seconds to sleep inside the stage before the first table is computed, so a
 #: test can kill a build while it is in the stage. Unset (the normal case) it does nothing.
 PAUSE_ENV = "EGN_INDICATEURS_PAUSE"
+PAUSE_MARKER = ".pause-indicateurs"
 _CODE_SUFFIXES = frozenset({".py", ".csv", ".txt"})
 
 
@@ -145,8 +146,11 @@ def polars_schema(name: str) -> dict[str, pl.DataType]:
 @lru_cache(maxsize=64)
 def _module_hash(module: str) -> str:
     """Hash of a module's source, or of every ``.py``/``.csv``/``.txt`` file of a package."""
-    spec = importlib.util.find_spec(module)
     digest = hashlib.sha256(module.encode())
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):  # not importable by name (a test's own function)
+        spec = None
     if spec is None:
         return digest.hexdigest()
     roots = list(spec.submodule_search_locations or [])
@@ -318,9 +322,10 @@ def _write(
     frames: Mapping[str, pl.DataFrame],
     generation: Path,
     key: str,
-    seconds: float,
     skipped: list[dict[str, str]],
 ) -> list[dict[str, Any]]:
+    """Write each table, then its marker (``<table>.meta.json``: the summary without timings,
+    so a table computed again from the same inputs is the same bytes, marker included)."""
     folder = generation / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     for table in spec.tables:  # markers first out, last back: never vouching for a new file
@@ -330,7 +335,7 @@ def _write(
         with atomic_path(folder / f"{table}.parquet") as tmp:
             frame.write_parquet(tmp, compression="zstd")
     for table, frame in frames.items():
-        summary = _summary(table, frame.height, key, spec, seconds, skipped)
+        summary = _summary(table, frame.height, key, spec, skipped)
         write_text_atomic(
             _meta_path(generation, table), json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
         )
@@ -343,7 +348,6 @@ def _summary(
     rows: int,
     key: str,
     spec: IndicatorSpec,
-    seconds: float,
     skipped: list[dict[str, str]],
 ) -> dict[str, Any]:
     summary: dict[str, Any] = {
@@ -359,7 +363,6 @@ def _summary(
         "sources": list(spec.depends),
         "cle_cache": key,
         "version_code": code_version(spec),
-        "calcul_secondes": round(seconds, 3),
         "fichiers": _files_of(table),
     }
     if skipped:
@@ -383,14 +386,24 @@ def _absent(table: str, reason: str) -> dict[str, Any]:
     }
 
 
-def _pause() -> None:
-    """The test-only pause of :data:`PAUSE_ENV` (ignored unless a positive number)."""
+def _pause(generation: Path) -> None:
+    """The test-only pause of :data:`PAUSE_ENV` (ignored unless a positive number).
+
+    While it sleeps, a hidden marker ``.pause-indicateurs`` in the generation being built says
+    the build has reached the stage (a test kills it then); the marker is removed after.
+    """
     try:
         seconds = float(os.environ.get(PAUSE_ENV, "") or 0)
     except ValueError:
         return
-    if seconds > 0:
+    if seconds <= 0:
+        return
+    marker = generation / PAUSE_MARKER
+    marker.touch()
+    try:
         time.sleep(min(seconds, 600.0))
+    finally:
+        marker.unlink(missing_ok=True)
 
 
 def run_indicators(
@@ -412,8 +425,9 @@ def run_indicators(
     hashes = _Hashes()
     keys: dict[str, str] = {}
     failed: dict[str, str] = {}  # spec → « erreur » or « absent » (its dependents follow it)
+    absent: dict[str, str] = {}  # spec → why its inputs are not in this build
     out: list[dict[str, Any]] = []
-    _pause()
+    _pause(generation)
     for spec in specs if specs is not None else all_specs():
         start = time.perf_counter()
         tables = list(spec.tables)
@@ -421,7 +435,10 @@ def run_indicators(
         broken = [d for d in spec.depends if d in failed or d not in keys]
         if missing or any(failed.get(d) == "absent" for d in broken):
             failed[spec.name] = "absent"
-            out += [_absent(t, spec.absent) for t in tables]
+            # A table computed from an absent one is absent for the same reason.
+            upstream = next((absent[d] for d in broken if d in absent), spec.absent)
+            absent[spec.name] = spec.absent if missing else upstream
+            out += [_absent(t, absent[spec.name]) for t in tables]
             continue
         if broken:
             failed[spec.name] = "erreur"
@@ -452,7 +469,7 @@ def run_indicators(
                 )
             frames = {t: _conform(spec.tables[t], frames_in[t], t) for t in tables}
             seconds = time.perf_counter() - start
-            written = _write(spec, frames, generation, key, seconds, context.skipped)
+            written = _write(spec, frames, generation, key, context.skipped)
             # One computation: its time is counted once, on the spec's own table.
             out += [
                 {**s, "cache": False, "secondes": round(seconds, 3) if i == 0 else 0.0}
@@ -468,6 +485,7 @@ def run_indicators(
                 {
                     "type": KIND,
                     "table": f"{FOLDER}/{t}",
+                    "cache": False,
                     "erreur": line,
                     "secondes": round(time.perf_counter() - start, 3),
                 }
@@ -520,6 +538,7 @@ __all__ = [
     "FOLDER",
     "KIND",
     "PAUSE_ENV",
+    "PAUSE_MARKER",
     "IndicatorNotBuiltError",
     "IndicatorSpec",
     "StageContext",
