@@ -10,16 +10,14 @@ incidents of 16 March, ENT by ENT.
 
 State lives in the URL (``?profil=…&territoire=…``): the two pickers write it, Dash's router
 calls :func:`layout` again with it, so a view can be bookmarked and the back button works.
-Every number comes from :mod:`dashboards.data_access` (computed once per state of the input
-files, kept in memory and on disk), every figure and sentence from
-:mod:`egn_analytics.cards.usages`; callbacks only translate an event into those calls, and tests
-call them directly. A card whose figures cannot be computed (a model that cannot be fitted on
-a tiny territory, no CNED table) says why in its place; the rest of the page still shows.
+Every card comes from the library's registry (:func:`egn_analytics.cards.build_card`, cards
+of :mod:`egn_analytics.cards.usages`) reading the indicator tables ``egn build`` wrote, so
+the page shows what a notebook or a note shows; callbacks only translate an event into those
+calls, and tests call them directly. A card whose table is missing or whose model the build
+could not fit on a tiny territory says why in its place; the rest of the page still shows.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import dash
 from dash import Input, Output, State, callback, dcc, html
@@ -34,7 +32,11 @@ from dashboards.components.chart_card import (
 )
 from dashboards.components.layout import DROPDOWN_LABELS, page, section, table_region
 from dashboards.components.notices import alert, detail, synthetic_notice
+from egn_analytics import cards as registry
+from egn_analytics.cards import Tables
 from egn_analytics.cards import usages as cards
+from egn_analytics.indicators import IndicatorNotBuiltError
+from egn_analytics.indicators.usages import CNED
 from egn_analytics.reference import CLOSURE, REOPENING, Territory
 from egn_analytics.viz import ChartCard, fmt_date
 from egn_analytics.viz.formats import NBSP, NNBSP
@@ -69,11 +71,11 @@ ITS_TITLE = "Effet estimé de la fermeture et de la réouverture"
 def layout(profil: str | None = None, territoire: str | None = None, **_query: str) -> html.Div:
     """Page content for ``/usages?profil=…&territoire=…`` (other parameters ignored)."""
     selection = cards.parse_selection(profil, territoire)
+    tables = _tables()
     try:
-        data_access.usage_inputs(data_access.processed_dir())
-    except data_access.UsageNotBuiltError:
+        tables.table("usages_national")
+    except IndicatorNotBuiltError:
         return _page_of([_location(), not_built()])
-    synthetic = _synthetic()
     content: list[Component] = [
         _location(),
         html.P(
@@ -90,13 +92,13 @@ def layout(profil: str | None = None, territoire: str | None = None, **_query: s
         content.append(synthetic_notice(notice))
     content += [
         _filters(selection),
-        card_or_alert("chronologie", selection, synthetic),
-        card_or_alert("cned", selection, synthetic),
-        card_or_alert("rapport", selection, synthetic),
-        card_or_alert("horaires", selection, synthetic),
-        its_section(selection),
-        card_or_alert("its", selection, synthetic),
-        card_or_alert("incidents", selection, synthetic),
+        card_or_alert("chronologie", selection, tables),
+        card_or_alert("cned", selection, tables),
+        card_or_alert("rapport", selection, tables),
+        card_or_alert("horaires", selection, tables),
+        its_section(selection, tables),
+        card_or_alert("its", selection, tables),
+        card_or_alert("incidents", selection, tables),
     ]
     return _page_of(content)
 
@@ -105,8 +107,11 @@ def _location() -> dcc.Location:
     return dcc.Location(id=ids.USAGES_URL, refresh="callback-nav")
 
 
-def _synthetic() -> bool:
-    return data_access.synthetic_notice(data_access.raw_dir()) is not None
+def _tables() -> Tables:
+    """The indicator tables of the generation the request reads (the synthetic flag as the
+    page's notice says it)."""
+    synthetic = data_access.synthetic_notice(data_access.raw_dir()) is not None
+    return Tables(data_access.processed_dir(), synthetic=synthetic)
 
 
 def _filters(selection: cards.Selection) -> html.Div:
@@ -151,117 +156,53 @@ def _filters(selection: cards.Selection) -> html.Div:
 # ------------------------------------------------------------------------- cards -----------
 
 
-def _academies(selection: cards.Selection) -> tuple[str, ...]:
-    """The académies to filter on (none for France: the national figures are used)."""
-    return () if selection.territory.kind == "france" else selection.territory.academies
+def build_card(key: str, selection: cards.Selection, tables: Tables) -> ChartCard:
+    """The chart card ``key`` of a selection (the library's card ``usages.<key>``).
 
-
-def _timeline(selection: cards.Selection, synthetic: bool) -> ChartCard:
-    processed = data_access.processed_dir()
-    rows = cards.timeline_rows(
-        data_access.usage_daily(processed),
-        data_access.usage_regions(processed),
-        data_access.usage_national(processed),
-        selection,
-    )
-    return cards.timeline_card(rows, selection, synthetic=synthetic)
-
-
-def _cned(_selection: cards.Selection, synthetic: bool) -> ChartCard:
-    return cards.cned_card(data_access.usage_cned(data_access.processed_dir()), synthetic=synthetic)
-
-
-def _ratio(selection: cards.Selection, synthetic: bool) -> ChartCard:
-    ratio = data_access.usage_closure_ratio(
-        selection.profile.value, processed=data_access.processed_dir()
-    )
-    return cards.ratio_card(ratio, selection, synthetic=synthetic)
-
-
-def _desync(selection: cards.Selection, synthetic: bool) -> ChartCard:
-    rows = data_access.usage_desynchronisation(
-        _academies(selection), selection.profile.value, data_access.processed_dir()
-    )
-    return cards.desync_card(rows, selection, synthetic=synthetic)
-
-
-def _its(selection: cards.Selection, synthetic: bool) -> ChartCard:
-    where, profile = _academies(selection), selection.profile.value
-    processed = data_access.processed_dir()
-    fitted = data_access.usage_its_fitted(where, profile, processed=processed)
-    its = data_access.usage_its(where, profile, processed=processed)
-    return cards.its_card(fitted, its, selection, synthetic=synthetic)
-
-
-def _incidents(selection: cards.Selection, synthetic: bool) -> ChartCard:
-    processed = data_access.processed_dir()
-    return cards.incidents_card(
-        data_access.usage_saturation(processed),
-        data_access.usage_projects(processed),
-        selection,
-        synthetic=synthetic,
-    )
-
-
-#: How each card is built (key → function of the selection and the synthetic flag).
-_BUILDERS: dict[str, Callable[[cards.Selection, bool], ChartCard]] = {
-    "chronologie": _timeline,
-    "cned": _cned,
-    "rapport": _ratio,
-    "horaires": _desync,
-    "its": _its,
-    "incidents": _incidents,
-}
-
-
-def build_card(key: str, selection: cards.Selection, synthetic: bool) -> ChartCard:
-    """The chart card ``key`` of a selection, from the cached usage figures.
-
-    Raises what :mod:`dashboards.data_access` raises (the caller says it in French).
+    Raises ``IndicatorNotBuiltError`` or :class:`ValueError` (the caller says it in French).
     """
-    return _BUILDERS[key](selection, synthetic)
+    return registry.build_card(f"usages.{key}", cards.view_of(selection), tables)
 
 
-_CARD_FAILURES = (
-    data_access.UsageError,
-    data_access.UsageNotBuiltError,
-    data_access.CnedNotBuiltError,
-    ValueError,
-)
-
-
-def card_or_alert(key: str, selection: cards.Selection, synthetic: bool) -> Component:
+def card_or_alert(key: str, selection: cards.Selection, tables: Tables) -> Component:
     """The card, or a message in its place saying why it cannot be shown."""
     try:
-        card = build_card(key, selection, synthetic)
-    except data_access.CnedNotBuiltError:
-        return alert(
-            "La série du CNED «\u00a0Ma classe à la maison\u00a0» n'est pas disponible",
-            [
-                html.P(
-                    [
-                        "La table ",
-                        html.Code(data_access.USAGE_CNED),
-                        " est absente du dossier des tables. Construisez-la avec ",
-                        html.Code("make build"),
-                        " ; les graphiques des ENT n'en dépendent pas.",
-                    ]
-                )
-            ],
-            kind="warning",
-            id=f"{CARDS[key]}-indisponible",
-        )
-    except _CARD_FAILURES as exc:
-        return alert(
-            f"Ce graphique n'a pas pu être calculé {_for(selection.territory)}",
-            [
-                detail(exc),
-                html.P("Choisissez un autre profil ou un territoire plus large."),
-            ],
-            kind="warning",
-            id=f"{CARDS[key]}-indisponible",
-        )
+        card = build_card(key, selection, tables)
+    except IndicatorNotBuiltError as exc:
+        if key == "cned":
+            return alert(
+                "La série du CNED «\u00a0Ma classe à la maison\u00a0» n'est pas disponible",
+                [
+                    html.P(
+                        [
+                            "La table ",
+                            html.Code(CNED),
+                            " était absente du dossier des tables lors de la dernière "
+                            "construction. Ajoutez-la et reconstruisez avec ",
+                            html.Code("make build"),
+                            " ; les graphiques des ENT n'en dépendent pas.",
+                        ]
+                    )
+                ],
+                kind="warning",
+                id=f"{CARDS[key]}-indisponible",
+            )
+        return _failure(key, selection, exc)
+    except ValueError as exc:
+        return _failure(key, selection, exc)
     return chart_card(card, CARDS[key])
+
+
+def _failure(key: str, selection: cards.Selection, exc: Exception) -> Component:
+    return alert(
+        f"Ce graphique n'a pas pu être calculé {_for(selection.territory)}",
+        [
+            detail(exc),
+            html.P("Choisissez un autre profil ou un territoire plus large."),
+        ],
+        kind="warning",
+        id=f"{CARDS[key]}-indisponible",
+    )
 
 
 def _for(territory: Territory) -> str:
@@ -278,7 +219,7 @@ def _lower_first(text: str) -> str:
 # --------------------------------------------------------------------------- ITS -----------
 
 
-def its_section(selection: cards.Selection) -> html.Section:
+def its_section(selection: cards.Selection, tables: Tables) -> html.Section:
     """The two level changes as key figures, then every estimated effect in a table."""
     intro = (
         "Un modèle de séries temporelles interrompues compare les visites observées à la "
@@ -288,10 +229,8 @@ def its_section(selection: cards.Selection) -> html.Section:
         "suit. Intervalles de confiance à 95\u202f%."
     )
     try:
-        its = data_access.usage_its(
-            _academies(selection), selection.profile.value, processed=data_access.processed_dir()
-        )
-    except (data_access.UsageError, data_access.UsageNotBuiltError) as exc:
+        its, _fitted = cards.its_tables(selection, tables)
+    except (IndicatorNotBuiltError, ValueError) as exc:
         body: list[Component] = [
             alert(
                 "Le modèle n'a pas pu être estimé",
@@ -404,7 +343,7 @@ def update_query(profil: str | None, territoire: str | None) -> str:
 
 
 _downloads = CardDownloads(
-    build=lambda key, selection: build_card(key, selection, _synthetic()),
+    build=lambda key, selection: build_card(key, selection, _tables()),
     selection_of=logic.selection_from_search,
     stem=cards.export_stem,
 )

@@ -40,8 +40,9 @@ whose school calendar is not fully known gets no ratio rather than invented holi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 import polars as pl
@@ -79,6 +80,9 @@ from egn_analytics.viz.theme import (
     GREY_TEXT,
     template,
 )
+
+if TYPE_CHECKING:
+    from egn_analytics.cards import Tables
 
 # ------------------------------------------------------------------------- vocabulary -----
 
@@ -1279,9 +1283,6 @@ def incidents_card(
 
 # ------------------------------------------------------------------------- files ----------
 
-#: Card keys, as in the download file names.
-CARD_KEYS = ("chronologie", "cned", "rapport", "horaires", "its", "incidents")
-
 
 def export_stem(card: str, selection: Selection) -> str:
     """``usages_rapport_eleve_academie-09``: what the file holds (the CNED series is national)."""
@@ -1290,7 +1291,103 @@ def export_stem(card: str, selection: Selection) -> str:
     return f"usages_{card}_{selection.profile.slug}_{selection.territory.value}"
 
 
+# -------------------------------------------------------------- from the indicator tables ---
+
+#: ``profil`` of the ratio and desynchronisation tables' rows where every profile is pooled.
+ALL_PROFILES = "tous"
+#: Why a territory × profile has no model when the build left no reason (should not happen).
+_NO_MODEL = "aucun modèle de séries temporelles interrompues pour ce profil sur ce territoire"
+
+
+def _data_profile(selection: Selection) -> str:
+    """The profile as the ratio and desynchronisation tables say it (« élève », « tous »)."""
+    return selection.profile.value or ALL_PROFILES
+
+
+def its_tables(selection: Selection, tables: Tables) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(coefficients, fitted values) of the selection's interrupted time series, as
+    :func:`its_card` takes them (``usages_its`` and ``usages_its_ajuste`` of the build,
+    enumeration columns dropped).
+
+    Raises :class:`ValueError` with the model's own French reason (``usages_its_absents``)
+    when the build could not fit it (too few data on a small territory).
+    """
+    where = {"territoire": selection.territory.value, "profil": selection.profile.slug}
+    its = tables.table("usages_its", **where).drop("territoire", "profil")
+    if its.is_empty():
+        absent = tables.table("usages_its_absents", **where)
+        raise ValueError(str(absent["raison"][0]) if absent.height else _NO_MODEL)
+    fitted = tables.table("usages_its_ajuste", **where).drop("territoire", "profil")
+    return its, fitted
+
+
+def _timeline(selection: Selection, tables: Tables) -> ChartCard:
+    rows = timeline_rows(
+        tables.table("usages_quotidien"),
+        tables.table("usages_regions"),
+        tables.table("usages_national"),
+        selection,
+    )
+    return timeline_card(rows, selection, synthetic=tables.synthetic)
+
+
+def _cned(_selection: Selection, tables: Tables) -> ChartCard:
+    return cned_card(tables.table("usages_cned"), synthetic=tables.synthetic)
+
+
+def _ratio(selection: Selection, tables: Tables) -> ChartCard:
+    ratio = tables.table("usages_ratio", profil=_data_profile(selection))
+    return ratio_card(ratio, selection, synthetic=tables.synthetic)
+
+
+def _desync(selection: Selection, tables: Tables) -> ChartCard:
+    rows = tables.table(
+        "usages_desynchronisation",
+        territoire=selection.territory.value,
+        profil=_data_profile(selection),
+    ).drop("territoire")
+    return desync_card(rows, selection, synthetic=tables.synthetic)
+
+
+def _its(selection: Selection, tables: Tables) -> ChartCard:
+    its, fitted = its_tables(selection, tables)
+    return its_card(fitted, its, selection, synthetic=tables.synthetic)
+
+
+def _incidents(selection: Selection, tables: Tables) -> ChartCard:
+    return incidents_card(
+        tables.table("usages_saturation"),
+        tables.table("usages_projets"),
+        selection,
+        synthetic=tables.synthetic,
+    )
+
+
+#: The cards of the page, in its order (key → builder of the selection and the tables).
+#: A missing table raises ``IndicatorNotBuiltError``; a model the build could not fit,
+#: :class:`ValueError` (both French, for the page to show in the card's place).
+CARDS: dict[str, Callable[[Selection, Tables], ChartCard]] = {
+    "chronologie": _timeline,
+    "cned": _cned,
+    "rapport": _ratio,
+    "horaires": _desync,
+    "its": _its,
+    "incidents": _incidents,
+}
+#: Card keys, as in the download file names.
+CARD_KEYS = tuple(CARDS)
+
+#: The views a note or a snapshot shows (the page's default first).
+VIEWS: list[dict[str, str]] = [
+    {PROFILE_PARAM: DEFAULT_PROFILE, TERRITORY_PARAM: FRANCE},
+    {PROFILE_PARAM: "enseignant", TERRITORY_PARAM: FRANCE},
+    {PROFILE_PARAM: DEFAULT_PROFILE, TERRITORY_PARAM: "region-53"},
+    {PROFILE_PARAM: "parent", TERRITORY_PARAM: "academie-09"},
+]
+
 __all__ = [
+    "ALL_PROFILES",
+    "CARDS",
     "CARD_KEYS",
     "MIN_INCIDENT_EVENTS",
     "PERIOD_LABELS",
@@ -1298,6 +1395,7 @@ __all__ = [
     "REFERENCE",
     "SLOTS",
     "TERRITORY_PARAM",
+    "VIEWS",
     "Effect",
     "Selection",
     "cned_card",
@@ -1318,6 +1416,7 @@ __all__ = [
     "its_card",
     "its_effects",
     "its_figure",
+    "its_tables",
     "level_effect",
     "parse_selection",
     "parse_view",

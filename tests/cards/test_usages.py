@@ -1,19 +1,23 @@
 """The « usages numériques » cards of the library, on handmade frames.
 
-The frames have the columns of the indicator tables ``usages_*`` written by ``egn build``
+The builders' frames have the columns of the indicator tables ``usages_*`` written by ``egn build``
 (:mod:`egn_analytics.indicators.usages`), enumeration columns dropped as the registry
 builders drop them: the sentences and figures are checked exactly (a ratio of 2.1 must read
 « 2,1 fois plus »). The cards on generated data are pinned by the golden tests
-(``tests/cards/golden_usages.py``); the page by ``tests/dashboards/test_usages.py``.
+(``tests/cards/golden_usages.py``); the registry (:data:`CARDS`, :func:`its_tables`) is
+checked on that data too, and the page by ``tests/dashboards/test_usages.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
 import polars as pl
 import pytest
 
+from egn_analytics.cards import CardNotFoundError, Tables, build_card
 from egn_analytics.cards import usages as cards
 from egn_analytics.indicators.usages import (
     DesynchronisationSchema,
@@ -23,7 +27,7 @@ from egn_analytics.indicators.usages import (
     SaturationSchema,
     polars_types,
 )
-from egn_analytics.reference import territories
+from egn_analytics.reference import PROFILES, territories
 from egn_analytics.viz import fmt_date
 from egn_analytics.viz.formats import NBSP, NNBSP
 
@@ -319,3 +323,82 @@ def test_incidents_keep_the_territory_projects_with_enough_requests() -> None:
     france = cards.incidents_card(saturation, projects, cards.parse_selection(), synthetic=True)
     assert list(france.figure.data[0].y) == ["ENT B", "ENT A"]
     assert "tous les projets ENT" in france.subtitle
+
+
+# ---------------------------------------------------------- registry, on built tables -----
+
+#: Tests on the data generated and built by ``generated_data_dir`` (seconds, once a session).
+on_generated_data = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def tables(generated_data_dir: Path) -> Tables:
+    return Tables(generated_data_dir / "processed")
+
+
+def test_views_parse_to_themselves() -> None:
+    assert cards.parse_view({}) == cards.parse_view(cards.VIEWS[0])
+    assert cards.VIEWS[0] == {"profil": "eleve", "territoire": "france"}
+    for view in cards.VIEWS:
+        assert cards.view_of(cards.parse_view(view)) == view
+    assert list(cards.CARDS) == list(cards.CARD_KEYS)
+    assert cards.CARD_KEYS == ("chronologie", "cned", "rapport", "horaires", "its", "incidents")
+
+
+@on_generated_data
+def test_build_card_as_a_notebook_calls_it(tables: Tables) -> None:
+    card = build_card("usages.rapport", {"profil": "eleve"}, tables)
+    assert card.title.endswith(f"{NBSP}: élèves")
+    assert card.synthetic and "(synthétiques)" in card.source
+    assert card.data.height == 30
+    with pytest.raises(CardNotFoundError, match=r"usages\.rapport"):
+        build_card("usages.inconnue", {}, tables)
+
+
+@on_generated_data
+def test_its_tables_say_why_a_model_is_missing(
+    generated_data_dir: Path, tmp_path: Path, tables: Tables
+) -> None:
+    its, fitted = cards.its_tables(LILLE, tables)
+    assert "territoire" not in its.columns and "profil" not in fitted.columns
+    assert its["rupture"].n_unique() == 2
+    # a build that could not fit Lille's pupils: the reason it left is the error
+    folder = tmp_path / "processed"
+    shutil.copytree(generated_data_dir / "processed", folder)
+    lille = (pl.col("territoire") == "academie-09") & (pl.col("profil") == "eleve")
+    path = folder / "indicateurs" / "usages_its.parquet"
+    pl.read_parquet(path).filter(~lille).write_parquet(path)
+    absents = folder / "indicateurs" / "usages_its_absents.parquet"
+    reason = pl.DataFrame(
+        {"territoire": ["academie-09"], "profil": ["eleve"], "raison": ["série trop courte"]}
+    )
+    pl.concat([pl.read_parquet(absents), reason], how="vertical_relaxed").write_parquet(absents)
+    with pytest.raises(ValueError, match="série trop courte"):
+        cards.its_tables(LILLE, Tables(folder, synthetic=True))
+
+
+@on_generated_data
+def test_timeline_counts_are_exact_at_every_level(tables: Tables) -> None:
+    daily, regions = tables.table("usages_quotidien"), tables.table("usages_regions")
+    national = tables.table("usages_national")
+    hdf = cards.parse_selection("tous", "region-32")
+    rows = cards.timeline_rows(daily, regions, national, hdf)
+    assert rows["jour"].is_sorted() and rows["jour"].n_unique() == rows.height
+    lille = cards.timeline_rows(
+        daily, regions, national, cards.parse_selection("tous", "academie-09")
+    )
+    amiens = cards.timeline_rows(
+        daily, regions, national, cards.parse_selection("tous", "academie-20")
+    )
+    # visits add up across académies; distinct users of the région never exceed the sum
+    assert rows["visites"].to_list() == (lille["visites"] + amiens["visites"]).to_list()
+    assert (rows["utilisateurs"] <= lille["utilisateurs"] + amiens["utilisateurs"]).all()
+    # profiles add up (a pseudonym has one profile)
+    by_profile = sum(
+        cards.timeline_rows(daily, regions, national, cards.parse_selection(p.slug, "region-32"))[
+            "utilisateurs"
+        ]
+        for p in PROFILES
+        if p.value
+    )
+    assert rows["utilisateurs"].to_list() == by_profile.to_list()  # type: ignore[union-attr]

@@ -237,33 +237,6 @@ def test_layout_from_the_url_for_a_territory_and_all_profiles(page: ModuleType) 
 
 
 @on_generated_data
-def test_timeline_counts_are_exact_at_every_level(app: Dash) -> None:
-    daily, regions = data_access.usage_daily(), data_access.usage_regions()
-    national = data_access.usage_national()
-    hdf = cards.parse_selection("tous", "region-32")
-    rows = cards.timeline_rows(daily, regions, national, hdf)
-    assert rows["jour"].is_sorted() and rows["jour"].n_unique() == rows.height
-    lille = cards.timeline_rows(
-        daily, regions, national, cards.parse_selection("tous", "academie-09")
-    )
-    amiens = cards.timeline_rows(
-        daily, regions, national, cards.parse_selection("tous", "academie-20")
-    )
-    # visits add up across académies; distinct users of the région never exceed the sum
-    assert rows["visites"].to_list() == (lille["visites"] + amiens["visites"]).to_list()
-    assert (rows["utilisateurs"] <= lille["utilisateurs"] + amiens["utilisateurs"]).all()
-    # profiles add up (a pseudonym has one profile)
-    by_profile = sum(
-        cards.timeline_rows(daily, regions, national, cards.parse_selection(p.slug, "region-32"))[
-            "utilisateurs"
-        ]
-        for p in reference.PROFILES
-        if p.value
-    )
-    assert rows["utilisateurs"].to_list() == by_profile.to_list()  # type: ignore[union-attr]
-
-
-@on_generated_data
 def test_cned_card_is_national(page: ModuleType) -> None:
     tree = page.layout(profil="parent", territoire="academie-09")
     notes = card_notes(tree, ids.USAGES_CNED_CARD)
@@ -341,13 +314,20 @@ def test_layout_before_the_build(make_app: AppFactory, data_dir: Path) -> None:
 
 
 @on_generated_data
-def test_a_failing_card_does_not_hide_the_others(
-    make_app: AppFactory, usage_copy: Path, counter: Counter, monkeypatch: pytest.MonkeyPatch
+def test_a_model_the_build_could_not_fit_does_not_hide_the_others(
+    make_app: AppFactory, usage_copy: Path
 ) -> None:
-    def _broken(*_args: object) -> pl.DataFrame:
-        raise ValueError("série trop courte : 3 jours")
-
-    monkeypatch.setitem(data_access._USAGE_COMPUTE, "its", _broken)
+    # A build that could not fit the default view's model: no coefficients, a reason.
+    tables = usage_copy / "processed" / "indicateurs"
+    default = (pl.col("territoire") == "france") & (pl.col("profil") == "eleve")
+    for name in ("usages_its", "usages_its_ajuste"):
+        path = tables / f"{name}.parquet"
+        pl.read_parquet(path).filter(~default).write_parquet(path)
+    absents = tables / "usages_its_absents.parquet"
+    reason = pl.DataFrame(
+        {"territoire": ["france"], "profil": ["eleve"], "raison": ["série trop courte : 3 jours"]}
+    )
+    pl.concat([pl.read_parquet(absents), reason], how="vertical_relaxed").write_parquet(absents)
     make_app(usage_copy)
     page = importlib.import_module("dashboards.pages.usages")
     tree = page.layout()
@@ -356,16 +336,31 @@ def test_a_failing_card_does_not_hide_the_others(
     assert "Le modèle n'a pas pu être estimé" in text_of(by_id(tree, ids.USAGES_ITS_EFFECTS))
     for key in ("chronologie", "cned", "rapport", "horaires", "incidents"):
         by_id(tree, ids.card_ids(CARD_IDS[key]).graph)
+    # another view still has its model
+    lille = page.layout(profil="eleve", territoire="academie-09")
+    by_id(lille, ids.card_ids(ids.USAGES_ITS_CARD).graph)
 
 
 @on_generated_data
-def test_without_the_cned_table(make_app: AppFactory, usage_copy: Path, counter: Counter) -> None:
-    (usage_copy / "processed" / "cned_quotidien.parquet").unlink()
+def test_without_the_cned_table(make_app: AppFactory, usage_copy: Path) -> None:
+    # A build without the CNED series writes no usages_cned table.
+    (usage_copy / "processed" / "indicateurs" / "usages_cned.parquet").unlink()
     make_app(usage_copy)
     page = importlib.import_module("dashboards.pages.usages")
     tree = page.layout()
     message = by_id(tree, f"{ids.USAGES_CNED_CARD}-indisponible")
     assert "cned_quotidien.parquet" in text_of(message)
+    by_id(tree, ids.card_ids(ids.USAGES_TIMELINE_CARD).graph)
+
+
+@on_generated_data
+def test_a_missing_table_is_said_in_the_card(make_app: AppFactory, usage_copy: Path) -> None:
+    (usage_copy / "processed" / "indicateurs" / "usages_ratio.parquet").unlink()
+    make_app(usage_copy)
+    page = importlib.import_module("dashboards.pages.usages")
+    tree = page.layout()
+    message = text_of(by_id(tree, f"{ids.USAGES_RATIO_CARD}-indisponible"))
+    assert "usages_ratio" in message and "egn build" in message
     by_id(tree, ids.card_ids(ids.USAGES_TIMELINE_CARD).graph)
 
 
