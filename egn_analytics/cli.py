@@ -152,19 +152,28 @@ def ingest(
         list[str] | None,
         typer.Option(
             "--map",
-            help="ent-logs : rôle d'une colonne du fichier, CIBLE=COLONNE (répétable) ; cibles : "
-            "horodatage, id_utilisateur, profil, uai, statut_http, projet_ent, service, url, "
-            "duree_ms. Un fichier à fins de ligne CR seules est alors lu.",
+            help="Rôle d'une colonne du fichier, CIBLE=COLONNE (répétable), tous types sauf "
+            "survey ; une cible inconnue liste celles du type. ent-logs : horodatage, "
+            "id_utilisateur, profil, uai, statut_http, projet_ent, service, url, duree_ms (un "
+            "fichier à fins de ligne CR seules est alors lu).",
         ),
     ] = None,
     constants: Annotated[
         list[str] | None,
         typer.Option(
             "--set",
-            help="ent-logs : valeur constante d'une cible absente du fichier, CIBLE=VALEUR "
-            "(répétable) : uai, profil, statut_http, projet_ent, service, url ; "
+            help="Valeur constante d'une cible absente du fichier, CIBLE=VALEUR (répétable). "
+            "ent-logs : uai, profil, statut_http, projet_ent, service, url ; "
             "code_academie=NN pour une plateforme d'une seule académie ; annee=AAAA pour des "
             "dates écrites sans année (jamais devinée).",
+        ),
+    ] = None,
+    mapping_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping",
+            help='Fichier TOML de correspondance : tables [map] (CIBLE = "COLONNE") et [set] '
+            '(CIBLE = "VALEUR") ; --map et --set le complètent et l\'emportent.',
         ),
     ] = None,
 ) -> None:
@@ -173,6 +182,10 @@ def ingest(
     Enquête hors DEPP, plan de sondage déclaré comme svydesign (R), colonnes gardées sous leur nom, plan enregistré avec la table : egn ingest survey nhanes2.dta --ids psu --strata strata --weights finalwgt --nest
 
     Journaux d'une autre plateforme, rôle des colonnes (--map) et constantes (--set) : egn ingest ent-logs moodle.csv --map horodatage=Time --map "id_utilisateur=User full name" --set uai=0750001U --set profil=élève --set statut_http=200 --set annee=2018
+
+    Annuaire aux colonnes renommées : egn ingest etablissements annuaire.csv --map uai=RNE --map type="Type d'établissement" --set secteur=Public
+
+    La même déclaration dans un fichier, réutilisable : egn ingest cned series.csv --mapping cned.toml (cned.toml : [map] date = "Jour" et inscriptions = "Nouveaux inscrits")
     """
     from egn_analytics.loaders.registry import ingest as run_ingest
 
@@ -186,7 +199,8 @@ def ingest(
             _fail(f"{etablissements} introuvable (--etablissements)")
         options["etablissements"] = str(etablissements)  # JSON-able for the cache key
     options.update(_design_options(kind, ids, strata, weights, fpc, nest))
-    options.update(_layout_options(kind, mapping or [], constants or []))
+    with _one_line_errors():
+        options.update(_layout_options(kind, mapping or [], constants or [], mapping_file))
     with _one_line_errors(), writing:
         summary = run_ingest(kind, path, target, force=force, **options)
     for part in summary.get("tables") or [summary]:
@@ -206,18 +220,32 @@ def _pairs(values: list[str], option: str, right: str) -> dict[str, str]:
     return pairs
 
 
-def _layout_options(kind: str, mapping: list[str], constants: list[str]) -> dict[str, Any]:
-    """``--map``/``--set`` as the ENT loader's ``mapping``/``constants`` (dicts: JSON for the
-    cache key); nothing when absent, so a file in our layout keeps its cache key."""
-    if not mapping and not constants:
+def _layout_options(
+    kind: str, mapping: list[str], constants: list[str], mapping_file: Path | None = None
+) -> dict[str, Any]:
+    """``--mapping FILE.toml``, ``--map`` and ``--set`` as the loader's ``mapping`` and
+    ``constants`` (dicts: JSON for the cache key, so the TOML file's *content* is in the key,
+    not its path); nothing when absent, so a file in our layout keeps its cache key. The
+    command line completes the file and wins over it for the same target."""
+    if not mapping and not constants and mapping_file is None:
         return {}
-    if kind != "ent-logs":
-        _fail("--map et --set ne concernent que les journaux ENT (ent-logs)")
+    if kind == "survey":
+        _fail(
+            "--map, --set et --mapping ne concernent pas les enquêtes (survey) : déclarer le "
+            "plan avec --ids, --strata, --weights (colonnes gardées sous leur nom)"
+        )
+    declared: tuple[dict[str, str], dict[str, str]] = ({}, {})
+    if mapping_file is not None:
+        from egn_analytics.loaders._mapping import read_mapping_file
+
+        declared = read_mapping_file(mapping_file)
+    pairs = {**declared[0], **_pairs(mapping, "--map", "COLONNE")}
+    fixed = {**declared[1], **_pairs(constants, "--set", "VALEUR")}
     options: dict[str, Any] = {}
-    if mapping:
-        options["mapping"] = _pairs(mapping, "--map", "COLONNE")
-    if constants:
-        options["constants"] = _pairs(constants, "--set", "VALEUR")
+    if pairs:
+        options["mapping"] = pairs
+    if fixed:
+        options["constants"] = fixed
     return options
 
 
@@ -296,6 +324,8 @@ def format_summary(summary: dict[str, Any], target: Path) -> str:
     motifs = summary.get("motifs") or {}
     for reason, count in list(motifs.items())[:10]:
         lines.append(f"    {fmt_fr(float(count), 0):>10}  {reason}")
+    if summary.get("avertissement"):  # e.g. a file that holds only its header
+        lines.append(f"  attention : {summary['avertissement']}")
     return "\n".join(lines)
 
 

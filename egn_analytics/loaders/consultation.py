@@ -418,16 +418,20 @@ def _read_exports(
     if not files:
         raise LoadError(path, "aucun export de la consultation (csv, json) dans ce dossier")
     parts: dict[str, list[pl.DataFrame]] = {}
-    headers: list[list[str]] = []
-    for file in files:
-        frame, originals = read_table_with_headers(
-            file, encoding=encoding, separator=separator, expected=_KNOWN
+    tables = [
+        (
+            file,
+            *read_table_with_headers(file, encoding=encoding, separator=separator, expected=_KNOWN),
         )
+        for file in files
+    ]
+    headers = [[o.get(c, c) for c in f.columns if c not in META_COLS] for _, f, o in tables]
+    if declared:  # a declared column no export has: said before any « non reconnu »
+        refuse_unused(path, declared, headers)
+    for (file, raw_frame, originals), written in zip(tables, headers, strict=True):
+        frame = raw_frame
         decidim = decidim_kind(frame.columns)
-        raw_frame = frame
         if declared:
-            written = [originals.get(c, c) for c in frame.columns if c not in META_COLS]
-            headers.append(written)
             part = present(declared, written)
             frame = apply_mapping(frame, file, part, written)
         kind = export_kind(frame.columns, file.name)
@@ -457,8 +461,6 @@ def _read_exports(
         if kind in _ID and not _has(set(frame.columns), _ID[kind]) and "id" in frame.columns:
             frame = frame.rename({"id": _ID[kind]})
         parts.setdefault(kind, []).append(_canonical(frame, kind, originals))
-    if declared:
-        refuse_unused(path, declared, headers)
     return {k: pl.concat(v, how="diagonal_relaxed") for k, v in parts.items()}
 
 

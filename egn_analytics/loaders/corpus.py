@@ -828,7 +828,7 @@ def _collect(
     exports: list[pl.DataFrame] = []
     documents: list[Path] = []
     indexes: list[pl.DataFrame] = []
-    headers: list[list[str]] = []
+    tables: list[tuple[Path, str, pl.DataFrame, list[str]]] = []
     for file in candidates:
         suffix = _suffix(file)
         if suffix not in TABLE_SUFFIXES:
@@ -842,9 +842,13 @@ def _collect(
         table, originals = read_table_with_headers(
             file, encoding=encoding, separator=separator, expected=_EXPECTED
         )
+        written = [originals.get(c, c) for c in table.columns if c not in META_COLS]
+        tables.append((file, suffix, table, written))
+    if declared is not None and declared.columns:  # said before any « colonnes inconnues »
+        refuse_unused(path, declared, [written for *_, written in tables])
+    for file, suffix, read, written in tables:
+        table = read
         if declared is not None and declared.columns:
-            written = [originals.get(c, c) for c in table.columns if c not in META_COLS]
-            headers.append(written)
             part = present(declared, written)
             table = apply_mapping(table, file, Declared(part.columns), written)
         role = table_role(table.columns)
@@ -867,8 +871,6 @@ def _collect(
                 f"attendu une colonne de texte : {', '.join(TEXT_COLUMNS[:3])}…){hint}",
                 row=1,
             )
-    if declared is not None and declared.columns:
-        refuse_unused(path, declared, headers)
     if not exports and not documents:
         raise LoadError(path, "aucun document (txt, md, docx, pdf) ni export de textes trouvé")
     return exports, documents, indexes, root

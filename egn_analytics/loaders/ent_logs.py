@@ -26,8 +26,12 @@ guessed, and without it such rows are rejected « date sans année ». The decla
 before reading (unknown target, constant identity or time, a role both mapped and set: one
 ``ValueError``), a mapped column that is absent is one line naming it (« colonne « Role »
 absente (--map profil=Role) »), never the header, and the other columns are still recognised
-by name. A mapping is an explicit statement about the file, so a CR-only file is then read
-as lines (its CRs read as LFs while streaming, :class:`_CrAsLf`); without one it stays
+by name. A file read through a mapping that has no status column and declares none (a Moodle
+log records events, not HTTP requests) takes ``statut_http`` = :data:`DEFAULT_STATUS` (200, an
+event the platform recorded is one it served), listed in the summary under
+``statut_http_par_defaut``. A mapping is an explicit statement about the file, so a CR-only
+file is then read as lines (its CRs read as LFs while streaming, :class:`_CrAsLf`); without
+one it stays
 refused, quoting nothing. Mapping and constants are recorded in the summary and, through the
 registry's options, in the cache key.
 
@@ -115,7 +119,7 @@ import sys
 import threading
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,6 +176,10 @@ ALIASES = {
 TARGETS = (*REQUIRED, *OPTIONAL)
 #: Targets a constant may fill: never the identity or the time, which are per event.
 CONSTANT_TARGETS = ("profil", "uai", "statut_http", "projet_ent", "service", "url")
+#: ``statut_http`` of a file read through a mapping that has no status column and declares
+#: none (a Moodle log records events, not HTTP requests): an event the platform recorded is
+#: one it served. Recorded in the summary (``statut_http_par_defaut``), never silent.
+DEFAULT_STATUS = "200"
 #: Our column → the name users give it in ``--map`` (the identity is not a login everywhere).
 _NAMES = {"login": "id_utilisateur"}
 #: ``--set annee=AAAA``: the year of dates written without one (Moodle's « 11 May, 09:44 »).
@@ -244,6 +252,7 @@ class _Source:
     constants: dict[str, str] = field(default_factory=dict)  # our column → declared value
     year: int | None = None  # declared year of dates written without one
     cr_only: bool = False  # CR-only line ends, read as lines (only when a mapping is declared)
+    default_status: bool = False  # no status column, none declared: DEFAULT_STATUS (mapping only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,6 +383,10 @@ def _map_columns(
             row=1,
         )
     missing = [c for c in REQUIRED if c not in mapping.values() and c not in decl.constants]
+    if decl.mapping and "statut_http" in missing:
+        # Another platform's log (Moodle) records events, not HTTP requests: the status takes
+        # its documented default (:data:`DEFAULT_STATUS`, set by :func:`_inspect`).
+        missing.remove("statut_http")
     if missing:
         found = [_clean(n) for n in mapping]
         if unknown:
@@ -518,6 +531,9 @@ def _inspect(
         path, names, quote_unknown=src.kind != "csv", declared=decl
     )
     src.constants, src.year = dict(decl.constants), decl.year
+    if "statut_http" not in src.columns.values() and "statut_http" not in src.constants:
+        src.constants["statut_http"] = DEFAULT_STATUS  # only with a mapping: see _map_columns
+        src.default_status = True
     if src.kind == "csv":
         src.last_column = names[-1]
         login = next(pos for pos, n in enumerate(names) if src.columns.get(n) == "login")
@@ -1403,8 +1419,9 @@ def ingest(
     out.mkdir(parents=True, exist_ok=True)
     with _exclusive(out):
         return _ingest_locked(
-            sources, out, key, reference, cache_key, batch_rows, progress, _layout(declared)
-        )
+            sources, out, key, reference, cache_key, batch_rows, progress,
+            _layout(declared, sources),
+        )  # fmt: skip
 
 
 def _one_academie_source(declared: _Declared, etablissements: str | Path | None) -> None:
@@ -1416,18 +1433,23 @@ def _one_academie_source(declared: _Declared, etablissements: str | Path | None)
         )
 
 
-def _layout(declared: _Declared) -> dict[str, Any]:
-    """The summary's record of a declared layout (column names and constants, no data)."""
+def _layout(declared: _Declared, sources: Sequence[_Source] = ()) -> dict[str, Any]:
+    """The summary's record of a declared layout (column names and constants, no data), and
+    the files whose status took :data:`DEFAULT_STATUS`."""
     if not (declared.mapping or declared.constants or declared.year is not None):
         return {}
     names = {"login": "id_utilisateur"}
-    return {
+    out: dict[str, Any] = {
         "correspondance": {names.get(k, k): v for k, v in declared.mapping.items()},
         "constantes": {
             **declared.constants,
             **({YEAR: declared.year} if declared.year is not None else {}),
         },
     }
+    defaulted = [s.name for s in sources if s.default_status]
+    if defaulted:
+        out["statut_http_par_defaut"] = {"valeur": int(DEFAULT_STATUS), "fichiers": defaulted}
+    return out
 
 
 def _exclusive(out: Path) -> contextlib.AbstractContextManager[None]:
@@ -1548,7 +1570,8 @@ def load_result(
     schema = EntEvenementAcademieSchema if by_academie else EntEvenementSchema
     data = pl.concat(accepted) if accepted else schema.create_empty()
     rej = pl.concat(rejects) if rejects else pl.DataFrame(schema=_REJECT_PL_SCHEMA)
-    return LoadResult(TABLE, data, rej, rows, tuple(s.name for s in sources))
+    names = tuple(s.name for s in sources)
+    return LoadResult(TABLE, data, rej, rows, names, layout=_layout(declared, sources))
 
 
 def scan_events(dataset: str | Path) -> pl.LazyFrame:

@@ -97,6 +97,7 @@ KEY_COLUMNS: dict[str, tuple[str, ...]] = {
     "académie": ("code_academie", "libelle_academie"),
     "type": ("type", "code_nature"),
     "secteur": ("secteur",),
+    "département": ("code_departement",),
 }
 #: Summary warning of a file that holds its header and no row.
 HEADER_ONLY = "aucune ligne de données : le fichier n'a que son en-tête"
