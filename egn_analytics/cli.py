@@ -172,8 +172,8 @@ def ingest(
         Path | None,
         typer.Option(
             "--mapping",
-            help='Fichier TOML de correspondance : tables [map] (CIBLE = "COLONNE") et [set] '
-            '(CIBLE = "VALEUR") ; --map et --set le complètent et l\'emportent.',
+            help='Fichier TOML de correspondance : tables \\[map] (CIBLE = "COLONNE") et '
+            '\\[set] (CIBLE = "VALEUR") ; --map et --set le complètent et l\'emportent.',
         ),
     ] = None,
 ) -> None:
@@ -181,11 +181,11 @@ def ingest(
 
     Enquête hors DEPP, plan de sondage déclaré comme svydesign (R), colonnes gardées sous leur nom, plan enregistré avec la table : egn ingest survey nhanes2.dta --ids psu --strata strata --weights finalwgt --nest
 
-    Journaux d'une autre plateforme, rôle des colonnes (--map) et constantes (--set) : egn ingest ent-logs moodle.csv --map horodatage=Time --map "id_utilisateur=User full name" --set uai=0750001U --set profil=élève --set statut_http=200 --set annee=2018
+    Journaux d'une autre plateforme, rôle des colonnes (--map) et constantes (--set) : egn ingest ent-logs moodle.csv --map horodatage=Time --map "id_utilisateur=User full name" --set uai=0750001U --set profil=élève --set annee=2018 (sans colonne de statut : statut_http = 200, noté dans le résumé)
 
     Annuaire aux colonnes renommées : egn ingest etablissements annuaire.csv --map uai=RNE --map type="Type d'établissement" --set secteur=Public
 
-    La même déclaration dans un fichier, réutilisable : egn ingest cned series.csv --mapping cned.toml (cned.toml : [map] date = "Jour" et inscriptions = "Nouveaux inscrits")
+    La même déclaration dans un fichier, réutilisable : egn ingest cned series.csv --mapping cned.toml (cned.toml : \\[map] puis date = "Jour" et inscriptions = "Nouveaux inscrits")
     """
     from egn_analytics.loaders.registry import ingest as run_ingest
 
