@@ -56,9 +56,9 @@ _EXCERPT_STYLE = {
 }
 
 
-def selection_query(selection: cards.Selection) -> str:
-    """``"?source=retex%2Csynthese&region=53&theme=3"``: only what differs from the default
-    view (``""`` for the default view itself)."""
+def selection_view(selection: cards.Selection) -> dict[str, str]:
+    """The view of a selection, as the library's cards take it (``{"region": "53"}``): only
+    what differs from the default view."""
     params: dict[str, str] = {}
     if selection.sources:
         params[cards.SOURCE_PARAM] = ",".join(selection.sources)
@@ -72,6 +72,13 @@ def selection_query(selection: cards.Selection) -> str:
         params[cards.PROPOSITION_PARAM] = str(selection.proposition)
     if selection.parts != cards.default_parts(selection.region):
         params[cards.PARTS_PARAM] = selection.parts
+    return params
+
+
+def selection_query(selection: cards.Selection) -> str:
+    """``"?source=retex%2Csynthese&region=53&theme=3"``: only what differs from the default
+    view (``""`` for the default view itself)."""
+    params = selection_view(selection)
     return "?" + urlencode(params) if params else ""
 
 
@@ -297,6 +304,7 @@ __all__ = [
     "search_results",
     "selection_from_search",
     "selection_query",
+    "selection_view",
     "source_options",
     "specificity_table",
     "theme_options",

@@ -12,17 +12,18 @@ State lives in the URL (``?source=…&region=…&theme=…&q=…&proposition=…
 pickers, the search box and a click on a proposition's bar write it, Dash's router calls
 :func:`layout` again with it, so a view can be bookmarked and the back button works. A
 ``dcc.Store`` keeps the canonical query of the view shown (a selection, never data) for the
-callbacks that need it. Every number comes from :mod:`dashboards.data_access` (the classified
-contributions, tokens and specificities, computed once and cached in memory and on disk), every
-card, figure, row and sentence from the library (:mod:`egn_analytics.cards.concertation`), the
-URL codec, options and lists from :mod:`dashboards.concertation_logic`; the specificities, the
-slowest to compute the first time, fill their table through a callback so that the rest of the
-page never waits for them.
+callbacks that need it. Every number comes from the indicator tables ``egn build`` wrote (the
+classified contributions, their evaluation and the specificities of every partition and choice
+of sources: :class:`egn_analytics.cards.Tables`, pinned to one build per request), every card,
+figure, row and sentence from the library (:mod:`egn_analytics.cards.concertation`, the cards
+through :func:`egn_analytics.cards.build_card`), the URL codec, options and lists from
+:mod:`dashboards.concertation_logic`. Only the free-text search runs on demand. The
+specificities fill their table through a callback, so the rest of the page never waits for
+them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import dash
@@ -41,7 +42,10 @@ from dashboards.components.chart_card import (
 )
 from dashboards.components.layout import DROPDOWN_LABELS, page, section, table_region
 from dashboards.components.notices import alert, detail, synthetic_notice
+from egn_analytics import cards as registry
 from egn_analytics.cards import concertation as cards
+from egn_analytics.indicators import IndicatorNotBuiltError
+from egn_analytics.indicators.textes import TEXT_TABLES
 from egn_analytics.viz import ChartCard, csv_bytes
 from egn_analytics.viz.formats import NBSP
 
@@ -83,13 +87,14 @@ def layout(
 ) -> html.Div:
     """Page content for ``/concertation?source=…&region=…&theme=…&q=…&proposition=…``."""
     selection = cards.parse_selection(source, region, theme, q, proposition, parties)
+    tables = _tables()
     try:
-        corpus = data_access.text_corpus()
-    except data_access.TextsNotBuiltError:
+        texts = cards.contributions(tables)
+        method = cards.classification(tables)
+    except IndicatorNotBuiltError:
         return _page_of([_location(), not_built()])
-    except data_access.TextsError as exc:
+    except UNREADABLE as exc:
         return _page_of([_location(), unavailable(exc)])
-    texts, synthetic = corpus.texts, _synthetic()
     content: list[Component] = [
         _location(),
         dcc.Store(id=ids.CONCERTATION_STATE, data=logic.selection_query(selection)),
@@ -108,14 +113,12 @@ def layout(
         content.append(synthetic_notice(notice))
     content += [
         _filters(selection),
-        key_figures_section(corpus, selection),
+        key_figures_section(texts, method, selection),
         *([search_section(texts, selection)] if selection.query else []),
-        chart_card(cards.theme_source_card(texts, selection, synthetic=synthetic), CARDS["themes"]),
-        chart_card(
-            cards.propositions_card(texts, selection, synthetic=synthetic), CARDS["propositions"]
-        ),
+        chart_card(build_card("themes", selection, tables), CARDS["themes"]),
+        chart_card(build_card("propositions", selection, tables), CARDS["propositions"]),
         drilldown_section(texts, selection),
-        chart_card(cards.coverage_card(texts, selection, synthetic=synthetic), CARDS["couverture"]),
+        chart_card(build_card("couverture", selection, tables), CARDS["couverture"]),
         specificities_section(selection),
     ]
     return _page_of(content)
@@ -127,6 +130,16 @@ def _location() -> dcc.Location:
 
 def _synthetic() -> bool:
     return data_access.synthetic_notice(data_access.raw_dir()) is not None
+
+
+def _tables() -> registry.Tables:
+    """The indicator tables of the build this request reads (the synthetic flag as the
+    page's notice says it)."""
+    return registry.Tables(data_access.processed_dir(), synthetic=_synthetic())
+
+
+#: A table there but unreadable (a damaged file): the page says why instead of failing.
+UNREADABLE = (OSError, ValueError, pl.exceptions.PolarsError)
 
 
 def _field(label: str, component_id: str, control: Component, wide: bool = False) -> html.Div:
@@ -215,10 +228,12 @@ def _filters(selection: cards.Selection) -> html.Div:
     )
 
 
-def key_figures_section(corpus: data_access.TextCorpus, selection: cards.Selection) -> html.Section:
+def key_figures_section(
+    texts: pl.DataFrame, method: cards.Classification, selection: cards.Selection
+) -> html.Section:
     """The key figures of the filters and the classification method, with its measured quality."""
-    shown = cards.filter_texts(corpus.texts, selection)
-    figures = cards.key_figures(shown, corpus.texts.height, corpus.evaluation, corpus.n_examples)
+    shown = cards.filter_texts(texts, selection)
+    figures = cards.key_figures(shown, texts.height, method.evaluation, method.n_examples)
     tiles = [
         html.Li(
             [
@@ -235,7 +250,7 @@ def key_figures_section(corpus: data_access.TextCorpus, selection: cards.Selecti
             html.Ul(tiles, className="egn-kpis"),
             html.P(
                 cards.method_sentence(
-                    corpus.method, corpus.evaluation, corpus.n_examples, synthetic=_synthetic()
+                    method.method, method.evaluation, method.n_examples, synthetic=_synthetic()
                 ),
                 id=ids.CONCERTATION_METHOD,
                 className="egn-section__intro",
@@ -365,10 +380,10 @@ def specificities_section(selection: cards.Selection) -> html.Section:
 def specificities_content(selection: cards.Selection) -> Component:
     """The over-used terms of the parts shown (or why they cannot be computed)."""
     try:
-        table = data_access.text_specificities(selection.parts, sources=selection.sources)
-    except (data_access.TextsError, data_access.TextsNotBuiltError) as exc:
+        rows = cards.selection_specificities(selection, _tables())
+    except (IndicatorNotBuiltError, *UNREADABLE) as exc:
         return alert("Les mots spécifiques n'ont pas pu être calculés", [detail(exc)])
-    content = logic.specificity_table(cards.specificity_rows(table, selection), selection)
+    content = logic.specificity_table(rows, selection)
     if isinstance(content, html.Table):
         return table_region(content, "Termes sur-employés")
     return content
@@ -382,8 +397,10 @@ def not_built() -> Component:
     return notices.not_built(
         "Les contributions de la consultation ne sont pas encore construites",
         [
-            "Les tables des textes (",
-            html.Code(", ".join(data_access.TEXT_TABLES)),
+            "Les contributions classées (",
+            html.Code("indicateurs/textes_contributions.parquet"),
+            ", calculées par la construction depuis ",
+            html.Code(", ".join(TEXT_TABLES)),
             ")",
         ],
         data_access.processed_dir(),
@@ -392,9 +409,9 @@ def not_built() -> Component:
 
 
 def unavailable(exc: Exception) -> Component:
-    """The texts could not be analysed: say why, and how to retry."""
+    """The classified contributions could not be read: say why, and how to retry."""
     return alert(
-        "Les contributions n'ont pas pu être analysées",
+        "Les contributions n'ont pas pu être lues",
         [
             detail(exc),
             html.P(notices.build_hint("Reconstruisez les tables avec ", "), puis rechargez.")),
@@ -477,7 +494,7 @@ def download_drilldown(_n_clicks: int | None, state: str | None) -> object:
     selection = logic.selection_from_search(state)
     if selection.proposition is None:
         return no_update
-    texts = cards.filter_texts(data_access.text_corpus().texts, selection)
+    texts = cards.filter_texts(cards.contributions(_tables()), selection)
     rows = cards.drilldown_csv(
         cards.drilldown_rows(texts, selection.proposition), selection.proposition
     )
@@ -485,21 +502,16 @@ def download_drilldown(_n_clicks: int | None, state: str | None) -> object:
     return dcc.send_bytes(csv_bytes(rows), export_filename(stem, None, _synthetic(), "csv"))
 
 
-#: How each card is built (key → function of the contributions, selection, synthetic flag).
-_BUILDERS: dict[str, Callable[..., ChartCard]] = {
-    "themes": cards.theme_source_card,
-    "propositions": cards.propositions_card,
-    "couverture": cards.coverage_card,
-}
-
-
-def build_card(key: str, selection: cards.Selection, synthetic: bool) -> ChartCard:
-    """The chart card ``key`` of a selection, from the cached contributions."""
-    return _BUILDERS[key](data_access.text_corpus().texts, selection, synthetic=synthetic)
+def build_card(
+    key: str, selection: cards.Selection, tables: registry.Tables | None = None
+) -> ChartCard:
+    """The chart card ``key`` of a selection, from the library's registry."""
+    view = logic.selection_view(selection)
+    return registry.build_card(f"concertation.{key}", view, tables or _tables())
 
 
 _downloads = CardDownloads(
-    build=lambda key, selection: build_card(key, selection, _synthetic()),
+    build=build_card,
     selection_of=logic.selection_from_search,
     stem=cards.export_stem,
 )

@@ -27,10 +27,10 @@ not enumerable): :func:`run_search` here, its Dash rendering in the dashboards.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
 import polars as pl
@@ -50,6 +50,9 @@ from egn_analytics.viz.theme import (
     SEQUENTIAL,
     template,
 )
+
+if TYPE_CHECKING:
+    from egn_analytics.cards import Tables
 
 # ------------------------------------------------------------------------- vocabulary -----
 
@@ -1202,7 +1205,7 @@ def drilldown_summary(n: int, shown: int) -> str:
 # ------------------------------------------------------------------------- files -----
 
 #: Card keys, as in the download file names.
-CARD_KEYS = ("themes", "propositions", "couverture")
+CARD_KEYS = ("themes", "propositions", "couverture")  # the keys of :data:`CARDS`
 
 
 def export_stem(card: str, selection: Selection) -> str:
@@ -1217,7 +1220,92 @@ def export_stem(card: str, selection: Selection) -> str:
     return "_".join(parts)
 
 
+# -------------------------------------------------------------- from the indicator tables ---
+
+
+def contributions(tables: Tables) -> pl.DataFrame:
+    """Every classified contribution of the build (``textes_contributions``): the frame the
+    builders above filter by sources, région and theme."""
+    return tables.table("textes_contributions")
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """How the contributions were classified: the library's French sentence, the labelled
+    examples learnt from (0: seed channel only) and the evaluation (None: not measured)."""
+
+    method: str
+    n_examples: int
+    evaluation: pl.DataFrame | None
+
+
+def classification(tables: Tables) -> Classification:
+    """The classification of the build (``textes_methode`` and ``textes_evaluation``)."""
+    row = tables.table("textes_methode").row(0, named=True)
+    evaluated = bool(row["evaluated"])
+    return Classification(
+        method=str(row["method"]),
+        n_examples=int(row["n_examples"]),
+        evaluation=tables.table("textes_evaluation") if evaluated else None,
+    )
+
+
+def specificities(selection: Selection, tables: Tables) -> pl.DataFrame:
+    """Specificity of every term in every part of the selection's partition, on the
+    contributions of its sources (``textes_specificites`` of that partition and choice of
+    sources, enumeration columns dropped)."""
+    from egn_analytics.indicators.textes import sources_value
+
+    return tables.table(
+        "textes_specificites", partition=selection.parts, sources=sources_value(selection.sources)
+    ).drop("partition", "sources")
+
+
+def selection_specificities(selection: Selection, tables: Tables) -> pl.DataFrame:
+    """The over-used terms the page shows for the selection (:func:`specificity_rows`)."""
+    return specificity_rows(specificities(selection, tables), selection)
+
+
+def selection_key_figures(selection: Selection, tables: Tables) -> list[KeyFigure]:
+    """The key figures the page shows for the selection (:func:`key_figures`)."""
+    texts = contributions(tables)
+    method = classification(tables)
+    return key_figures(
+        filter_texts(texts, selection), texts.height, method.evaluation, method.n_examples
+    )
+
+
+def _themes(selection: Selection, tables: Tables) -> ChartCard:
+    return theme_source_card(contributions(tables), selection, synthetic=tables.synthetic)
+
+
+def _propositions(selection: Selection, tables: Tables) -> ChartCard:
+    return propositions_card(contributions(tables), selection, synthetic=tables.synthetic)
+
+
+def _coverage(selection: Selection, tables: Tables) -> ChartCard:
+    return coverage_card(contributions(tables), selection, synthetic=tables.synthetic)
+
+
+#: The cards of the page, in its order (key → builder of the selection and the tables). A
+#: missing table raises ``IndicatorNotBuiltError`` (French, for the page to show).
+CARDS: dict[str, Callable[[Selection, Tables], ChartCard]] = {
+    "themes": _themes,
+    "propositions": _propositions,
+    "couverture": _coverage,
+}
+
+#: The views a note or a snapshot shows (the page's default first).
+VIEWS: list[dict[str, str]] = [
+    {},
+    {THEME_PARAM: "3"},
+    {SOURCE_PARAM: "retex,synthese"},
+    {REGION_PARAM: "11"},
+]
+
+
 __all__ = [
+    "CARDS",
     "CARD_KEYS",
     "EXCERPT_CHARS",
     "LEARNT",
@@ -1245,10 +1333,14 @@ __all__ = [
     "TRANSVERSE_COLOUR",
     "UNCLASSIFIED",
     "UNCLASSIFIED_COLOUR",
+    "VIEWS",
+    "Classification",
     "KeyFigure",
     "SearchOutcome",
     "Selection",
+    "classification",
     "contribution_facts",
+    "contributions",
     "coverage_card",
     "coverage_figure",
     "coverage_matrix",
@@ -1280,10 +1372,13 @@ __all__ = [
     "run_search",
     "scope_text",
     "search_summary",
+    "selection_key_figures",
+    "selection_specificities",
     "shorten",
     "shown_parts",
     "source_label",
     "source_text",
+    "specificities",
     "specificity_intro",
     "specificity_rows",
     "term_label",

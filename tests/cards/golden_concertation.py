@@ -1,46 +1,44 @@
-"""Golden routing of the « concertation » cards and data (see golden_support)."""
+"""Golden routing of the « concertation » cards and data (see golden_support).
+
+The cards come from the registry (:func:`egn_analytics.cards.build_card`), the specificity rows
+and key figures from the library's functions, all reading the indicator tables of the build
+(:class:`egn_analytics.cards.Tables`): the goldens, pinned when the page computed everything
+itself, prove that the precomputed tables give the same cards.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from dashboards import data_access
-from egn_analytics.cards import concertation
-from egn_analytics.viz import ChartCard
+from egn_analytics.cards import Tables, build_card, concertation
 from tests.cards.golden_common import Built
-from tests.cards.golden_common import synthetic as _synthetic
 
 
-def _concertation_card(
-    builder: Callable[..., ChartCard],
-) -> Callable[[dict[str, str]], Built]:
+def _tables() -> Tables:
+    """The tables of the data folder the golden support configured."""
+    return Tables(data_access.processed_dir())
+
+
+def _concertation_card(key: str) -> Callable[[dict[str, str]], Built]:
     def _build(view: dict[str, str]) -> Built:
-        selection = concertation.parse_view(view)
-        texts = data_access.text_corpus().texts
-        return builder(texts, selection, synthetic=_synthetic())
+        return build_card(f"concertation.{key}", view, _tables())
 
     return _build
 
 
 def _concertation_specificities(view: dict[str, str]) -> Built:
-    selection = concertation.parse_view(view)
-    table = data_access.text_specificities(selection.parts, sources=selection.sources)
-    return concertation.specificity_rows(table, selection)
+    return concertation.selection_specificities(concertation.parse_view(view), _tables())
 
 
 def _concertation_key_figures(view: dict[str, str]) -> Built:
-    selection = concertation.parse_view(view)
-    corpus = data_access.text_corpus()
-    shown = concertation.filter_texts(corpus.texts, selection)
-    return concertation.key_figures(
-        shown, corpus.texts.height, corpus.evaluation, corpus.n_examples
-    )
+    return concertation.selection_key_figures(concertation.parse_view(view), _tables())
 
 
 BUILDERS: dict[str, Callable[[dict[str, str]], Built]] = {
-    "concertation.themes": _concertation_card(concertation.theme_source_card),
-    "concertation.propositions": _concertation_card(concertation.propositions_card),
-    "concertation.couverture": _concertation_card(concertation.coverage_card),
+    "concertation.themes": _concertation_card("themes"),
+    "concertation.propositions": _concertation_card("propositions"),
+    "concertation.couverture": _concertation_card("couverture"),
     "concertation.specificites": _concertation_specificities,
     "concertation.chiffres": _concertation_key_figures,
 }

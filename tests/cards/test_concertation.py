@@ -438,3 +438,13 @@ def test_drilldown_rows_by_score() -> None:
     )
     assert cards.drilldown_rows(corpus(), 1).is_empty()
     assert cards.proposition_label(18).startswith("Garantir un socle")
+
+
+def test_registry_declares_the_page_cards() -> None:
+    """The registry lists the page's three cards, the default view first."""
+    from egn_analytics.cards import default_views, domain
+
+    assert domain("concertation") is cards
+    assert tuple(cards.CARDS) == cards.CARD_KEYS
+    assert default_views("concertation.themes")[0] == {}
+    assert all(cards.parse_view(view) == cards.parse_view(dict(view)) for view in cards.VIEWS)

@@ -29,6 +29,7 @@ from dash import Dash, dcc, html, no_update
 from dashboards import concertation_logic as logic
 from dashboards import data_access, ids
 from dashboards.components.navbar import nav_pages
+from egn_analytics.cards import Tables
 from egn_analytics.cards import concertation as cards
 from egn_analytics.viz import fmt_number
 from egn_analytics.viz.formats import NBSP, NNBSP
@@ -120,6 +121,8 @@ def test_every_view_round_trips_through_the_url() -> None:
         == "?source=retex%2Csynthese&region=53&theme=3&proposition=18"
     )
     assert logic.query_params("?q=a&region=53&autre=c") == {"q": "a", "region": "53"}
+    for view in views:  # the library reads the same view from the dict
+        assert cards.parse_view(logic.selection_view(view)) == view
 
 
 def test_clicked_proposition() -> None:
@@ -269,7 +272,7 @@ def test_app_serves_the_page_and_its_callbacks(app: Dash) -> None:
 def test_layout_default_view(page: ModuleType) -> None:
     tree = page.layout()
     assert text_of(tree).startswith("Concertation et RETEX")
-    texts = data_access.text_corpus().texts
+    texts = cards.contributions(Tables(data_access.processed_dir()))
     figures = text_of(by_id(tree, ids.CONCERTATION_KEY_FIGURES))
     assert f"Contributions retenues{fmt_number(texts.height)}" in figures
     assert "Qualité de la classification" in figures
@@ -400,7 +403,7 @@ def test_download_drilldown(page: ModuleType) -> None:
     raw = decode_download(payload)
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = pl.read_csv(raw, separator=";", decimal_comma=True, infer_schema_length=None)
-    texts = data_access.text_corpus().texts
+    texts = cards.contributions(Tables(data_access.processed_dir()))
     expected = texts.filter(pl.col("propositions").list.contains(16))
     assert rows.height == expected.height > cards.SHOWN_CONTRIBUTIONS
     assert rows["proposition"].unique().to_list() == [16]
@@ -442,18 +445,25 @@ def test_layout_before_the_build(make_app: AppFactory, data_dir: Path) -> None:
 
 
 @on_generated_data
-def test_a_failed_analysis_is_explained(
-    make_app: AppFactory, texts_copy: Path, counter: Counter, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def _broken(*_args: object) -> object:
-        raise ValueError("verite_terrain.csv, ligne 3 : thème « 9 » invalide")
-
-    monkeypatch.setitem(data_access._TEXT_COMPUTE, "texts", _broken)
+def test_unreadable_contributions_are_explained(make_app: AppFactory, texts_copy: Path) -> None:
+    """A damaged indicator table: the page says so (in French) instead of failing."""
+    (texts_copy / "processed" / "indicateurs" / "textes_contributions.parquet").write_bytes(
+        b"pas un fichier parquet"
+    )
     make_app(texts_copy)
     page = importlib.import_module("dashboards.pages.concertation")
     tree = page.layout()
     message = text_of(by_id(tree, ids.CONCERTATION_MISSING))
-    assert "n'ont pas pu être analysées" in message and "ligne 3" in message
+    assert "n'ont pas pu être lues" in message and "egn build" in message
+
+
+@on_generated_data
+def test_specificities_not_built_are_explained(make_app: AppFactory, texts_copy: Path) -> None:
+    (texts_copy / "processed" / "indicateurs" / "textes_specificites.parquet").unlink()
+    make_app(texts_copy)
+    page = importlib.import_module("dashboards.pages.concertation")
+    message = text_of(page.update_specificities("?parties=sources"))
+    assert "n'ont pas pu être calculés" in message and "textes_specificites" in message
 
 
 # ------------------------------------------------------------------- data access -----
@@ -531,17 +541,18 @@ def test_text_shape_is_checked(
 
 
 @on_generated_data
-def test_warm_texts_computes_everything_the_page_needs(
+def test_the_page_only_reads_the_built_tables(
     make_app: AppFactory, texts_copy: Path, counter: Counter
 ) -> None:
+    """Classification, tokens and specificities come from ``egn build``: showing the page, a
+    search and the specificities of every partition computes none of them."""
     make_app(texts_copy)
-    data_access.warm_texts()
-    assert counter.calls.count("specificities") == 3
     done = len(counter.calls)
     page = importlib.import_module("dashboards.pages.concertation")
-    page.layout(region="53")
-    page.update_specificities("?region=53")
-    page.update_specificities("?parties=sources")
+    page.layout(region="53", q="familles", proposition="16")
+    for state in ("?region=53", "?parties=sources", "?source=retex&parties=themes"):
+        page.update_specificities(state)
+    page.download_drilldown(1, "?proposition=16")
     assert len(counter.calls) == done
 
 
