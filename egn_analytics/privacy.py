@@ -32,6 +32,10 @@ Statistical secret (:func:`mask_small_cells`)
 Cells computed on fewer than ``threshold`` units are not published: their value columns are set
 to null and a ``statut`` column says « masqué » (« diffusable » otherwise). This is primary
 masking only; when margins are published too, complementary masking is the caller's job.
+The threshold defaults to the product's one rule (:class:`egn_analytics.survey.secret.SecretRule`,
+``secret_min_respondents`` of ``[tool.egn]``), and « masqué » is that module's word. The
+survey estimates keep their own status column (``status``: published, fragile, masked), which
+a count of units cannot have: it has no coefficient of variation, hence no « fragile ».
 """
 
 from __future__ import annotations
@@ -59,6 +63,8 @@ DIGEST_SIZE = 16  # bytes → 32 hex characters
 MIN_KEY_BYTES = 16
 MAX_KEY_BYTES = 64  # BLAKE2b's limit; longer text keys are first hashed down to 64 bytes
 STATUT_COL = "statut"
+#: The survey secret's « masqué » (egn_analytics.survey.secret.MASKED_LABEL; a test checks that
+#: they agree: that module loads scipy, which the loaders importing this one never need).
 MASQUE = "masqué"
 DIFFUSABLE = "diffusable"
 _HEX = re.compile(r"^(?:[0-9a-fA-F]{2}){16,}$")
@@ -217,7 +223,7 @@ Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 def mask_small_cells(
     df: Frame,
     count_col: str,
-    threshold: int,
+    threshold: int | None = None,
     *,
     value_cols: Sequence[str] | None = None,
     status_col: str = STATUT_COL,
@@ -225,10 +231,17 @@ def mask_small_cells(
     """Statistical secret: null the values of cells counted on fewer than ``threshold`` units.
 
     A cell is masked when ``count_col`` is below ``threshold`` or null (its size cannot be
-    checked). ``value_cols`` (default: ``count_col`` and every other numeric column) become null
-    on masked rows; ``status_col`` says « masqué » or « diffusable ». A row already marked
-    « masqué » by an earlier call stays masked. Works on DataFrames and LazyFrames alike.
+    checked). ``threshold`` defaults to the configured rule's ``min_respondents`` (read where
+    the survey estimates read it). ``value_cols`` (default: ``count_col`` and every other
+    numeric column) become null on masked rows; ``status_col`` says « masqué » or
+    « diffusable ». A row already marked « masqué » by an earlier call stays masked. Works on
+    DataFrames and LazyFrames alike.
     """
+    if threshold is None:
+        # imported here: the survey package loads scipy, which the loaders never need
+        from egn_analytics.survey.secret import SecretRule
+
+        threshold = SecretRule.from_settings().min_respondents
     schema = df.collect_schema()
     if count_col not in schema:
         raise KeyError(f"colonne d'effectif absente : {count_col}")

@@ -8,7 +8,8 @@ paginated so that 142 files do not make a page ten thousand pixels long.
 State lives in the URL: the family filter writes ``?famille=…`` and Dash's router calls
 :func:`layout` again with it, so a filtered view can be bookmarked or sent by mail and the
 browser's back button works. Callbacks only translate an event into a call to
-:mod:`dashboards.catalogue` / :mod:`egn_analytics.viz`; tests call them directly.
+:mod:`egn_analytics.cards.donnees` (the filter's URL and options: :mod:`dashboards.catalogue`);
+tests call them directly.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dashboards import catalogue, data_access, ids
 from dashboards.components.chart_card import chart_card, csv_download, png_download
 from dashboards.components.layout import column_heads, page, section, table_region
 from dashboards.components.notices import alert, build_hint, detail, synthetic_notice
+from egn_analytics.cards import donnees as cards
 from egn_analytics.viz import csv_bytes
 from egn_analytics.viz.formats import NBSP
 
@@ -43,7 +45,7 @@ SIZES = ids.card_ids(ids.DONNEES_SIZES_CARD)
 MAKE_DATA_TITLE = "Aucune donnée n'est disponible"
 
 QUALITY_TITLE = "Qualité des données (dernière construction)"
-#: Columns of « Qualité des données »: (field of :class:`catalogue.QualityRow`, header, class).
+#: Columns of « Qualité des données »: (field of :class:`cards.QualityRow`, header, class).
 _QUALITY_COLUMNS = (
     ("table", "Table", ""),
     ("lues", "Lignes lues", "egn-num"),
@@ -56,7 +58,7 @@ _QUALITY_COLUMNS = (
 #: Rows per page of the detail table: a screen's worth, so the page stays short.
 DETAIL_PAGE_SIZE = 15
 
-#: Columns of « Sources embarquées »: (key of :func:`catalogue.dataset_rows`, header, class).
+#: Columns of « Sources embarquées »: (key of :func:`cards.dataset_rows`, header, class).
 _DATASET_COLUMNS = (
     ("famille", "Famille", ""),
     ("jeu", "Jeu de données", ""),
@@ -65,7 +67,7 @@ _DATASET_COLUMNS = (
     ("lignes", "Lignes", "egn-num"),
     ("taille", "Taille", "egn-num"),
 )
-#: Columns of the detail table: (key of :func:`catalogue.display_rows`, header).
+#: Columns of the detail table: (key of :func:`cards.display_rows`, header).
 _COLUMNS = (
     ("famille", "Famille"),
     ("fichier", "Fichier"),
@@ -87,8 +89,8 @@ def layout(famille: str | None = None, **_query: str) -> html.Div:
     except data_access.ManifestError as exc:
         return _page_of(broken_manifest(raw, exc))
 
-    family = catalogue.parse_family(famille, manifest.files)
-    shown = catalogue.filter_catalogue(manifest.files, family)
+    family = cards.parse_family(famille, manifest.files)
+    shown = cards.filter_catalogue(manifest.files, family)
     content: list[Component] = [
         dcc.Location(id=ids.DONNEES_URL, refresh="callback-nav"),
         html.P(
@@ -101,7 +103,7 @@ def layout(famille: str | None = None, **_query: str) -> html.Div:
     if manifest.synthetic:
         content.append(synthetic_notice(manifest.notice))
     content += [
-        key_figures(catalogue.key_figures(manifest.files)),
+        key_figures(cards.key_figures(manifest.files)),
         section(
             "donnees-jeux-titre",
             "Sources embarquées",
@@ -109,10 +111,10 @@ def layout(famille: str | None = None, **_query: str) -> html.Div:
             "mensuels d'un journal et les documents d'un même dossier sont regroupés. Les "
             "lignes sont les enregistrements de données, comptés une fois quel que soit le "
             "format ; « n.d. » pour les textes libres.",
-            [datasets_table(catalogue.dataset_rows(manifest.files))],
+            [datasets_table(cards.dataset_rows(manifest.files))],
         ),
         qualitysection(),
-        chart_card(catalogue.sizes_card(manifest, family), ids.DONNEES_SIZES_CARD),
+        chart_card(cards.sizes_card(manifest, family), ids.DONNEES_SIZES_CARD),
         section(
             "donnees-detail-titre",
             "Détail des fichiers",
@@ -121,8 +123,8 @@ def layout(famille: str | None = None, **_query: str) -> html.Div:
             "l'adresse de la page.",
             [
                 _filters(manifest.files, family),
-                html.P(catalogue.summary(shown), id=ids.DONNEES_SUMMARY, className="egn-summary"),
-                detail_table(catalogue.display_rows(shown)),
+                html.P(cards.summary(shown), id=ids.DONNEES_SUMMARY, className="egn-summary"),
+                detail_table(cards.display_rows(shown)),
             ],
             id=ids.DONNEES_DETAIL,
         ),
@@ -175,7 +177,7 @@ def _filters(files: pl.DataFrame, family: str | None) -> html.Div:
     )
 
 
-def key_figures(figures: list[catalogue.KeyFigure]) -> html.Section:
+def key_figures(figures: list[cards.KeyFigure]) -> html.Section:
     """Tiles « label / value / detail », the first thing a reader sees under the title."""
     return html.Section(
         [
@@ -283,10 +285,10 @@ def broken_quality_report(path: object, exc: Exception) -> html.Div:
 
 def quality_content(report: data_access.QualityReport) -> list[Component]:
     """The table, the invariant's verdict (red when broken), sources that failed, the source."""
-    check = catalogue.quality_check(report)
+    check = cards.quality_check(report)
     verdict: dict[str, Any] = {} if check.consistent else {"role": "alert"}
     content: list[Component] = [
-        quality_table(catalogue.quality_rows(report)),
+        quality_table(cards.quality_rows(report)),
         html.P(
             check.message,
             id=ids.DONNEES_QUALITY_CHECK,
@@ -297,11 +299,11 @@ def quality_content(report: data_access.QualityReport) -> list[Component]:
     ]
     if check.failed:
         content.append(html.P(check.failed, className="egn-quality__failed"))
-    content.append(html.P(catalogue.quality_source(report), className="egn-quality__source"))
+    content.append(html.P(cards.quality_source(report), className="egn-quality__source"))
     return content
 
 
-def _quality_cell(row: catalogue.QualityRow, key: str, cls: str) -> Component:
+def _quality_cell(row: cards.QualityRow, key: str, cls: str) -> Component:
     if key == "table":
         flag = {"incoherent": " (incohérente)", "echec": " (non construite)"}.get(row.status)
         label: list[Component | str] = [row.table]
@@ -315,7 +317,7 @@ def _quality_cell(row: catalogue.QualityRow, key: str, cls: str) -> Component:
     return html.Td(getattr(row, key), className=cls or None)
 
 
-def quality_table(rows: list[catalogue.QualityRow]) -> html.Div:
+def quality_table(rows: list[cards.QualityRow]) -> html.Div:
     """One line per built table; a line breaking the invariant is flagged (text and red)."""
     head = column_heads(_QUALITY_COLUMNS)
     body = html.Tbody(
@@ -468,8 +470,8 @@ def sort_detail(
 ) -> tuple[list[dict[str, str]], int]:
     """Header click → rows sorted on raw values, back to the first page (where the top is)."""
     manifest = data_access.load_manifest(data_access.raw_dir())
-    family = catalogue.parse_family(famille, manifest.files)
-    rows = catalogue.display_rows(catalogue.filter_catalogue(manifest.files, family), sort_by)
+    family = cards.parse_family(famille, manifest.files)
+    rows = cards.display_rows(cards.filter_catalogue(manifest.files, family), sort_by)
     return rows, 0
 
 
@@ -482,8 +484,8 @@ def sort_detail(
 def download_catalogue(_n_clicks: int | None, famille: str | None) -> dict[str, object]:
     """The (filtered) catalogue as CSV for Excel FR."""
     manifest = data_access.load_manifest(data_access.raw_dir())
-    family = catalogue.parse_family(famille, manifest.files)
-    table = catalogue.catalogue_export(catalogue.filter_catalogue(manifest.files, family))
+    family = cards.parse_family(famille, manifest.files)
+    table = cards.catalogue_export(cards.filter_catalogue(manifest.files, family))
     name = catalogue.export_filename("catalogue_sources", family, manifest.synthetic, "csv")
     return dcc.send_bytes(csv_bytes(table), name)
 
@@ -497,7 +499,7 @@ def download_catalogue(_n_clicks: int | None, famille: str | None) -> dict[str, 
 def download_sizes_data(_n_clicks: int | None, famille: str | None) -> dict[str, object]:
     """Data of the « sizes by family » card as CSV."""
     manifest = data_access.load_manifest(data_access.raw_dir())
-    card = catalogue.sizes_card(manifest, catalogue.parse_family(famille, manifest.files))
+    card = cards.sizes_card(manifest, cards.parse_family(famille, manifest.files))
     name = catalogue.export_filename("tailles_par_famille", None, card.synthetic, "csv")
     return csv_download(card, name)
 
@@ -512,7 +514,7 @@ def download_sizes_data(_n_clicks: int | None, famille: str | None) -> dict[str,
 def download_sizes_png(_n_clicks: int | None, famille: str | None) -> tuple[object, str]:
     """The card as a publication PNG (title, notes); a French message if Chromium is missing."""
     manifest = data_access.load_manifest(data_access.raw_dir())
-    card = catalogue.sizes_card(manifest, catalogue.parse_family(famille, manifest.files))
+    card = cards.sizes_card(manifest, cards.parse_family(famille, manifest.files))
     name = catalogue.export_filename("tailles_par_famille", None, card.synthetic, "png")
     return png_download(card, name)
 

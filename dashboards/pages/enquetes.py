@@ -8,14 +8,14 @@ statistician finds the same numbers in the table under the chart and in the CSV.
 Statistical secret first: a masked cell is a grey hatched band « secret statistique » in the
 chart, « masqué » in the table and an empty cell in the CSV, never a number; a fragile one
 (CV above the threshold) says so wherever its value is printed. See
-:mod:`dashboards.enquetes_logic`, where all of this is decided and tested.
+:mod:`egn_analytics.cards.enquetes`, where all of this is decided and tested.
 
 State lives in the URL (``?indicateur=…&ventilation=…&domaine=…``): the pickers and a click on
 a bar write it, Dash's router calls :func:`layout` again with it, so a view can be bookmarked
 and the back button works. ``domaine`` only chooses whose « Lecture » the card prints. The gap
 pickers are not in the URL: they change one panel, not the view. Callbacks translate an event
-into calls to :mod:`dashboards.enquetes_logic` and :mod:`dashboards.data_access`; tests call
-them directly.
+into calls to :mod:`egn_analytics.cards.enquetes` (the URL codec and the pickers' options:
+:mod:`dashboards.enquetes_logic`) and :mod:`dashboards.data_access`; tests call them directly.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from dashboards.components import notices
 from dashboards.components.chart_card import chart_card, csv_download, png_download
 from dashboards.components.layout import DROPDOWN_LABELS, column_heads, page, section, table_region
 from dashboards.components.notices import alert, detail, synthetic_notice
+from egn_analytics.cards import enquetes as cards
 from egn_analytics.viz import ChartCard
 from egn_analytics.viz.formats import NBSP
 
@@ -55,7 +56,7 @@ CARD = ids.card_ids(ids.ENQUETES_CARD)
 TABLE_TITLE = "Estimations par domaine"
 GAP_TITLE = "Comparer deux domaines"
 
-#: Columns of the estimates table: (field of :class:`logic.EstimateRow`, header, class).
+#: Columns of the estimates table: (field of :class:`cards.EstimateRow`, header, class).
 _TABLE_COLUMNS = (
     ("domain", "Domaine", ""),
     ("estimate", "Estimation", "egn-num"),
@@ -82,11 +83,11 @@ def layout(
     if table.height == 0:
         return _page_of(unavailable(ValueError("la table des indicateurs est vide")))
 
-    selection = logic.parse_selection(table, indicateur, ventilation, domaine)
+    selection = cards.parse_selection(table, indicateur, ventilation, domaine)
     notice = data_access.synthetic_notice(data_access.raw_dir())
-    card = logic.estimates_card(table, selection, synthetic=notice is not None)
-    rows = logic.domain_rows(table, selection)
-    unit = card_unit(table, selection)
+    card = cards.estimates_card(table, selection, synthetic=notice is not None)
+    rows = cards.domain_rows(table, selection)
+    unit = cards.indicator_unit(table, selection.indicator)
     content: list[Component] = [
         dcc.Location(id=ids.ENQUETES_URL, refresh="callback-nav"),
         html.P(
@@ -109,20 +110,14 @@ def layout(
             "au-delà du seuil) est à lire avec prudence ; une cellule « masquée » repose sur "
             "trop peu de répondants pour être diffusée (secret statistique). Choisissez un "
             "domaine pour lire sa phrase de lecture sous le graphique.",
-            [estimates_table(logic.estimate_rows(rows, unit, selection.domain), selection)],
+            [estimates_table(cards.estimate_rows(rows, unit, selection.domain), selection)],
         ),
         gapsection(table, selection, rows),
     ]
     return _page_of(content)
 
 
-def card_unit(table: pl.DataFrame, selection: logic.Selection) -> str | None:
-    """Unit of the selected indicator (« % » for proportions)."""
-    units = table.filter(pl.col("indicator") == selection.indicator).get_column("unit")
-    return units[0] if units.len() else None
-
-
-def _filters(table: pl.DataFrame, selection: logic.Selection) -> html.Div:
+def _filters(table: pl.DataFrame, selection: cards.Selection) -> html.Div:
     """Indicator and breakdown pickers; their values go to the URL."""
     return html.Div(
         [
@@ -164,12 +159,12 @@ def _filters(table: pl.DataFrame, selection: logic.Selection) -> html.Div:
     )
 
 
-def estimates_table(rows: list[logic.EstimateRow], selection: logic.Selection) -> html.Div:
+def estimates_table(rows: list[cards.EstimateRow], selection: cards.Selection) -> html.Div:
     """One line per domain; the domain is a link that selects its « Lecture » (keyboard too)."""
     head = column_heads(_TABLE_COLUMNS)
     lines = []
     for row in rows:
-        target = logic.Selection(selection.indicator, selection.breakdown, row.code)
+        target = cards.Selection(selection.indicator, selection.breakdown, row.code)
         link = dcc.Link(
             row.domain,
             href=dash.get_relative_path(PATH) + logic.selection_query(target),
@@ -177,12 +172,12 @@ def estimates_table(rows: list[logic.EstimateRow], selection: logic.Selection) -
         )
         cells: list[Component] = [html.Th(link, scope="row")]
         for key, _, cls in _TABLE_COLUMNS[1:]:
-            masked = row.status == logic.MASKED and key == "estimate"
+            masked = row.status == cards.MASKED and key == "estimate"
             cell_class = " ".join(c for c in (cls, "egn-cell--masked" if masked else "") if c)
             cells.append(html.Td(getattr(row, key), className=cell_class or None))
         modifier = {
-            logic.MASKED: "egn-row--masked",
-            logic.FRAGILE: "egn-row--fragile",
+            cards.MASKED: "egn-row--masked",
+            cards.FRAGILE: "egn-row--fragile",
         }.get(row.status, "")
         row_class = " ".join(
             c for c in (modifier, "egn-row--selected" if row.selected else "") if c
@@ -200,9 +195,9 @@ def estimates_table(rows: list[logic.EstimateRow], selection: logic.Selection) -
     )
 
 
-def gapsection(table: pl.DataFrame, selection: logic.Selection, rows: pl.DataFrame) -> html.Section:
+def gapsection(table: pl.DataFrame, selection: cards.Selection, rows: pl.DataFrame) -> html.Section:
     """Two domain pickers and the verdict on their difference, in words."""
-    a, b = logic.default_gap_pair(rows, selection.breakdown)
+    a, b = cards.default_gap_pair(rows, selection.breakdown)
     options = logic.gap_options(rows)
     pickers = html.Div(
         [
@@ -253,22 +248,22 @@ def _gap_picker(
 
 
 def gap_content(
-    table: pl.DataFrame, selection: logic.Selection, a: object, b: object
+    table: pl.DataFrame, selection: cards.Selection, a: object, b: object
 ) -> list[Component]:
     """The verdict's components for domains ``a`` and ``b`` (codes, or labels from a
     hand-made request). The library is asked only when both name publishable domains of the
     breakdown, and different ones once labels are resolved to codes."""
-    rows = logic.domain_rows(table, selection)
-    unit = card_unit(table, selection)
-    pair = logic.gap_pair(rows, a, b)
-    if isinstance(pair, logic.GapSummary):
+    rows = cards.domain_rows(table, selection)
+    unit = cards.indicator_unit(table, selection.indicator)
+    pair = cards.gap_pair(rows, a, b)
+    if isinstance(pair, cards.GapSummary):
         summary = pair
     else:
         code_a, code_b = pair
         statuses = dict(zip(rows["domain_code"], rows["status"], strict=True))
-        if logic.MASKED in (statuses.get(code_a), statuses.get(code_b)):
-            summary = logic.gap_summary(
-                {"a": code_a, "b": code_b, "status": logic.MASKED}, rows, unit
+        if cards.MASKED in (statuses.get(code_a), statuses.get(code_b)):
+            summary = cards.gap_summary(
+                {"a": code_a, "b": code_b, "status": cards.MASKED}, rows, unit
             )
         else:
             try:
@@ -279,7 +274,7 @@ def gap_content(
                 return gap_failure(exc)
             if gap.height == 0:
                 return gap_failure()
-            summary = logic.gap_summary(gap.row(0, named=True), rows, unit)
+            summary = cards.gap_summary(gap.row(0, named=True), rows, unit)
     return [
         html.P(summary.title, className=f"egn-gap__verdict egn-gap__verdict--{summary.kind}"),
         *(html.P(sentence, className="egn-gap__sentence") for sentence in summary.sentences),
@@ -333,7 +328,7 @@ class IndicatorsUnavailableError(RuntimeError):
     built, computation failed, empty table): the callback answers in French or not at all."""
 
 
-def _selection(search: str | None) -> tuple[pl.DataFrame, logic.Selection]:
+def _selection(search: str | None) -> tuple[pl.DataFrame, cards.Selection]:
     """The indicator table and the selection of a URL's search string.
 
     Raises :class:`IndicatorsUnavailableError` (a French message) instead of the data door's
@@ -363,13 +358,13 @@ def update_query(indicateur: str | None, ventilation: str | None) -> object:
     """Pickers → URL (canonical: a breakdown the new indicator lacks becomes its default).
 
     The domain is dropped: it belonged to the previous breakdown. Unknown values fall back
-    to the defaults (:func:`logic.parse_selection`); without indicators nothing changes.
+    to the defaults (:func:`cards.parse_selection`); without indicators nothing changes.
     """
     try:
         table, _ = _selection(None)
     except IndicatorsUnavailableError:
         return no_update
-    return logic.selection_query(logic.parse_selection(table, indicateur, ventilation))
+    return logic.selection_query(cards.parse_selection(table, indicateur, ventilation))
 
 
 def clicked_domain(click: object) -> str | None:
@@ -398,7 +393,7 @@ def select_domain(click: dict[str, Any] | None, search: str | None) -> object:
     except IndicatorsUnavailableError:
         return no_update
     domain = None if code == selection.domain else code
-    chosen = logic.parse_selection(table, selection.indicator, selection.breakdown, domain)
+    chosen = cards.parse_selection(table, selection.indicator, selection.breakdown, domain)
     return logic.selection_query(chosen)
 
 
@@ -418,13 +413,13 @@ def update_gap(a: str | None, b: str | None, search: str | None) -> list[Compone
     return gap_content(table, selection, a, b)
 
 
-def _card(search: str | None) -> tuple[logic.Selection, ChartCard]:
+def _card(search: str | None) -> tuple[cards.Selection, ChartCard]:
     table, selection = _selection(search)
     synthetic = data_access.synthetic_notice(data_access.raw_dir()) is not None
-    return selection, logic.estimates_card(table, selection, synthetic=synthetic)
+    return selection, cards.estimates_card(table, selection, synthetic=synthetic)
 
 
-def _file_name(selection: logic.Selection, synthetic: bool, ext: str) -> str:
+def _file_name(selection: cards.Selection, synthetic: bool, ext: str) -> str:
     return export_filename(selection.indicator, selection.breakdown, synthetic, ext)
 
 

@@ -11,6 +11,14 @@ in a secure environment who needs unmasked values says so explicitly with
 * **fragile**: published with a warning, its coefficient of variation ``se/|estimate|`` is above
   ``max_cv`` (default 20 %);
 * **publié** (``published``): everything else.
+
+This module is the product's one statistical secret: the rule (:class:`SecretRule`, read once
+from the settings by :meth:`SecretRule.from_settings`), the vocabulary (the status codes and
+their French labels, « secret statistique ») and the two places it is applied — at estimation
+(:func:`apply_secret`) and again at display (:func:`mask_for_display`, defence in depth: a
+page, a card or an export blanks a masked row even if a table ever kept its values).
+:func:`egn_analytics.privacy.mask_small_cells` (counts of units, not survey estimates) takes
+its default threshold from the same rule.
 """
 
 from __future__ import annotations
@@ -25,12 +33,25 @@ PUBLISHED = "published"
 FRAGILE = "fragile"
 MASKED = "masked"
 
+#: What a masked cell is called in a chart (and its hover), and in a table or a CSV.
+SECRET_LABEL = "secret statistique"
+MASKED_LABEL = "masqué"
+#: Short French labels of the status codes (a CSV's ``statut`` column).
+SHORT_STATUS_LABELS: dict[str, str] = {
+    PUBLISHED: "publié",
+    FRAGILE: "fragile",
+    MASKED: MASKED_LABEL,
+}
 #: French labels of the status codes, for pages, exports and notebooks.
 STATUS_LABELS: dict[str, str] = {
     PUBLISHED: "publié",
     FRAGILE: "fragile",
-    MASKED: "masqué (secret statistique)",
+    MASKED: f"{MASKED_LABEL} ({SECRET_LABEL})",
 }
+#: Columns blanked at display on a row that is not publishable (the row keeps its domain,
+#: status and texts; the respondent count goes too, so a masked cell does not even say how
+#: small it was, nor its « Lecture », which carries the value).
+DISPLAY_COLUMNS = ("estimate", "se", "ci_lower", "ci_upper", "n", "cv", "lecture")
 
 #: Columns emptied on a masked row.
 VALUE_COLUMNS = ("estimate", "se", "ci_lower", "ci_upper", "deff", "cv")
@@ -75,4 +96,40 @@ def apply_secret(frame: pl.DataFrame, rule: SecretRule, *, n_col: str = "n") -> 
     return frame.with_columns(
         pl.when(pl.col("status") == MASKED).then(None).otherwise(pl.col(c)).alias(c)
         for c in present
+    )
+
+
+def fragile_label(max_cv: float | None = None) -> str:
+    """« fragile (CV > 20 %) », the threshold of the configured rule unless ``max_cv`` is given."""
+    from egn_analytics.viz.formats import fmt_pct
+
+    threshold = SecretRule.from_settings().max_cv if max_cv is None else max_cv
+    return f"fragile (CV > {fmt_pct(threshold, 0)})"
+
+
+def status_label(status: str | None) -> str:
+    """A status in a table cell: « publié », « fragile (CV > 20 %) » or « masqué (secret
+    statistique) »; an unknown status reads as masked (see :func:`mask_for_display`)."""
+    if status == PUBLISHED:
+        return STATUS_LABELS[PUBLISHED]
+    if status == FRAGILE:
+        return fragile_label()
+    return STATUS_LABELS[MASKED]
+
+
+def mask_for_display(table: pl.DataFrame) -> pl.DataFrame:
+    """``table`` with every value of a non-publishable row set to null (a new frame).
+
+    Defence in depth, after :func:`apply_secret`: anything but « published » and « fragile »
+    counts as masked (an unknown status must hide a value rather than show it), its status
+    becomes ``masked`` and the :data:`DISPLAY_COLUMNS` present are emptied.
+    """
+    shown = pl.col("status").is_in([PUBLISHED, FRAGILE])
+    return table.with_columns(
+        pl.when(shown).then(pl.col("status")).otherwise(pl.lit(MASKED)).alias("status"),
+        *(
+            pl.when(shown).then(pl.col(name)).otherwise(None).alias(name)
+            for name in DISPLAY_COLUMNS
+            if name in table.columns
+        ),
     )

@@ -4,28 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import polars as pl
-
 from dashboards import data_access
-from dashboards import enquetes_logic as enquetes
+from egn_analytics.cards import enquetes
 from tests.cards.golden_common import Built
-from tests.cards.golden_common import search as _search
 from tests.cards.golden_common import synthetic as _synthetic
+
+
+def _selection(view: dict[str, str]) -> enquetes.Selection:
+    table = data_access.indicator_table()
+    return enquetes.parse_selection(
+        table, view.get("indicateur"), view.get("ventilation"), view.get("domaine")
+    )
 
 
 def _survey_estimates(view: dict[str, str]) -> Built:
     table = data_access.indicator_table()
-    selection = enquetes.selection_from_search(table, _search(view))
-    return enquetes.estimates_card(table, selection, synthetic=_synthetic())
+    return enquetes.estimates_card(table, _selection(view), synthetic=_synthetic())
 
 
 def _survey_gap(view: dict[str, str]) -> Built:
     """The verdict the gap panel shows for the breakdown's default pair (as the page)."""
     table = data_access.indicator_table()
-    selection = enquetes.selection_from_search(table, _search(view))
+    selection = _selection(view)
     rows = enquetes.domain_rows(table, selection)
-    units = table.filter(pl.col("indicator") == selection.indicator).get_column("unit")
-    unit = units[0] if units.len() else None
+    unit = enquetes.indicator_unit(table, selection.indicator)
     a, b = enquetes.default_gap_pair(rows, selection.breakdown)
     pair = enquetes.gap_pair(rows, a, b)
     if isinstance(pair, enquetes.GapSummary):

@@ -26,7 +26,19 @@ from dash import Dash, dcc, html, no_update
 from dashboards import data_access, ids
 from dashboards import enquetes_logic as logic
 from dashboards.components.navbar import nav_pages
+from egn_analytics.cards import enquetes as cards
 from egn_analytics.viz.formats import NBSP, NNBSP
+from tests.cards.enquetes_table import (
+    CHAMP,
+    HEURES,
+    INTERNET,
+    ORDI,
+    SECRET_TEXTS,
+    SOURCE,
+    TABLE,
+    leaky_table,
+    lecture_of,
+)
 from tests.dashboards.browser_support import NEEDS_PNG_RENDERER
 from tests.dashboards.download_support import csv_rows, decode_download
 from tests.dashboards.layout_tree import by_id, card_figure, card_notes, text_of, walk
@@ -35,111 +47,6 @@ AppFactory = Callable[[Path], Dash]
 N = NNBSP
 
 # ---------------------------------------------------------------------- the fixture -----
-
-ORDI = "eleves_ordinateur_perso"
-HEURES = "enseignants_heures_semaine"
-INTERNET = "parents_sans_internet"
-CHAMP = "Élèves de collège et de lycée, public et privé sous contrat, France, 2020."
-SOURCE = "DEPP, enquête sur la continuité pédagogique 2020, élèves du second degré."
-
-_INDICATORS = {
-    ORDI: ("Élèves disposant d'un ordinateur personnel", "equipement", "eleves_2d", "%"),
-    HEURES: ("Heures travaillées par semaine", "continuite", "enseignants", "heures"),
-    INTERNET: ("Foyers sans connexion internet", "equipement", "parents_2d", "%"),
-}
-_BREAKDOWNS = {
-    "ensemble": "Ensemble",
-    "ep": "Éducation prioritaire",
-    "sexe": "Sexe",
-    "academie": "Académie",
-    "secteur": "Secteur",
-    "milieu_social": "Milieu social",
-}
-
-
-def _row(
-    indicator: str,
-    breakdown: str,
-    code: str,
-    domain: str,
-    estimate: float | None,
-    se: float | None,
-    n: int,
-    status: str,
-    lecture: str | None = None,
-) -> dict[str, Any]:
-    label, theme, population, unit = _INDICATORS[indicator]
-    known = estimate is not None and se is not None
-    return {
-        "indicator": indicator,
-        "label": label,
-        "theme": theme,
-        "population": population,
-        "unit": unit,
-        "breakdown": breakdown,
-        "breakdown_label": _BREAKDOWNS[breakdown],
-        "domain_code": code,
-        "domain": domain,
-        "estimate": estimate,
-        "se": se,
-        "ci_lower": estimate - 1.96 * se if known else None,  # type: ignore[operator]
-        "ci_upper": estimate + 1.96 * se if known else None,  # type: ignore[operator]
-        "n": n,
-        "cv": se / estimate if known else None,  # type: ignore[operator]
-        "status": status,
-        "champ": CHAMP,
-        "source": SOURCE,
-        "lecture": lecture,
-    }
-
-
-def _lecture(value: str, who: str = "") -> str:
-    return f"en 2020, {value} des élèves du second degré{who} disposent d'un ordinateur personnel."
-
-
-ROWS = [
-    # indicator « ordinateur » (equipement, %): ensemble, ep (fragile + masked), sexe, académie
-    _row(ORDI, "ensemble", "ensemble", "Ensemble", 0.42, 0.005, 24124, "published",
-         _lecture(f"42,0{N}%")),
-    _row(ORDI, "ep", "1", "REP+", 0.094, 0.025, 151, "fragile",
-         _lecture(f"9,4{N}%", " en REP+")),
-    _row(ORDI, "ep", "2", "REP", None, None, 12, "masked"),
-    _row(ORDI, "ep", "3", "Hors éducation prioritaire", 0.444, 0.006, 20583, "published",
-         _lecture(f"44,4{N}%", " hors éducation prioritaire")),
-    _row(ORDI, "sexe", "1", "Fille", 0.40, 0.007, 12000, "published", _lecture(f"40,0{N}%")),
-    _row(ORDI, "sexe", "2", "Garçon", 0.44, 0.007, 12124, "published", _lecture(f"44,0{N}%")),
-    _row(ORDI, "academie", "01", "Paris", 0.50, 0.02, 900, "published", _lecture(f"50,0{N}%")),
-    _row(ORDI, "academie", "02", "Aix-Marseille", 0.41, 0.02, 800, "published",
-         _lecture(f"41,0{N}%")),
-    _row(ORDI, "academie", "43", "Mayotte", None, None, 9, "masked"),
-    # indicator « heures » (continuite, heures): no « ep » breakdown
-    _row(HEURES, "ensemble", "ensemble", "Ensemble", 35.2, 0.3, 15000, "published",
-         "en 2020, les enseignants ont travaillé 35,2 heures par semaine."),
-    _row(HEURES, "secteur", "1", "Public", 35.0, 0.3, 12000, "published", "public : 35,0 h."),
-    _row(HEURES, "secteur", "2", "Privé sous contrat", 36.1, 0.5, 3000, "published", "privé."),
-    # indicator « internet » (equipement, %): every domain of its breakdown masked
-    _row(INTERNET, "ensemble", "ensemble", "Ensemble", 0.05, 0.004, 21000, "published",
-         f"en 2020, 5,0{N}% des foyers n'ont pas de connexion internet."),
-    _row(INTERNET, "milieu_social", "1", "Très favorisé", None, None, 20, "masked"),
-    _row(INTERNET, "milieu_social", "4", "Défavorisé", None, None, 25, "masked"),
-]  # fmt: skip
-TABLE = pl.DataFrame(ROWS, schema=data_access.INDICATOR_SCHEMA)
-
-#: What the masked « REP » cell would have been: must never be printed anywhere.
-SECRET = {"estimate": 0.6789, "se": 0.0234, "ci_lower": 0.6330, "ci_upper": 0.7248, "cv": 0.0345}
-SECRET_TEXTS = ("67,9", "0.6789", "0,6789", "67.89", "63,3", "72,5", "0.0234", "0,0234")
-
-
-def leaky_table() -> pl.DataFrame:
-    """TABLE whose masked REP row still carries values (a buggy library): they must not leak."""
-    masked_rep = (pl.col("indicator") == ORDI) & (pl.col("domain_code") == "2")
-    return TABLE.with_columns(
-        *(pl.when(masked_rep).then(pl.lit(v)).otherwise(pl.col(c)).alias(c) for c, v in SECRET.items()),
-        pl.when(masked_rep)
-        .then(pl.lit(f"en 2020, 67,9{N}% des élèves en REP disposent d'un ordinateur."))
-        .otherwise(pl.col("lecture"))
-        .alias("lecture"),
-    )  # fmt: skip
 
 
 def _normal_p(z: float) -> float:
@@ -258,7 +165,7 @@ def masked_strings(fig: go.Figure, domain: str) -> list[str]:
                     shown.append(str(value[i]))
             if trace.customdata is not None:  # [domain code, then what the hover prints]
                 shown += [str(item) for item in list(trace.customdata[i])[1:]]
-            if trace.type == "bar" and trace.name != logic.SECRET_LABEL:
+            if trace.type == "bar" and trace.name != cards.SECRET_LABEL:
                 shown.append(str(trace.x[i]))
     return shown
 
@@ -310,36 +217,18 @@ def test_breakdown_options_only_those_of_the_indicator() -> None:
     assert [o["value"] for o in logic.breakdown_options(only_ensemble, ORDI)] == ["ensemble"]
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ({}, logic.Selection(ORDI, "ep")),
-        ({"indicateur": HEURES}, logic.Selection(HEURES, "secteur")),
-        ({"indicateur": HEURES, "ventilation": "ep"}, logic.Selection(HEURES, "secteur")),
-        ({"indicateur": "inconnu", "ventilation": "sexe"}, logic.Selection(ORDI, "sexe")),
-        ({"indicateur": ORDI, "ventilation": "ep", "domaine": "3"}, logic.Selection(ORDI, "ep", "3")),
-        ({"indicateur": ORDI, "ventilation": "ep", "domaine": "99"}, logic.Selection(ORDI, "ep")),
-        ({"indicateur": ORDI, "ventilation": "ensemble"}, logic.Selection(ORDI, "ep")),
-    ],
-)  # fmt: skip
-def test_parse_selection_falls_back_to_defaults(
-    query: dict[str, str], expected: logic.Selection
-) -> None:
-    assert logic.parse_selection(TABLE, **{k: v for k, v in query.items()}) == expected
-
-
 def test_every_view_round_trips_through_the_url() -> None:
     for option in logic.indicator_options(TABLE):
         if option.get("disabled"):
             continue
         for breakdown in logic.breakdown_options(TABLE, option["value"]):
-            rows = logic.domain_rows(TABLE, logic.Selection(option["value"], breakdown["value"]))
+            rows = cards.domain_rows(TABLE, cards.Selection(option["value"], breakdown["value"]))
             for domain in [None, *rows["domain_code"].to_list()]:
-                selection = logic.Selection(option["value"], breakdown["value"], domain)
+                selection = cards.Selection(option["value"], breakdown["value"], domain)
                 query = logic.selection_query(selection)
                 assert logic.selection_from_search(TABLE, query) == selection
     assert (
-        logic.selection_query(logic.Selection(ORDI, "ep")) == f"?indicateur={ORDI}&ventilation=ep"
+        logic.selection_query(cards.Selection(ORDI, "ep")) == f"?indicateur={ORDI}&ventilation=ep"
     )
     assert logic.query_params("?indicateur=a&ventilation=b&autre=c") == {
         "indicateur": "a",
@@ -368,7 +257,7 @@ def test_layout_default_view(page: ModuleType) -> None:
         heading.children == "Élèves disposant d'un ordinateur personnel, par éducation prioritaire"
     )
     notes = card_notes(tree, ids.ENQUETES_CARD)
-    assert notes["Lecture"] == _lecture(f"42,0{N}%")  # the « ensemble » row's sentence
+    assert notes["Lecture"] == lecture_of(f"42,0{N}%")  # the « ensemble » row's sentence
     assert notes["Champ"] == CHAMP
     assert notes["Source"] == SOURCE
     # the permanent synthetic-data notice: on the page and in the card
@@ -392,7 +281,7 @@ def test_layout_from_the_url(page: ModuleType) -> None:
 
 def test_lecture_follows_the_selected_domain(page: ModuleType) -> None:
     tree = page.layout(indicateur=ORDI, ventilation="ep", domaine="3")
-    assert card_notes(tree, ids.ENQUETES_CARD)["Lecture"] == _lecture(
+    assert card_notes(tree, ids.ENQUETES_CARD)["Lecture"] == lecture_of(
         f"44,4{N}%", " hors éducation prioritaire"
     )
     table = by_id(tree, ids.ENQUETES_TABLE)
@@ -400,7 +289,7 @@ def test_lecture_follows_the_selected_domain(page: ModuleType) -> None:
     assert sum("egn-row--selected" in c for c in classes) == 1
     # a masked domain has no sentence: the « ensemble » one is printed instead
     tree = page.layout(indicateur=ORDI, ventilation="ep", domaine="2")
-    assert card_notes(tree, ids.ENQUETES_CARD)["Lecture"] == _lecture(f"42,0{N}%")
+    assert card_notes(tree, ids.ENQUETES_CARD)["Lecture"] == lecture_of(f"42,0{N}%")
 
 
 def test_table_links_select_a_domain(page: ModuleType) -> None:
@@ -452,7 +341,7 @@ def test_figure_has_bars_intervals_and_french_labels(page: ModuleType) -> None:
 
 def test_figure_marks_masked_and_fragile_cells(page: ModuleType) -> None:
     fig = card_figure(page.layout(), ids.ENQUETES_CARD)
-    secret = [t for t in fig.data if t.type == "bar" and t.name == logic.SECRET_LABEL]
+    secret = [t for t in fig.data if t.type == "bar" and t.name == cards.SECRET_LABEL]
     assert len(secret) == 1
     band = secret[0]
     assert list(band.y) == ["REP"]
@@ -471,7 +360,7 @@ def test_figure_marks_masked_and_fragile_cells(page: ModuleType) -> None:
 def test_all_masked_breakdown_shows_bands_only(page: ModuleType) -> None:
     tree = page.layout(indicateur=INTERNET, ventilation="milieu_social")
     fig = card_figure(tree, ids.ENQUETES_CARD)
-    band = next(t for t in fig.data if t.name == logic.SECRET_LABEL)
+    band = next(t for t in fig.data if t.name == cards.SECRET_LABEL)
     assert list(band.y) == ["Très favorisé", "Défavorisé"]
     assert not [t for t in fig.data if getattr(t, "mode", None) == "text"]
     assert {tuple(v) for v in table_lines(tree).values()} == {
@@ -517,15 +406,6 @@ def test_masked_cells_never_show_a_number(
     assert not any(ch.isdigit() for ch in gap)
 
 
-def test_mask_secret_treats_unknown_status_as_masked() -> None:
-    odd = TABLE.head(1).with_columns(pl.lit("à revoir").alias("status"))
-    masked = logic.mask_secret(odd).row(0, named=True)
-    assert masked["status"] == "masked"
-    assert masked["estimate"] is None and masked["lecture"] is None and masked["n"] is None
-    assert logic.mask_secret(TABLE).height == TABLE.height
-    assert TABLE.filter(pl.col("status") == "published").height == 10  # TABLE is untouched
-
-
 # -------------------------------------------------------------------------- the gap -----
 
 
@@ -545,13 +425,6 @@ def test_gap_defaults_to_rep_plus_against_outside_ep(page: ModuleType) -> None:
         in text
     )
     assert f"fragile (CV > 20{N}%)" in text  # REP+ is fragile: the reader is warned
-
-
-def test_gap_defaults_elsewhere_are_the_ends() -> None:
-    rows = logic.domain_rows(TABLE, logic.Selection(ORDI, "academie"))
-    assert logic.default_gap_pair(rows, "academie") == ("01", "02")  # Mayotte is masked
-    rows = logic.domain_rows(TABLE, logic.Selection(ORDI, "ensemble"))
-    assert logic.default_gap_pair(rows, "ensemble") == (None, None)
 
 
 def test_update_gap_callback(page: ModuleType, library: FakeLibrary) -> None:
@@ -602,43 +475,6 @@ def test_gap_accepts_labels_and_refuses_unknown_domains(
         page.update_gap("1", "REP plus", search)
     )
     assert library.gap_calls == calls
-
-
-def test_gap_domain_resolves_codes_then_labels() -> None:
-    rows = logic.domain_rows(TABLE, logic.Selection(ORDI, "ep"))
-    assert logic.gap_domain(rows, "2") == "2"
-    assert logic.gap_domain(rows, "REP") == "2"  # not REP+
-    assert logic.gap_domain(rows, "REP+") == "1"
-    assert logic.gap_domain(rows, " Hors Éducation  prioritaire ") == "3"
-    for unknown in (None, "", "4", "REP plus", 1, ["1"]):
-        assert logic.gap_domain(rows, unknown) is None
-
-
-def test_gap_not_significant_in_hours(page: ModuleType) -> None:
-    gap = {
-        "a": "2", "b": "1", "domain_a": "Privé sous contrat", "domain_b": "Public",
-        "estimate_a": 36.1, "estimate_b": 35.0, "difference": 1.1, "se": 0.9,
-        "ci_lower": -0.664, "ci_upper": 2.864, "p_value": 0.2217, "status": "published",
-    }  # fmt: skip
-    rows = logic.domain_rows(TABLE, logic.Selection(HEURES, "secteur"))
-    summary = logic.gap_summary(gap, rows, "heures")
-    assert summary.kind == "not_significant"
-    assert summary.title == f"Écart non significatif au seuil de 5{N}%"
-    assert summary.sentences[1] == (
-        f"Écart (Privé sous contrat − Public){NBSP}: +1,1{N}heures, intervalle de confiance à "
-        f"95{N}%{NBSP}: de -0,7 à +2,9{N}heures."
-    )
-    assert summary.sentences[2].startswith(
-        f"L'écart n'est pas significatif au seuil de 5{N}% (p{NBSP}={NBSP}0,222)"
-    )
-    # without a p-value, the interval decides
-    no_p = logic.gap_summary(gap | {"p_value": None, "ci_lower": 0.2}, rows, "heures")
-    assert no_p.kind == "significant"
-
-
-def test_gap_on_a_single_domain_breakdown(page: ModuleType) -> None:
-    assert logic.gap_prompt(1, None, None) is not None
-    assert logic.gap_prompt(1, None, None).kind == "single"  # type: ignore[union-attr]
 
 
 def test_gap_error_is_said_in_french(page: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,9 +19,10 @@ from dash import Dash, dcc, html, no_update
 from dash.dash_table.DataTable import DataTable
 from plotly.utils import PlotlyJSONEncoder
 
-from dashboards import catalogue, data_access, ids
+from dashboards import data_access, ids
 from dashboards.components.navbar import nav_pages
 from dashboards.components.shell import app_shell
+from egn_analytics.cards import donnees as catalogue
 from egn_analytics.viz import fmt_number
 from tests.dashboards.browser_support import NEEDS_PNG_RENDERER
 from tests.dashboards.download_support import decode_download
