@@ -7,7 +7,7 @@ import json
 import os
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -23,7 +23,6 @@ from dashboards import data_access, ids
 from dashboards.components.navbar import nav_pages
 from dashboards.components.shell import app_shell
 from egn_analytics.cards import donnees as catalogue
-from egn_analytics.viz import fmt_number
 from tests.dashboards.browser_support import NEEDS_PNG_RENDERER
 from tests.dashboards.download_support import decode_download
 from tests.dashboards.layout_tree import by_id, text_of, walk
@@ -518,122 +517,6 @@ def test_sizes_by_family_keeps_unknown_rows_null(data_dir: Path) -> None:
 # --------------------------------------------------------------------------- datasets -----
 
 
-@pytest.mark.parametrize(
-    ("path", "expected"),
-    [
-        (
-            "enquetes/depp_x_SYNTHETIQUE.csv",
-            catalogue.FileKey("enquetes/depp_x", "depp_x", "donnees"),
-        ),
-        (
-            "enquetes/depp_x_SYNTHETIQUE.sav",
-            catalogue.FileKey("enquetes/depp_x", "depp_x", "donnees"),
-        ),
-        (
-            "enquetes/depp_x_SYNTHETIQUE_dictionnaire.csv",
-            catalogue.FileKey("enquetes/depp_x", "depp_x", "dictionnaire"),
-        ),
-        (
-            "ent/logs/ent_evenements_2020-03_SYNTHETIQUE.csv.gz",
-            catalogue.FileKey(
-                "ent/logs/ent_evenements", "ent_evenements_2020-03", "donnees", date(2020, 3, 1)
-            ),
-        ),
-        (
-            "textes/syntheses/contribution_01_fnpe_SYNTHETIQUE.txt",
-            catalogue.FileKey("textes/syntheses/", "contribution_01_fnpe", "document"),
-        ),
-        (
-            "textes/retex/documents/RETEX-0003_SYNTHETIQUE.md",
-            catalogue.FileKey("textes/retex/documents/", "RETEX-0003", "document"),
-        ),
-        (
-            "textes/syntheses/index_SYNTHETIQUE.csv",
-            catalogue.FileKey("textes/syntheses/", "index", "index"),
-        ),
-        ("ent/LISEZMOI_SYNTHETIQUE.txt", catalogue.FileKey("ent/LISEZMOI", "LISEZMOI", "notice")),
-        # a school year is not a month
-        (
-            "calendrier/fr-en-calendrier-scolaire_2019-2020.csv",
-            catalogue.FileKey(
-                "calendrier/fr-en-calendrier-scolaire_2019-2020",
-                "fr-en-calendrier-scolaire_2019-2020",
-                "donnees",
-            ),
-        ),
-        ("sans_dossier.parquet", catalogue.FileKey("sans_dossier", "sans_dossier", "donnees")),
-    ],
-)
-def test_dataset_of(path: str, expected: catalogue.FileKey) -> None:
-    assert catalogue.dataset_of(path) == expected
-
-
-def test_datasets_group_formats_months_and_documents() -> None:
-    """A handmade manifest with every case: exact lines, raw numbers."""
-    survey = "Enquête DEPP 2020 — Parents : {}"
-    files = frame(
-        {
-            "files": [
-                entry("enquetes/depp_parents_SYNTHETIQUE.csv", "enquetes", "csv", 100, 1_000,
-                      survey.format("microdonnées (CSV)")),
-                entry("enquetes/depp_parents_SYNTHETIQUE.sav", "enquetes", "sav", 100, 3_000,
-                      survey.format("microdonnées SPSS")),
-                entry("enquetes/depp_parents_SYNTHETIQUE_dictionnaire.csv", "enquetes", "csv", 12,
-                      200, survey.format("dictionnaire des variables")),
-                entry("ent/logs/ev_2020-02.csv.gz", "ent", "csv.gz", 20, 2_000,
-                      "Journaux d'événements, février 2020"),
-                entry("ent/logs/ev_2020-01.csv.gz", "ent", "csv.gz", 10, 1_000,
-                      "Journaux d'événements, janvier 2020"),
-                entry("ent/logs/ev_2020-03.csv.gz", "ent", "csv.gz", 30, 3_000,
-                      "Journaux d'événements, mars 2020"),
-                entry("ent/LISEZMOI.txt", "ent", "txt", None, 500, "Notice des journaux"),
-                entry("textes/notes/b.md", "textes", "md", None, 300, "Note (académie)"),
-                entry("textes/notes/a.txt", "textes", "txt", None, 200, "Note (partenaire)"),
-                entry("textes/notes/index.csv", "textes", "csv", 2, 50, "Index des notes"),
-                entry("autre/x.json", "autre", "json", 5, 10, ""),
-            ]
-        }
-    )  # fmt: skip
-    table = catalogue.datasets(files)
-    assert dict(table.schema) == catalogue.DATASET_SCHEMA
-    assert table.rows() == [
-        ("enquetes", "Enquêtes DEPP", "enquetes/depp_parents", "table",
-         "Enquête DEPP 2020 — Parents", 3, "CSV, SPSS (.sav), dictionnaire", 100, 4_200),
-        ("ent", "Journaux ENT", "ent/logs/ev", "serie",
-         f"Journaux d'événements (3{N}fichiers mensuels, janvier à mars 2020)", 3,
-         "CSV compressé (.csv.gz)", 60, 6_000),
-        ("ent", "Journaux ENT", "ent/LISEZMOI", "notice", "Notice des journaux", 1,
-         "Texte (.txt)", None, 500),
-        ("textes", "Textes (RETEX, consultation)", "textes/notes/", "collection",
-         f"Note (2{N}documents)", 3, "Texte (.txt), Markdown (.md), index", None, 550),
-        ("autre", "autre", "autre/x", "table", "autre/x", 1, "JSON", 5, 10),
-    ]  # fmt: skip
-
-
-def test_datasets_never_mix_families() -> None:
-    files = frame(
-        {
-            "files": [
-                entry("commun/x.csv", "cned", "csv", 1, 10, "CNED"),
-                entry("commun/x.sav", "ent", "sav", 1, 10, "ENT"),
-            ]
-        }
-    )
-    assert catalogue.datasets(files).select("famille", "jeu").rows() == [
-        ("ent", "commun/x"),
-        ("cned", "commun/x"),
-    ]
-
-
-def test_period_label() -> None:
-    assert catalogue.period_label([]) == ""
-    assert catalogue.period_label([date(2020, 3, 1)]) == "mars 2020"
-    assert catalogue.period_label([date(2020, 7, 1), date(2020, 1, 1)]) == "janvier à juillet 2020"
-    assert catalogue.period_label([date(2019, 12, 1), date(2020, 2, 1)]) == (
-        "décembre 2019 à février 2020"
-    )
-
-
 def test_datasets_of_the_full_manifest(full_manifest: dict[str, Any]) -> None:
     """The embedded dataset's 142 files make 20 lines a leader can read."""
     files = frame(full_manifest)
@@ -739,33 +622,6 @@ def test_sorted_detail(manifest: dict[str, Any]) -> None:
 REAL_RAW = Path(os.environ.get("EGN_TEST_FULL_RAW", "/tmp/fullraw"))
 
 
-@pytest.mark.skipif(
-    not (REAL_RAW / "manifest.json").exists(), reason=f"no generated dataset in {REAL_RAW}"
-)
-def test_datasets_of_the_real_manifest() -> None:
-    """The grouping holds on the generator's real output, whatever its scale."""
-    payload = json.loads((REAL_RAW / "manifest.json").read_text(encoding="utf-8"))
-    files = data_access.load_manifest(REAL_RAW).files
-    table = catalogue.datasets(files)
-    assert table.height <= 25
-    assert table.get_column("fichiers").sum() == files.height
-    series = table.filter(pl.col("nature") == "serie")
-    assert series.height == 1
-    assert series.item(0, "lignes") == payload["ent_events"]
-    surveys = table.filter(pl.col("famille") == "enquetes")
-    assert set(surveys.get_column("formats")) == {"CSV, SPSS (.sav), dictionnaire"}
-    figures = {f.label: f.value for f in catalogue.key_figures(files)}
-    assert figures["Événements ENT"] == fmt_number(payload["ent_events"])
-    assert set(figures) == {
-        "Fichiers embarqués",
-        "Taille totale",
-        "Établissements",
-        "Répondants aux enquêtes DEPP",
-        "Événements ENT",
-        "Documents texte",
-    }
-
-
 # ------------------------------------------------------------------ data-quality report -----
 
 NB = "\u00a0"  # no-break space, before a colon
@@ -840,27 +696,6 @@ def test_quality_of_a_source_that_could_not_be_read(
     )
 
 
-def test_quality_check_of_an_empty_report(tmp_path: Path) -> None:
-    report = load_quality(tmp_path, {"tables": []})
-    assert catalogue.quality_rows(report) == []
-    check = catalogue.quality_check(report)
-    assert check == catalogue.QualityCheck(
-        True, f"Le rapport ne contient aucune table{NB}: rien à vérifier.", None
-    )
-
-
-def test_top_motifs() -> None:
-    assert catalogue.top_motifs([]) == ()
-    motifs = [("b", 5), ("a", 5), ("c", 12_000), ("d", 1), ("e", 1)]
-    assert catalogue.top_motifs(motifs) == (
-        f"c (12{N}000)",
-        "b (5)",  # ties keep the report's order
-        "a (5)",
-        f"et 2{N}autres motifs",
-    )
-    assert catalogue.top_motifs(motifs, 1) == (f"c (12{N}000)", f"et 4{N}autres motifs")
-
-
 def test_quality_source(tmp_path: Path, quality: dict[str, Any]) -> None:
     path = load_quality(tmp_path, quality).path
     when = datetime(2025, 3, 1, 14, 5).timestamp()
@@ -900,22 +735,6 @@ def test_quality_report_is_tolerant(tmp_path: Path, quality: dict[str, Any]) -> 
     assert third.cache is True
     assert len(third.sources) == 7
     assert (report.genere_par, report.version) == ("egn build", "0.1.0")
-
-
-@pytest.mark.parametrize(
-    ("payload", "message"),
-    [
-        ("{pas du json", "n'est pas un JSON valide"),
-        ("[]", "pas de liste « tables »"),
-        ('{"tables": {"etablissements": 1}}', "pas de liste « tables »"),
-        ('{"tables": [1]}', "tables[0] n'est pas un objet"),
-    ],
-)
-def test_quality_report_errors(tmp_path: Path, payload: str, message: str) -> None:
-    with pytest.raises(data_access.QualityReportNotFoundError):
-        data_access.load_quality_report(tmp_path / "processed")
-    with pytest.raises(data_access.QualityReportError, match=re.escape(message)):
-        load_quality(tmp_path, payload)
 
 
 def test_quality_report_cache_follows_the_file(
