@@ -313,7 +313,12 @@ def _conform(schema: type[dy.Schema], frame: object, table: str) -> pl.DataFrame
     missing = [c for c in schema.column_names() if c not in frame.columns]
     if missing:
         raise ValueError(f"{table} : colonnes absentes du résultat : {', '.join(missing)}")
-    validated = schema.validate(frame.select(schema.column_names()), cast=True)
+    try:
+        validated = schema.validate(frame.select(schema.column_names()), cast=True)
+    except dy.exc.ValidationError as exc:
+        # dataframely names the broken rules and how many rows break them, never a value.
+        rules = " ".join(" ".join(str(exc).splitlines()[1:]).split()) or type(exc).__name__
+        raise ValueError(f"{table} : le résultat ne respecte pas son schéma ({rules})") from exc
     return pl.DataFrame(validated)
 
 
@@ -444,7 +449,12 @@ def run_indicators(
             failed[spec.name] = "erreur"
             reason = f"calcul impossible : dépend de {', '.join(f'{FOLDER}/{d}' for d in broken)}, en échec"
             out += [
-                {"type": KIND, "table": f"{FOLDER}/{t}", "erreur": f"{FOLDER}/{t} : {reason}"}
+                {
+                    "type": KIND,
+                    "table": f"{FOLDER}/{t}",
+                    "cache": False,
+                    "erreur": f"{FOLDER}/{t} : {reason}",
+                }
                 for t in tables
             ]
             continue
