@@ -14,6 +14,7 @@ cheap; the quality report is made of frozen dataclasses and tuples).
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -60,6 +61,14 @@ class Manifest:
     seed: int | None
     scale: float | None
     files: pl.DataFrame  # one row per file, columns of MANIFEST_SCHEMA
+
+
+def raw_dir_of(tables: str | os.PathLike[str]) -> Path:
+    """The raw folder beside a tables folder (``data/raw`` for ``data/processed`` or one of its
+    generations): where the manifest of the sources those tables were built from lives."""
+    from egn_analytics.generations import data_dir_of
+
+    return data_dir_of(tables) / "raw"
 
 
 def manifest_path(raw: Path) -> Path:
@@ -296,6 +305,7 @@ __all__ = [
     "load_quality_report",
     "manifest_path",
     "quality_report_path",
+    "raw_dir_of",
     "source_catalogue",
     "synthetic_notice",
 ]

@@ -20,16 +20,26 @@ The last build's data-quality report (``processed/qualite.json``) becomes one li
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
-from egn_analytics.sources import Manifest, QualityReport, TableQuality
+from egn_analytics.sources import (
+    Manifest,
+    QualityReport,
+    TableQuality,
+    load_manifest,
+    load_quality_report,
+    raw_dir_of,
+)
 from egn_analytics.viz import ChartCard, bar_chart, fmt_bytes, fmt_month, fmt_number
 from egn_analytics.viz.formats import MISSING, NBSP, NNBSP, fmt_date, fmt_pct
+
+if TYPE_CHECKING:
+    from egn_analytics.cards import Tables
 
 #: Families of the embedded sources, in display order, with their French labels.
 FAMILY_LABELS: dict[str, str] = {
@@ -740,12 +750,61 @@ def quality_source(report: QualityReport) -> str:
     )
 
 
+# --------------------------------------------------------------------- registry -----------
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A view as the page's URL says it: the family filter (``famille``), if any.
+
+    Which families exist depends on the manifest, so a view is resolved against it by
+    :func:`parse_family` when a card is built: an unknown family means all of them.
+    """
+
+    famille: str | None = None
+
+
+def parse_view(view: Mapping[str, object]) -> View:
+    """The page's URL parameters, as given (only a string is a family)."""
+    family = view.get("famille")
+    return View(family if isinstance(family, str) else None)
+
+
+def manifest_of(tables: Tables) -> Manifest:
+    """The manifest of the raw folder beside the build's tables (``data/raw/manifest.json``).
+
+    Raises :class:`egn_analytics.sources.ManifestNotFoundError` / ``ManifestError``.
+    """
+    return load_manifest(raw_dir_of(tables.folder))
+
+
+def quality_report_of(tables: Tables) -> QualityReport:
+    """The build's data-quality report (``qualite.json`` of its tables folder).
+
+    Raises :class:`egn_analytics.sources.QualityReportNotFoundError` / ``QualityReportError``.
+    """
+    return load_quality_report(tables.folder)
+
+
+def _tailles(view: View, tables: Tables) -> ChartCard:
+    manifest = manifest_of(tables)
+    return sizes_card(manifest, parse_family(view.famille, manifest.files))
+
+
+#: Card builders of the page, by card key (``donnees.<key>``).
+CARDS: dict[str, Callable[[View, Tables], ChartCard]] = {"tailles": _tailles}
+#: Views a note or a snapshot shows (the page's default first).
+VIEWS: list[dict[str, str]] = [{}, {"famille": "ent"}, {"famille": "enquetes"}]
+
+
 __all__ = [
+    "CARDS",
     "DATASET_LABELS",
     "DATASET_SCHEMA",
     "FAMILY_LABELS",
     "FORMAT_LABELS",
     "TOP_MOTIFS",
+    "VIEWS",
     "Dataset",
     "FileKey",
     "KeyFigure",
@@ -753,6 +812,7 @@ __all__ = [
     "QualityRow",
     "QualityStatus",
     "SortBy",
+    "View",
     "catalogue_export",
     "dataset_of",
     "dataset_rows",
@@ -762,9 +822,12 @@ __all__ = [
     "filter_catalogue",
     "group_datasets",
     "key_figures",
+    "manifest_of",
     "parse_family",
+    "parse_view",
     "period_label",
     "quality_check",
+    "quality_report_of",
     "quality_rows",
     "quality_source",
     "quality_status",

@@ -26,14 +26,14 @@ A difference of two proportions is in percentage points (« points »).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import plotly.graph_objects as go
 import polars as pl
 
-from egn_analytics.indicators.catalogue import resolve_domain
+from egn_analytics.indicators.catalogue import OUTPUT_SCHEMA, resolve_domain
 from egn_analytics.survey.secret import (
     FRAGILE,
     MASKED,
@@ -54,6 +54,9 @@ from egn_analytics.viz.theme import (
     GREY_MUTED,
     GREY_TEXT,
 )
+
+if TYPE_CHECKING:
+    from egn_analytics.cards import Tables
 
 # ------------------------------------------------------------------------- vocabulary -----
 
@@ -913,9 +916,96 @@ def gap_summary(
     return GapSummary("significant" if significant else "not_significant", title, tuple(sentences))
 
 
+def gap_verdict(
+    rows: pl.DataFrame,
+    unit: str | None,
+    a: object,
+    b: object,
+    compute: Callable[[str, str], Mapping[str, Any] | None],
+) -> GapSummary | None:
+    """The gap panel's verdict on domains ``a`` and ``b`` of the drawn ``rows``.
+
+    ``compute(code_a, code_b)`` gives the gap row (:func:`egn_analytics.indicators.gap`, on
+    demand: it needs the microdata) or None when it gave nothing; it is called only when both
+    values name publishable domains of the breakdown, and different ones once labels are
+    resolved to codes. None when it gave nothing (the page says the gap could not be computed).
+    """
+    pair = gap_pair(rows, a, b)
+    if isinstance(pair, GapSummary):
+        return pair
+    code_a, code_b = pair
+    statuses = dict(zip(rows["domain_code"], rows["status"], strict=True))
+    if MASKED in (statuses.get(code_a), statuses.get(code_b)):
+        return gap_summary({"a": code_a, "b": code_b, "status": MASKED}, rows, unit)
+    gap = compute(code_a, code_b)
+    return None if gap is None else gap_summary(gap, rows, unit)
+
+
+# --------------------------------------------------------------------- registry -----------
+
+#: The indicator table of ``egn build`` the cards read (the columns of ``compute_catalogue``).
+TABLE = "enquetes_catalogue"
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A view as the page's URL says it (``indicateur``, ``ventilation``, ``domaine``).
+
+    Which values exist depends on the build's table, so a view is resolved against it by
+    :func:`parse_selection` when a card is built: an unknown value takes its default there.
+    """
+
+    indicateur: str | None = None
+    ventilation: str | None = None
+    domaine: str | None = None
+
+
+def parse_view(view: Mapping[str, object]) -> View:
+    """The page's URL parameters, as given (only strings are values)."""
+
+    def text(name: str) -> str | None:
+        value = view.get(name)
+        return value if isinstance(value, str) else None
+
+    return View(text("indicateur"), text("ventilation"), text("domaine"))
+
+
+def catalogue_table(tables: Tables) -> pl.DataFrame:
+    """The survey indicator table of the build, its columns in the library's order.
+
+    Raises :class:`egn_analytics.indicators.IndicatorNotBuiltError` (French) when the build
+    wrote none, ``ValueError`` when it is empty (nothing to draw).
+    """
+    table = tables.table(TABLE).select(list(OUTPUT_SCHEMA))
+    if table.height == 0:
+        raise ValueError("la table des indicateurs est vide")
+    return table
+
+
+def selection_of(table: pl.DataFrame, view: View) -> Selection:
+    """The selection ``view`` asks for in ``table`` (unknown values take their defaults)."""
+    return parse_selection(table, view.indicateur, view.ventilation, view.domaine)
+
+
+def _estimations(view: View, tables: Tables) -> ChartCard:
+    table = catalogue_table(tables)
+    return estimates_card(table, selection_of(table, view), synthetic=tables.synthetic)
+
+
+#: Card builders of the page, by card key (``enquetes.<key>``).
+CARDS: dict[str, Callable[[View, Tables], ChartCard]] = {"estimations": _estimations}
+#: Views a note or a snapshot shows (the page's default first).
+VIEWS: list[dict[str, str]] = [
+    {},
+    {"indicateur": "eleves_sans_ordinateur", "ventilation": "milieu_social"},
+    {"indicateur": "chefs_pret_materiel", "ventilation": "region_academique"},
+]
+
+
 __all__ = [
     "ALPHA",
     "BREAKDOWN_ORDER",
+    "CARDS",
     "DEFAULT_BREAKDOWN",
     "ENSEMBLE",
     "FRAGILE",
@@ -925,11 +1015,15 @@ __all__ = [
     "PUBLISHED",
     "SAME_DOMAIN_TITLE",
     "SECRET_LABEL",
+    "TABLE",
     "THEME_LABELS",
+    "VIEWS",
     "EstimateRow",
     "GapSummary",
     "Selection",
+    "View",
     "breakdowns",
+    "catalogue_table",
     "default_gap_pair",
     "domain_rows",
     "ensemble_row",
@@ -945,6 +1039,7 @@ __all__ = [
     "gap_pair",
     "gap_prompt",
     "gap_summary",
+    "gap_verdict",
     "indicator_rows",
     "indicator_unit",
     "indicators",
@@ -952,7 +1047,9 @@ __all__ = [
     "is_percent_like",
     "lecture",
     "parse_selection",
+    "parse_view",
     "population_label",
+    "selection_of",
     "status_label",
     "theme_label",
     "value_axis",
