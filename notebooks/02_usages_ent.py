@@ -21,6 +21,13 @@
 # temporelles interrompues (avec intervalles de confiance) et sa décomposition STL, la série
 # du CNED « Ma classe à la maison » à côté, puis un graphique exporté pour une note.
 #
+# **Les graphiques sont ceux du tableau de bord.** Chaque graphique que la page « Continuité
+# pédagogique (usages numériques) » montre est construit ici par la même fonction de la
+# bibliothèque, `egn_analytics.cards.build_card(clé, vue, tables)`, à partir des tables
+# d'indicateurs qu'écrit `egn build` : même titre, même « Lecture », même « Champ », mêmes
+# données. Ce notebook y ajoute ce que la page ne montre pas : les définitions sur un exemple,
+# les calculs refaits à partir des événements, les variantes de modèle.
+#
 # **Données synthétiques.** Les journaux réels des ENT sont confidentiels : ce notebook tourne
 # sur le jeu **synthétique** embarqué (généré, calé sur des ordres de grandeur publiés). Les
 # chiffres ci-dessous illustrent la méthode ; ils ne décrivent aucun élève ni aucun
@@ -37,25 +44,30 @@ from pathlib import Path
 import plotly.graph_objects as go
 import polars as pl
 
-from egn_analytics import SYNTHETIC_NOTICE, reference, usage
+from egn_analytics import SYNTHETIC_NOTICE, usage
+from egn_analytics.cards import Tables, build_card, default_views
+from egn_analytics.cards.usages import (
+    CARD_KEYS,
+    effect_sentence,
+    its_effects,
+    level_effect,
+    parse_view,
+)
 from egn_analytics.config import get_settings
 from egn_analytics.generations import current_generation
-from egn_analytics.loaders.registry import ingest
+from egn_analytics.loaders.registry import build
+from egn_analytics.reference import CLOSURE, academies, academy_names
 from egn_analytics.synth import generate
 from egn_analytics.usage import indicators, models
 from egn_analytics.viz import (
-    ChartCard,
     RenderUnavailableError,
     apply_theme,
-    bar_chart,
     export_data,
     export_png,
     fmt_bytes,
-    fmt_date,
     fmt_number,
     fmt_pct,
 )
-from egn_analytics.viz.formats import NBSP
 
 apply_theme()
 pl.Config.set_fmt_str_lengths(80)
@@ -63,39 +75,45 @@ pl.Config.set_tbl_rows(12)
 print(SYNTHETIC_NOTICE)
 
 # %% [markdown]
-# ## 1. Les journaux ingérés
+# ## 1. Les journaux ingérés et les tables d'indicateurs
 #
 # `egn build` (ou `make build`) lit les journaux bruts mois par mois, **pseudonymise** les
 # identifiants de connexion par un hachage à clé (aucun identifiant brut n'est écrit) et
 # écrit un jeu Parquet partitionné par mois : `data/processed/ent_evenements/mois=AAAA-MM/`.
 # Une ligne par requête : horodatage (heure de Paris), pseudonyme, profil, UAI de
-# l'établissement, projet ENT, service, URL, code HTTP.
+# l'établissement, projet ENT, service, URL, code HTTP. Puis son **étape d'indicateurs**
+# calcule, une fois, toutes les tables que la page montre (`indicateurs/usages_*.parquet` :
+# séries quotidiennes, rapports, horaires, modèles de chaque profil × territoire, incidents).
 #
-# Si les tables n'ont pas encore été construites sur cette machine (intégration continue), la
-# cellule suivante génère le jeu embarqué (même graine, même échelle : deux millions
-# d'événements) dans un dossier temporaire et y ingère les trois sources utiles ici
-# (`egn_analytics.loaders.registry.ingest`, ce que fait `egn ingest`) : une dizaine de
-# secondes.
+# Si les tables d'indicateurs n'ont pas encore été construites sur cette machine
+# (intégration continue), la cellule suivante génère le jeu embarqué à **petite échelle**
+# (un quart : 500 000 événements) dans un dossier temporaire et y lance la même construction
+# (`egn_analytics.loaders.registry.build`, ce que fait `egn build`) : moins d'une minute.
+# Les chiffres diffèrent donc de ceux du tableau de bord construit à pleine échelle.
 
 # %%
+SCALE = 0.25  # the embedded dataset at a quarter of its size: same seed, same shape
 settings = get_settings()
 processed = current_generation(settings.processed_dir)  # one build, pinned for the notebook
-needed = [processed / "ent_evenements", processed / "etablissements.parquet"]
+needed = [processed / "ent_evenements", processed / "indicateurs" / "usages_its.parquet"]
 if not all(path.exists() for path in needed):
     build_dir = tempfile.TemporaryDirectory(prefix="egn-notebook-02-")  # removed at exit
     work = Path(build_dir.name)
     raw, processed = work / "raw", work / "processed"
     generate(
-        raw, seed=settings.seed, scale=settings.scale, families=("etablissements", "ent", "cned")
+        raw,
+        seed=settings.seed,
+        scale=SCALE,
+        families=("etablissements", "ent", "cned", "calendrier"),
     )
-    ingest(
-        "etablissements", raw / "etablissements/fr-en-annuaire-education_SYNTHETIQUE.csv", processed
-    )
-    ingest("ent-logs", raw / "ent" / "logs", processed)
-    ingest("cned", next((raw / "cned").glob("*.csv")), processed)
+    failed = [s for s in build(raw, processed) if "erreur" in s]
+    assert not failed, failed
+tables = Tables(processed)  # the indicator tables of that build, pinned to its generation
+processed = tables.folder
 events_dir = processed / "ent_evenements"
 etab = pl.read_parquet(processed / "etablissements.parquet")
 print(f"Tables lues dans : {processed}")
+print("Cartes de la page :", ", ".join(f"usages.{key}" for key in CARD_KEYS))
 
 # %%
 partitions = usage.month_partitions(events_dir)
@@ -165,7 +183,8 @@ usage.daily_partition(toy, toy_etab)
 
 # %% [markdown]
 # Trois événements comptés (le doublon une fois), deux visites (35 minutes sans activité
-# ouvrent la seconde), un utilisateur. Sur tout le jeu :
+# ouvrent la seconde), un utilisateur. Sur tout le jeu, recalculée à partir des événements :
+# c'est la table `usages_quotidien` que la construction a écrite et que lit la page.
 
 # %%
 start = time.perf_counter()
@@ -176,6 +195,10 @@ print(
     f"{fmt_number(time.perf_counter() - start, 1)} s, {report.partitions} partitions ; "
     f"événements exclus (UAI inconnu) : {fmt_number(report.unmatched_events)}"
 )
+keys = ["jour", "code_academie", "profil"]
+built = tables.table("usages_quotidien")
+assert built.select(daily.columns).sort(keys).equals(daily.sort(keys))
+print("Identique à la table d'indicateurs `usages_quotidien` de la construction.")
 daily.head()
 
 # %% [markdown]
@@ -208,29 +231,15 @@ if extra == 0:
 weekly = usage.weekly(events_dir, etab, by=["profil"])
 weekly.filter(pl.col("profil") == "élève").select("semaine", "visites", "utilisateurs").head(12)
 
+# %% [markdown]
+# La série quotidienne de la page : une **vue** dit le profil et le territoire comme l'adresse
+# de la page (`?profil=eleve&territoire=france`), la carte lit les tables de la construction.
+# Pour la France, elle lit la série nationale ci-dessus, jamais la somme des académies.
 
 # %%
-def closure_band(fig: go.Figure) -> go.Figure:
-    """The closure (16 March - 10 May) in pale blue and the reopening (11 May) dashed."""
-    fig.add_vrect(
-        x0="2020-03-15 12:00",
-        x1="2020-05-10 12:00",
-        fillcolor="#E3E3FD",
-        line_width=0,
-        layer="below",
-    )
-    fig.add_vline(x="2020-05-11", line={"dash": "dash", "color": "#161616", "width": 1.5})
-    return fig
-
-
-fig = go.Figure()
-for profile in ["élève", "parent", "enseignant", "personnel"]:
-    series = national.filter(pl.col("profil") == profile).sort("jour")
-    fig.add_scatter(x=series["jour"], y=series["visites"], name=profile, mode="lines")
-fig.update_layout(
-    title="Visites des ENT par jour et par profil, France", yaxis_tickformat=",d", height=380
-)
-closure_band(fig)
+timeline = build_card("usages.chronologie", {"profil": "eleve", "territoire": "france"}, tables)
+print(f"{timeline.title}\nLecture : {timeline.lecture}\nChamp : {timeline.champ}")
+timeline.figure.show()
 
 # %% [markdown]
 # ## 4. Référence de janvier-février et rapport par académie
@@ -240,7 +249,8 @@ closure_band(fig)
 # d'hiver tombent à des dates différentes en zones A, B et C, chacune garde ses propres jours).
 # Le **rapport** divise la moyenne par jour de classe de la fermeture (16 mars - 10 mai, hors
 # vacances de printemps, elles aussi décalées par zone) par la référence. Un jour de vacances
-# n'est donc jamais lu comme une baisse de la continuité.
+# n'est donc jamais lu comme une baisse de la continuité. Jour par jour, pour l'académie de
+# Lille (zone B, vacances de printemps du 4 au 19 avril) :
 
 # %%
 pupils = daily.filter(pl.col("profil") == "élève")
@@ -249,15 +259,21 @@ lille.filter(pl.col("jour").is_between(dt.date(2020, 4, 6), dt.date(2020, 4, 14)
     "jour", "vacances", "jour_ferie", "jour_scolaire", "valeur", "reference", "ratio"
 )
 
+# %% [markdown]
+# Le rapport par académie est une carte de la page ; ses données sont une table (`card.data`),
+# la même que le CSV que la page télécharge.
+
 # %%
-names = dict(reference.academies().select("code_academie", "academie").iter_rows())
-ratio = (
-    indicators.closure_ratio(pupils, "visites")
-    .with_columns(pl.col("code_academie").replace_strict(names).alias("academie"))
-    .sort("ratio", descending=True, nulls_last=True)
-)
-ratio.select(
-    "academie", "zone", "jours_reference", "reference", "jours_fermeture", "fermeture", "ratio"
+ratio_card = build_card("usages.rapport", {"profil": "eleve", "territoire": "academie-09"}, tables)
+ratios = ratio_card.data.sort("rapport_fermeture_reference", descending=True, nulls_last=True)
+ratios.select(
+    "academie",
+    "zone",
+    "jours_reference",
+    "visites_par_jour_reference",
+    "jours_fermeture",
+    "visites_par_jour_fermeture",
+    "rapport_fermeture_reference",
 )
 
 # %% [markdown]
@@ -266,33 +282,51 @@ ratio.select(
 # compterait comme jours de classe, avec un avertissement dans `calendrier_connu`).
 
 # %%
-print("Sans rapport :", ", ".join(ratio.filter(pl.col("ratio").is_null())["academie"]))
-best = ratio.row(0, named=True)
-print(
-    f"Lecture : pendant la fermeture, les élèves de l'académie de {best['academie']} ont fait "
-    f"{fmt_number(best['ratio'], 1)} fois plus de visites par jour de classe qu'en "
-    "janvier-février."
+missing = ratios.filter(pl.col("rapport_fermeture_reference").is_null())["academie"]
+print("Sans rapport :", ", ".join(missing))
+print(f"Lecture : {ratio_card.lecture}")
+
+# %% [markdown]
+# Au-delà de la page : le même rapport, calculé par `indicators.closure_ratio` sur les
+# **utilisateurs** plutôt que sur les visites. Un rapport des visites plus fort que celui des
+# utilisateurs dit que ce sont surtout les mêmes élèves qui reviennent plus souvent (dans ce
+# jeu synthétique, un élève fait rarement plus d'une visite par jour : les deux sont proches).
+
+# %%
+names = academy_names()
+by_users = indicators.closure_ratio(pupils, "utilisateurs").select(
+    pl.col("code_academie").replace_strict(names).alias("academie"),
+    pl.col("ratio").alias("rapport_utilisateurs"),
 )
+ratios.select("academie", pl.col("rapport_fermeture_reference").alias("rapport_visites")).join(
+    by_users, on="academie"
+).drop_nulls().head(8)
 
 # %% [markdown]
 # ## 5. Désynchronisation : le soir, la nuit, le week-end
 #
 # Part des requêtes le soir (19 h - 22 h), la nuit (22 h - 6 h) et le week-end, avant
 # (6 janvier - 28 février) et pendant la fermeture, hors vacances de la zone (week-ends
-# compris : sans eux, la part du week-end serait nulle par construction). La table horaire
-# (jour × académie × profil × heure) se calcule une fois ; la désynchronisation s'en déduit pour
-# n'importe quel territoire.
+# compris : sans eux, la part du week-end serait nulle par construction). La page montre
+# chaque profil sur chaque territoire :
+
+# %%
+desync_card = build_card("usages.horaires", {"profil": "eleve", "territoire": "france"}, tables)
+print(f"Lecture : {desync_card.lecture}")
+desync_card.figure.show()
+
+# %% [markdown]
+# Au-delà de la page, qui ne connaît que la France, les régions et les académies : la table
+# horaire (jour × académie × profil × heure) se calcule une fois à partir des événements, et
+# la désynchronisation s'en déduit pour n'importe quel regroupement d'académies. Ici, les
+# académies de la zone C (Paris, Créteil, Versailles, Montpellier, Toulouse).
 
 # %%
 hourly = indicators.hourly_events(events_dir, etab)
-desync = indicators.desynchronisation(hourly=hourly)
-desync.with_columns(
-    pl.col("part_soir", "part_nuit", "part_weekend").map_elements(fmt_pct, pl.String)
-)
-
-# %%
-in_lille = indicators.desynchronisation(hourly=hourly.filter(pl.col("code_academie") == "09"))
-in_lille.filter(pl.col("profil") == "élève")
+zone_c = academies().filter(pl.col("zone") == "Zone C")["code_academie"]
+indicators.desynchronisation(
+    hourly=hourly.filter(pl.col("code_academie").is_in(zone_c.implode()))
+).with_columns(pl.col("part_soir", "part_nuit", "part_weekend").map_elements(fmt_pct, pl.String))
 
 # %% [markdown]
 # ## 6. Les élèves jamais revus
@@ -318,18 +352,17 @@ never.filter(pl.col("niveau") == "académie").sort("part_jamais_revus", descendi
 #
 # Le premier jour de la fermeture, plusieurs ENT ont saturé. Part des requêtes en erreur
 # serveur (codes 500 à 599) ce jour-là, par projet ENT, contre la même part du 6 janvier au
-# 28 février (tous les jours, chaque jour pesant son volume).
+# 28 février (tous les jours, chaque jour pesant son volume). La carte ne dessine que les
+# projets qui ont reçu au moins 30 requêtes ce jour-là ; ses données les gardent tous
+# (colonne `affiche`).
 
 # %%
-errors = indicators.error_rates(events_dir, etab)
-saturation = indicators.saturation(errors).filter(pl.col("evenements_jour") >= 30)
-worst = saturation.row(0, named=True)
-print(
-    f"Lecture : le 16 mars 2020, {fmt_pct(worst['part_5xx_jour'])} des requêtes adressées à "
-    f"« {worst['projet_ent']} » ont échoué sur une erreur du serveur, contre "
-    f"{fmt_pct(worst['part_5xx_reference'])} en janvier-février."
-)
-saturation.head(8)
+incidents = build_card("usages.incidents", {"territoire": "france"}, tables)
+print(f"Lecture : {incidents.lecture}")
+incidents.figure.show()
+
+# %%
+incidents.data.head(8)
 
 # %% [markdown]
 # ## 8. L'effet de la fermeture : séries temporelles interrompues
@@ -346,62 +379,56 @@ saturation.head(8)
 # est estimé par moindres carrés généralisés avec erreurs autorégressives d'ordre 1
 # (`errors="ar1"`) ; les écarts-types de Newey–West (`errors="hac"`) sont trop petits sur des
 # séries aussi courtes (voir la docstring de `egn_analytics.usage.models`), ce que montre la
-# comparaison des intervalles ci-dessous.
+# comparaison des intervalles ci-dessous, mis en forme par la fonction de la carte
+# (`egn_analytics.cards.usages.its_effects`).
 
 # %%
 its_ar1 = models.its(pupils, "visites", by=None)
 its_hac = models.its(pupils, "visites", by=None, errors="hac")
-
-
-def effects_for_readers(table: pl.DataFrame) -> pl.DataFrame:
-    """Relative effects as « +85 % [+52 % ; +126 %] »."""
-
-    def signed(x: float) -> str:
-        return ("+" if x > 0 else "") + fmt_pct(x, 1)
-
-    return table.select(
-        "libelle",
-        pl.struct("relative_change", "relative_ci_lower", "relative_ci_upper")
-        .map_elements(
-            lambda r: (
-                f"{signed(r['relative_change'])} "
-                f"[{signed(r['relative_ci_lower'])} ; {signed(r['relative_ci_upper'])}]"
-            ),
-            return_dtype=pl.String,
-        )
-        .alias("effet (IC à 95 %)"),
-        pl.col("p_value").round(4),
-        "methode",
-    )
-
-
-pl.concat([effects_for_readers(its_ar1), effects_for_readers(its_hac)])
-
-# %%
-level = its_ar1.filter((pl.col("effet") == "niveau") & (pl.col("rupture") == dt.date(2020, 3, 16)))
-row = level.row(0, named=True)
-verb = "augmenté" if row["relative_change"] > 0 else "baissé"
-
-
-def signed_pct(x: float) -> str:
-    return ("+" if x > 0 else "") + fmt_pct(x, 0)
-
-
-print(
-    f"Lecture : au {fmt_date(row['rupture'])}, les visites des élèves ont {verb} de "
-    f"{fmt_pct(abs(row['relative_change']), 0)} par rapport à la tendance d'avant, prolongée, "
-    f"à jour de la semaine et vacances comparables (IC à 95 %{NBSP}: de "
-    f"{signed_pct(row['relative_ci_lower'])} à {signed_pct(row['relative_ci_upper'])})."
+pl.DataFrame(
+    [
+        {
+            "méthode": method,
+            "effet": effect.label,
+            "estimation (IC à 95 %)": f"{effect.value} {effect.interval}",
+            "p": effect.p_value,
+            "significatif": effect.significant,
+        }
+        for method, fit in (("AR(1)", its_ar1), ("Newey–West", its_hac))
+        for effect in its_effects(fit)
+    ]
 )
 
 # %% [markdown]
+# La carte de la page lit le modèle que la construction a ajusté pour ce profil et ce
+# territoire (table `usages_its`) : c'est le modèle AR(1) ci-dessus, et sa phrase de lecture
+# est celle de la carte.
+
+# %%
+pupils_france = {"profil": "eleve", "territoire": "france"}
+its_card = build_card("usages.its", pupils_france, tables)
+built_its = tables.table("usages_its", territoire="france", profil="eleve").sort("rupture", "effet")
+assert (built_its["estimate"] - its_ar1.sort("rupture", "effet")["estimate"]).abs().max() < 1e-6
+ours = effect_sentence(level_effect(its_effects(its_ar1), CLOSURE[0]), parse_view(pupils_france))
+assert its_card.lecture.startswith(ours)
+print(f"Lecture : {its_card.lecture}")
+
+# %% [markdown]
+# Observé, ajusté et **contrefactuel** : le modèle sans les termes de rupture, c'est-à-dire la
+# tendance d'avant le 16 mars prolongée avec le même rythme de la semaine et les mêmes
+# vacances. L'écart entre l'ajusté et le contrefactuel est exactement l'effet estimé.
+
+# %%
+its_card.figure.show()
+
+# %% [markdown]
 # Le même modèle, académie par académie (`by="code_academie"`) : un saut par académie, chacune
-# avec ses propres vacances.
+# avec ses propres vacances. La page en montre une à la fois ; le tableau les range toutes.
 
 # %%
 by_academie = (
     models.its(pupils, "visites", by="code_academie")
-    .filter((pl.col("effet") == "niveau") & (pl.col("rupture") == dt.date(2020, 3, 16)))
+    .filter((pl.col("effet") == "niveau") & (pl.col("rupture") == CLOSURE[0]))
     .with_columns(pl.col("code_academie").replace_strict(names).alias("academie"))
     .sort("relative_change", descending=True)
 )
@@ -410,31 +437,12 @@ by_academie.select(
 ).head(6)
 
 # %% [markdown]
-# Observé, ajusté et **contrefactuel** : le modèle sans les termes de rupture, c'est-à-dire la
-# tendance d'avant le 16 mars prolongée avec le même rythme de la semaine et les mêmes
-# vacances. L'écart entre l'ajusté et le contrefactuel est exactement l'effet estimé.
-
-# %%
-fitted = models.its_fitted(pupils, "visites", by=None)
-fig = go.Figure()
-fig.add_scatter(x=fitted["jour"], y=fitted["observed"], name="observé", line={"color": "#C1C1FB"})
-fig.add_scatter(x=fitted["jour"], y=fitted["fitted"], name="ajusté", line={"color": "#000091"})
-after = fitted.filter(pl.col("jour") >= dt.date(2020, 3, 16))
-fig.add_scatter(
-    x=after["jour"],
-    y=after["counterfactual"],
-    name="contrefactuel (sans fermeture)",
-    line={"color": "#E69F00", "dash": "dash"},
-)
-fig.update_layout(title="Visites des élèves par jour, France", yaxis_tickformat=",d", height=380)
-closure_band(fig)
-
-# %% [markdown]
 # ### Décomposition STL
 #
-# Le compagnon descriptif du modèle : tendance + motif hebdomadaire + reste (`models.decompose`,
-# STL robuste de `statsmodels`), sans hypothèse sur les dates de rupture. La tendance lisse les
-# ruptures sur deux semaines environ : c'est le modèle précédent qui les mesure.
+# Le compagnon descriptif du modèle, que la page ne montre pas : tendance + motif hebdomadaire
+# + reste (`models.decompose`, STL robuste de `statsmodels`), sans hypothèse sur les dates de
+# rupture. La tendance lisse les ruptures sur deux semaines environ : c'est le modèle
+# précédent qui les mesure.
 
 # %%
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -454,77 +462,37 @@ for column, name in (
     ("seasonal", "motif hebdomadaire"),
 ):
     fig.add_scatter(x=stl["jour"], y=stl[column], name=name, mode="lines")
+fig.add_vrect(x0=CLOSURE[0], x1=CLOSURE[1], fillcolor="#E3E3FD", line_width=0, layer="below")
 fig.update_layout(title="Visites des élèves : décomposition STL", yaxis_tickformat=",d", height=380)
-closure_band(fig)
 
 # %% [markdown]
 # ## 9. Le CNED « Ma classe à la maison » à côté des ENT
 #
 # `indicators.cned_vs_ent` aligne la série quotidienne du CNED (inscriptions, utilisateurs
 # cumulés, classes virtuelles) sur la série nationale des ENT, jour par jour ; un jour absent
-# d'une source y reste vide (absent n'est pas zéro).
+# d'une source y reste vide (absent n'est pas zéro). Les jours de la ruée :
 
 # %%
-cned_path = processed / "cned_quotidien.parquet"
-side = indicators.cned_vs_ent(cned_path, national)
+side = indicators.cned_vs_ent(processed / "cned_quotidien.parquet", national)
 rush = side.filter(pl.col("jour").is_between(dt.date(2020, 3, 9), dt.date(2020, 3, 20)))
 rush.select("jour", "ent_visites", "cned_inscriptions", "cned_classes_virtuelles")
 
 # %%
-known = side.drop_nulls(["cned_inscriptions", "ent_visites"])
-index = known.select(
-    "jour",
-    (pl.col("ent_visites") / pl.col("ent_visites").max() * 100).alias("ENT, visites"),
-    (pl.col("cned_inscriptions") / pl.col("cned_inscriptions").max() * 100).alias(
-        "CNED, inscriptions"
-    ),
-    (pl.col("cned_classes_virtuelles") / pl.col("cned_classes_virtuelles").max() * 100).alias(
-        "CNED, classes virtuelles"
-    ),
-)
-fig = go.Figure()
-for column in index.columns[1:]:
-    fig.add_scatter(x=index["jour"], y=index[column], name=column, mode="lines")
-fig.update_layout(title="ENT et CNED, en % du maximum de chaque série", height=380)
-closure_band(fig)
+cned = build_card("usages.cned", {}, tables)
+print(f"Lecture : {cned.lecture}")
+cned.figure.show()
 
 # %% [markdown]
 # ## 10. Un graphique pour une note : le rapport par académie
 #
 # Le contrat `ChartCard` de `egn_analytics.viz` : pas de graphique sans titre, « Lecture »,
-# « Champ » et « Source », ni sans les données derrière lui (le tableau de bord montre le
-# même graphique, page « Continuité pédagogique (usages numériques) »).
+# « Champ » et « Source », ni sans les données derrière lui. La carte de la partie 4 est
+# celle de la page ; sa version pour une note met les textes autour du graphique. Les vues
+# qu'une note montre par défaut sont déclarées avec la carte :
 
 # %%
-shown = ratio.drop_nulls("ratio")
-fig = bar_chart(
-    shown,
-    x="ratio",
-    y="academie",
-    orientation="h",
-    highlight=["Lille"],
-    value_format=lambda v: f"×{fmt_number(v, 1)}",
-    value_label="Rapport",
-    x_title="Visites par jour de classe, fermeture / janvier-février",
-)
-fig.add_vline(x=1, line={"color": "#929292", "width": 1})
-fig.update_layout(height=90 + 22 * shown.height)
-lille_ratio = shown.row(by_predicate=pl.col("academie") == "Lille", named=True)["ratio"]
-card = ChartCard(
-    figure=fig,
-    title="Visites des élèves par jour de classe pendant la fermeture, rapportées à "
-    "janvier-février, par académie",
-    subtitle=f"Rapport (×1{NBSP}: autant qu'avant la fermeture). En bleu foncé : Lille.",
-    lecture=f"pendant la fermeture, les élèves de l'académie de Lille ont fait "
-    f"{fmt_number(lille_ratio, 1)} fois plus de visites par jour de classe qu'en janvier-février.",
-    champ="visites des élèves sur les ENT, moyennes par jour de classe (hors week-ends, jours "
-    "fériés et vacances de la zone) du 6 janvier au 28 février 2020 et du 16 mars au 10 mai "
-    "2020 ; académies dont le calendrier scolaire est connu.",
-    source="ENT, journaux de connexion (synthétiques) ; DEPP, annuaire des établissements "
-    "(synthétique) ; calculs EGN Analytics.",
-    data=shown.select("code_academie", "academie", "zone", "reference", "fermeture", "ratio"),
-)
-card.to_publication_figure()
+print(default_views("usages.rapport"))
+ratio_card.to_publication_figure()
 
 # %% [markdown]
 # Exports dans un dossier temporaire, effacé à l'arrêt du noyau (jamais dans le dépôt). Le CSV
@@ -535,9 +503,9 @@ card.to_publication_figure()
 # %%
 export_dir = tempfile.TemporaryDirectory(prefix="egn-exports-")  # removed at exit
 exports = Path(export_dir.name)
-export_data(card, exports / "usages_rapport_academies.csv")
+export_data(ratio_card, exports / "usages_rapport_academies.csv")
 try:
-    export_png(card, exports / "usages_rapport_academies.png")
+    export_png(ratio_card, exports / "usages_rapport_academies.png")
 except RenderUnavailableError as exc:
     print(
         "Image PNG non produite : l'export d'images demande Chromium, absent ou hors service "
