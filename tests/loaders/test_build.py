@@ -34,7 +34,8 @@ def built(raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_every_source_is_built_and_reconciled(raw: Path, built: Path) -> None:
     report = json.loads((built / registry.QUALITY_REPORT).read_text(encoding="utf-8"))
-    tables = report["tables"]
+    # The indicator stage's entries follow the tidy tables (tests/indicators checks them).
+    tables = [t for t in report["tables"] if t["type"] in registry.KINDS]
     kinds = {t["type"] for t in tables}
     assert kinds == set(registry.KINDS)
     names = {t["table"] for t in tables}
