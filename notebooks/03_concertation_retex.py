@@ -26,6 +26,13 @@
 # tourne sur le corpus **synthétique** embarqué (généré, calé sur les volumes publiés). Ses
 # textes sont construits à partir de gabarits ; ils sont plus faciles à classer que des textes
 # réels, ce que la section 4 rappelle.
+#
+# **Les graphiques sont ceux du tableau de bord** : chaque graphique que la page
+# « Concertation et RETEX » montre est construit ici par la même fonction de la bibliothèque,
+# `egn_analytics.cards.build_card(clé, vue, tables)`, à partir des tables d'indicateurs
+# qu'écrit `egn build` (même titre, même « Lecture », mêmes données). Le notebook y ajoute ce
+# que la page ne montre pas : la normalisation sur des exemples, la qualité par source, les
+# cooccurrences, la classification descendante hiérarchique.
 
 # %%
 import tempfile
@@ -34,16 +41,16 @@ from pathlib import Path
 import polars as pl
 
 from egn_analytics import SYNTHETIC_NOTICE, text
+from egn_analytics.cards import Tables, build_card
+from egn_analytics.cards.concertation import CARD_KEYS, classification, contributions
 from egn_analytics.config import get_settings
 from egn_analytics.generations import current_generation
 from egn_analytics.loaders import registry
-from egn_analytics.reference import propositions, regions_academiques, themes
+from egn_analytics.reference import propositions, regions_academiques
 from egn_analytics.synth import generate
 from egn_analytics.viz import (
-    ChartCard,
     RenderUnavailableError,
     apply_theme,
-    bar_chart,
     export_data,
     export_png,
     fmt_number,
@@ -59,23 +66,30 @@ print(SYNTHETIC_NOTICE)
 # ## 1. Le corpus
 #
 # `egn build` lit les fichiers bruts de la concertation (exports CSV de la plateforme, RETEX
-# en CSV et en fichiers `.md`/`.txt`, synthèses) et écrit des tables validées.
-# `text.load_texts` les réunit en une table : une ligne par contribution portant un texte,
-# avec son identifiant, sa source et, quand la source le dit, son académie et sa région
-# académique. Sans tables construites sur cette machine, la cellule suivante génère le corpus
-# embarqué dans un dossier temporaire (quelques secondes).
+# en CSV et en fichiers `.md`/`.txt`, synthèses) et écrit des tables validées, puis son étape
+# d'indicateurs classe chaque contribution et calcule les spécificités
+# (`indicateurs/textes_*.parquet`) : ce que lit la page.
+# `text.load_texts` réunit les tables validées en une table : une ligne par contribution
+# portant un texte, avec son identifiant, sa source et, quand la source le dit, son académie
+# et sa région académique. Sans tables d'indicateurs construites sur cette machine, la
+# cellule suivante génère le corpus embarqué dans un dossier temporaire et y lance la même
+# construction (`egn_analytics.loaders.registry.build`, ce que fait `egn build`).
 
 # %%
 settings = get_settings()
 processed, raw = current_generation(settings.processed_dir), settings.raw_dir  # one build, pinned
-if not (processed / "documents.parquet").exists():
+if not (processed / "indicateurs" / "textes_contributions.parquet").exists():
     build_dir = tempfile.TemporaryDirectory(prefix="egn-notebook-03-")  # removed at exit
     work = Path(build_dir.name)
     raw, processed = work / "raw", work / "processed"
     generate(raw, seed=settings.seed, scale=settings.scale, families=("textes",))
-    registry.build(raw, processed)
+    failed = [s for s in registry.build(raw, processed) if "erreur" in s]
+    assert not failed, failed
+tables = Tables(processed)  # the indicator tables of that build, pinned to its generation
+processed = tables.folder
 texts = text.load_texts(processed)
 print(f"{fmt_number(texts.height)} contributions lues dans {processed}")
+print("Cartes de la page :", ", ".join(f"concertation.{key}" for key in CARD_KEYS))
 texts.group_by("source").agg(
     pl.len().alias("contributions"),
     pl.col("code_region_academique").is_not_null().sum().alias("avec_region"),
@@ -113,22 +127,29 @@ pl.DataFrame({"texte": examples, "normalise": text.normalise(examples)})
 text.classify(examples)
 
 # %% [markdown]
-# `text.analyse_corpus` fait tout le corpus comme le tableau de bord : s'il trouve des exemples
-# étiquetés (`textes/verite_terrain*.csv`), il apprend sur la partie « apprentissage » et mesure
-# sur la partie tenue à l'écart.
+# `text.analyse_corpus` classe tout le corpus : s'il trouve des exemples étiquetés
+# (`textes/verite_terrain*.csv`), il apprend sur la partie « apprentissage » et mesure sur la
+# partie tenue à l'écart. `egn build` le fait une fois et écrit le résultat
+# (`textes_contributions`, `textes_methode`, `textes_evaluation`) : le notebook lit ces
+# tables, comme la page, plutôt que de refaire le classement.
 
 # %%
-analysis = text.analyse_corpus(processed, raw)
-classified = analysis.texts
-print(analysis.method)
-theme_labels = themes().select(pl.col("theme").cast(pl.Int8), "libelle_court")
-(
-    classified.group_by("source", "theme")
-    .len()
-    .join(theme_labels, on="theme", how="left")
-    .with_columns((pl.col("len") / pl.col("len").sum().over("source")).alias("part"))
-    .sort("source", "theme")
-)
+classified = contributions(tables)
+method = classification(tables)
+print(method.method)
+classified.select("id", "source", "theme", "theme_libelle", "theme_score", "propositions").head()
+
+# %% [markdown]
+# Les thèmes par source, la première carte de la page (vue par défaut : toutes les sources,
+# France). Ses données sont la table derrière le graphique.
+
+# %%
+themes_card = build_card("concertation.themes", {}, tables)
+print(f"Lecture : {themes_card.lecture}")
+themes_card.figure.show()
+
+# %%
+themes_card.data.head(15)
 
 # %% [markdown]
 # ## 4. Qualité mesurée sur des textes tenus à l'écart
@@ -144,10 +165,7 @@ theme_labels = themes().select(pl.col("theme").cast(pl.Int8), "libelle_court")
 # gabarits. Sur des textes réels, il faut étiqueter un échantillon et relancer cette mesure.
 
 # %%
-print(analysis.evaluation)
-
-# %%
-print(analysis.confusion)
+print(method.evaluation)
 
 # %%
 labels_path = text.find_labels(raw)
@@ -197,6 +215,14 @@ returns = classified.filter(
 )
 cov = text.coverage(returns)
 cov.select("proposition", "libelle", "texte", "contributions").head(20)
+
+# %% [markdown]
+# La page montre la même couverture en matrice (propositions × régions académiques) :
+
+# %%
+coverage_card = build_card("concertation.couverture", {}, tables)
+print(f"Lecture : {coverage_card.lecture}")
+coverage_card.figure.show()
 
 # %%
 p18 = cov.row(by_predicate=pl.col("proposition") == 18, named=True)
@@ -287,50 +313,23 @@ segment_classes.drop_nulls("classe").group_by("classe", "theme").len().pivot(
 ).sort("classe")
 
 # %% [markdown]
-# ## 11. Un graphique pour une note : les thèmes par source
+# ## 11. Un graphique pour une note : les propositions les plus citées
 #
-# Le contrat `ChartCard` : titre, « Lecture », « Champ », « Source » et les données. Le tableau
-# de bord montre le même graphique (page « Concertation et RETEX »).
+# Le contrat `ChartCard` : titre, « Lecture », « Champ », « Source » et les données. La carte
+# est celle de la page « Concertation et RETEX » ; ici pour les retours d'expérience et les
+# synthèses de la région académique d'Île-de-France (la vue dit les filtres comme l'adresse de
+# la page : `?source=retex,synthese&region=11`), dans sa version pour une note.
 
 # %%
-shares = (
-    classified.group_by("theme")
-    .len()
-    .join(theme_labels, on="theme", how="left")
-    .with_columns(
-        pl.col("libelle_court").fill_null("Non classé"),
-        (pl.col("len") / pl.col("len").sum()).alias("part"),
-    )
-    .sort("part", descending=True)
-)
-fig = bar_chart(
-    shares,
-    x="part",
-    y="libelle_court",
-    orientation="h",
-    value_format=fmt_pct,
-    value_label="Part des contributions",
-    x_title="Part des contributions",
-)
-top = shares.row(0, named=True)
-card = ChartCard(
-    figure=fig,
-    title="Thèmes des contributions à la concertation des EGN",
-    subtitle="Part des contributions classées dans chaque thème (classement automatique).",
-    lecture=f"{fmt_pct(top['part'])} des contributions relèvent du thème « {top['libelle_court']} ».",
-    champ="contributions écrites de la concertation (RETEX, questionnaire, forum, synthèses), "
-    "classées par le modèle d'EGN Analytics ; qualité mesurée sur des textes tenus à l'écart.",
-    source="Concertation des EGN 2020 (corpus synthétique) ; calculs EGN Analytics.",
-    data=shares.select("theme", "libelle_court", pl.col("len").alias("contributions"), "part"),
-)
+card = build_card("concertation.propositions", {"source": "retex,synthese", "region": "11"}, tables)
 card.to_publication_figure()
 
 # %%
 export_dir = tempfile.TemporaryDirectory(prefix="egn-exports-")  # removed at exit
 exports = Path(export_dir.name)
-export_data(card, exports / "concertation_themes.csv")
+export_data(card, exports / "concertation_propositions.csv")
 try:
-    export_png(card, exports / "concertation_themes.png")
+    export_png(card, exports / "concertation_propositions.png")
 except RenderUnavailableError as exc:
     print(f"Image PNG non produite (Chromium absent ou hors service) : {exc}")
 print(sorted(p.name for p in exports.iterdir()))
