@@ -27,8 +27,9 @@ from dashboards import catalogue, data_access, ids
 from dashboards.components.chart_card import chart_card, csv_download, png_download
 from dashboards.components.layout import column_heads, page, section, table_region
 from dashboards.components.notices import alert, build_hint, detail, synthetic_notice
+from egn_analytics.cards import Tables, build_card
 from egn_analytics.cards import donnees as cards
-from egn_analytics.viz import csv_bytes
+from egn_analytics.viz import ChartCard, csv_bytes
 from egn_analytics.viz.formats import NBSP
 
 dash.register_page(
@@ -41,6 +42,8 @@ dash.register_page(
 )
 
 SIZES = ids.card_ids(ids.DONNEES_SIZES_CARD)
+#: The page's card in the library's registry.
+SIZES_KEY = "donnees.tailles"
 
 MAKE_DATA_TITLE = "Aucune donnée n'est disponible"
 
@@ -114,7 +117,7 @@ def layout(famille: str | None = None, **_query: str) -> html.Div:
             [datasets_table(cards.dataset_rows(manifest.files))],
         ),
         qualitysection(),
-        chart_card(cards.sizes_card(manifest, family), ids.DONNEES_SIZES_CARD),
+        chart_card(_sizes_card(family), ids.DONNEES_SIZES_CARD),
         section(
             "donnees-detail-titre",
             "Détail des fichiers",
@@ -498,8 +501,7 @@ def download_catalogue(_n_clicks: int | None, famille: str | None) -> dict[str, 
 )
 def download_sizes_data(_n_clicks: int | None, famille: str | None) -> dict[str, object]:
     """Data of the « sizes by family » card as CSV."""
-    manifest = data_access.load_manifest(data_access.raw_dir())
-    card = cards.sizes_card(manifest, cards.parse_family(famille, manifest.files))
+    card = _sizes_card(famille)
     name = catalogue.export_filename("tailles_par_famille", None, card.synthetic, "csv")
     return csv_download(card, name)
 
@@ -513,10 +515,15 @@ def download_sizes_data(_n_clicks: int | None, famille: str | None) -> dict[str,
 )
 def download_sizes_png(_n_clicks: int | None, famille: str | None) -> tuple[object, str]:
     """The card as a publication PNG (title, notes); a French message if Chromium is missing."""
-    manifest = data_access.load_manifest(data_access.raw_dir())
-    card = cards.sizes_card(manifest, cards.parse_family(famille, manifest.files))
+    card = _sizes_card(famille)
     name = catalogue.export_filename("tailles_par_famille", None, card.synthetic, "png")
     return png_download(card, name)
+
+
+def _sizes_card(famille: str | None) -> ChartCard:
+    """The « sizes by family » card of the library's registry, for the family of the URL (an
+    unknown one means all): read from the manifest beside the tables this request reads."""
+    return build_card(SIZES_KEY, {"famille": famille}, Tables(data_access.processed_dir()))
 
 
 def _page_of(content: list[Component]) -> html.Div:

@@ -15,7 +15,12 @@ a bar write it, Dash's router calls :func:`layout` again with it, so a view can 
 and the back button works. ``domaine`` only chooses whose « Lecture » the card prints. The gap
 pickers are not in the URL: they change one panel, not the view. Callbacks translate an event
 into calls to :mod:`egn_analytics.cards.enquetes` (the URL codec and the pickers' options:
-:mod:`dashboards.enquetes_logic`) and :mod:`dashboards.data_access`; tests call them directly.
+:mod:`dashboards.enquetes_logic`); tests call them directly.
+
+Data: the card is the registry's ``enquetes.estimations`` (:func:`egn_analytics.cards.build_card`)
+and the pickers and table read the same indicator table, ``enquetes_catalogue``, written by
+``egn build`` in the generation this request reads; only the gap between two domains is
+computed on demand from the microdata, through :func:`dashboards.data_access.indicator_gap`.
 """
 
 from __future__ import annotations
@@ -34,7 +39,9 @@ from dashboards.components import notices
 from dashboards.components.chart_card import chart_card, csv_download, png_download
 from dashboards.components.layout import DROPDOWN_LABELS, column_heads, page, section, table_region
 from dashboards.components.notices import alert, detail, synthetic_notice
+from egn_analytics.cards import Tables, build_card
 from egn_analytics.cards import enquetes as cards
+from egn_analytics.indicators import IndicatorNotBuiltError
 from egn_analytics.viz import ChartCard
 from egn_analytics.viz.formats import NBSP
 
@@ -52,6 +59,9 @@ dash.register_page(
 )
 
 CARD = ids.card_ids(ids.ENQUETES_CARD)
+#: The page's card in the library's registry.
+CARD_KEY = "enquetes.estimations"
+INDICATOR, BREAKDOWN, DOMAIN = logic.INDICATOR_PARAM, logic.BREAKDOWN_PARAM, logic.DOMAIN_PARAM
 
 TABLE_TITLE = "Estimations par domaine"
 GAP_TITLE = "Comparer deux domaines"
@@ -74,18 +84,18 @@ def layout(
     **_query: str,
 ) -> html.Div:
     """Page content for ``/enquetes?indicateur=…&ventilation=…&domaine=…`` (others ignored)."""
-    try:
-        table = data_access.indicator_table()
-    except data_access.IndicatorsNotBuiltError:
-        return _page_of(not_built())
-    except data_access.IndicatorsError as exc:
-        return _page_of(unavailable(exc))
-    if table.height == 0:
-        return _page_of(unavailable(ValueError("la table des indicateurs est vide")))
-
-    selection = cards.parse_selection(table, indicateur, ventilation, domaine)
     notice = data_access.synthetic_notice(data_access.raw_dir())
-    card = cards.estimates_card(table, selection, synthetic=notice is not None)
+    tables = _tables(notice is not None)
+    try:
+        table = cards.catalogue_table(tables)
+    except IndicatorNotBuiltError:
+        return _page_of(not_built())
+    except Exception as exc:  # an unreadable table: the page says why, never a traceback
+        return _page_of(unavailable(exc))
+
+    view = {INDICATOR: indicateur, BREAKDOWN: ventilation, DOMAIN: domaine}
+    selection = cards.selection_of(table, cards.parse_view(view))
+    card = build_card(CARD_KEY, view, tables)
     rows = cards.domain_rows(table, selection)
     unit = cards.indicator_unit(table, selection.indicator)
     content: list[Component] = [
@@ -255,26 +265,17 @@ def gap_content(
     breakdown, and different ones once labels are resolved to codes."""
     rows = cards.domain_rows(table, selection)
     unit = cards.indicator_unit(table, selection.indicator)
-    pair = cards.gap_pair(rows, a, b)
-    if isinstance(pair, cards.GapSummary):
-        summary = pair
-    else:
-        code_a, code_b = pair
-        statuses = dict(zip(rows["domain_code"], rows["status"], strict=True))
-        if cards.MASKED in (statuses.get(code_a), statuses.get(code_b)):
-            summary = cards.gap_summary(
-                {"a": code_a, "b": code_b, "status": cards.MASKED}, rows, unit
-            )
-        else:
-            try:
-                gap = data_access.indicator_gap(
-                    selection.indicator, selection.breakdown, code_a, code_b
-                )
-            except data_access.IndicatorsError as exc:
-                return gap_failure(exc)
-            if gap.height == 0:
-                return gap_failure()
-            summary = cards.gap_summary(gap.row(0, named=True), rows, unit)
+
+    def compute(code_a: str, code_b: str) -> dict[str, Any] | None:
+        gap = data_access.indicator_gap(selection.indicator, selection.breakdown, code_a, code_b)
+        return gap.row(0, named=True) if gap.height else None
+
+    try:
+        summary = cards.gap_verdict(rows, unit, a, b, compute)
+    except data_access.IndicatorsError as exc:
+        return gap_failure(exc)
+    if summary is None:
+        return gap_failure()
     return [
         html.P(summary.title, className=f"egn-gap__verdict egn-gap__verdict--{summary.kind}"),
         *(html.P(sentence, className="egn-gap__sentence") for sentence in summary.sentences),
@@ -335,16 +336,14 @@ def _selection(search: str | None) -> tuple[pl.DataFrame, cards.Selection]:
     errors, so that no callback lets a traceback out when the tables vanish under a page.
     """
     try:
-        table = data_access.indicator_table()
-    except data_access.IndicatorsNotBuiltError as exc:
+        table = cards.catalogue_table(_tables())
+    except IndicatorNotBuiltError as exc:
         raise IndicatorsUnavailableError(
             "les indicateurs d'enquête ne sont pas calculés : lancez « make build », puis "
             "rechargez la page"
         ) from exc
-    except data_access.IndicatorsError as exc:
+    except Exception as exc:  # an unreadable table: said in French by the callback
         raise IndicatorsUnavailableError(str(exc)) from exc
-    if table.height == 0:
-        raise IndicatorsUnavailableError("la table des indicateurs est vide")
     return table, logic.selection_from_search(table, search)
 
 
@@ -414,9 +413,11 @@ def update_gap(a: str | None, b: str | None, search: str | None) -> list[Compone
 
 
 def _card(search: str | None) -> tuple[cards.Selection, ChartCard]:
-    table, selection = _selection(search)
-    synthetic = data_access.synthetic_notice(data_access.raw_dir()) is not None
-    return selection, cards.estimates_card(table, selection, synthetic=synthetic)
+    _table, selection = _selection(search)  # raises in French when the table is unreadable
+    view = {INDICATOR: selection.indicator, BREAKDOWN: selection.breakdown}
+    if selection.domain:
+        view[DOMAIN] = selection.domain
+    return selection, build_card(CARD_KEY, view, _tables())
 
 
 def _file_name(selection: cards.Selection, synthetic: bool, ext: str) -> str:
@@ -454,6 +455,14 @@ def download_png(_n_clicks: int | None, search: str | None) -> tuple[object, str
     except IndicatorsUnavailableError as exc:
         return no_update, f"L'image n'a pas pu être produite : {exc}."
     return png_download(card, _file_name(selection, card.synthetic, "png"))
+
+
+def _tables(synthetic: bool | None = None) -> Tables:
+    """The build's indicator tables, the generation this request reads; the synthetic flag is
+    the banner's (a manifest that does not say counts as synthetic)."""
+    if synthetic is None:
+        synthetic = data_access.synthetic_notice(data_access.raw_dir()) is not None
+    return Tables(data_access.processed_dir(), synthetic=synthetic)
 
 
 def _page_of(content: list[Component]) -> html.Div:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import math
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -112,6 +113,16 @@ def write_survey_tables(data_dir: Path) -> Path:
     return processed
 
 
+def write_built_tables(data_dir: Path, table: pl.DataFrame = TABLE) -> Path:
+    """A built processed folder: a survey table (the gap is computed from the microdata) and
+    the indicator table ``enquetes_catalogue`` the page's card reads, as ``egn build`` writes
+    it (``indicateurs/enquetes_catalogue.parquet``)."""
+    processed = write_survey_tables(data_dir)
+    (processed / "indicateurs").mkdir(exist_ok=True)
+    table.write_parquet(processed / "indicateurs" / "enquetes_catalogue.parquet")
+    return processed
+
+
 @pytest.fixture
 def library(monkeypatch: pytest.MonkeyPatch) -> FakeLibrary:
     fake = FakeLibrary(TABLE)
@@ -122,7 +133,7 @@ def library(monkeypatch: pytest.MonkeyPatch) -> FakeLibrary:
 
 @pytest.fixture
 def enquetes_dir(data_dir: Path, library: FakeLibrary) -> Path:
-    write_survey_tables(data_dir)
+    write_built_tables(data_dir, library.table)
     return data_dir
 
 
@@ -375,7 +386,7 @@ def test_masked_cells_never_show_a_number(
     """Even if the library left values in a masked row, no view prints them."""
     library.table = leaky_table()
     folder = tmp_path / "fuite"
-    write_survey_tables(folder)
+    write_built_tables(folder, library.table)
     make_app(folder)
     tree = page.layout(indicateur=ORDI, ventilation="ep", domaine="2")
 
@@ -529,7 +540,7 @@ def test_select_domain_ignores_clicks_without_a_domain(page: ModuleType, click: 
 def test_callbacks_when_the_tables_vanish(page: ModuleType, enquetes_dir: Path) -> None:
     """Tables removed under an open page: a French message where there is room for one,
     nothing changed elsewhere, never a traceback."""
-    (enquetes_dir / "processed" / "enquete_eleves_2d.parquet").unlink()
+    shutil.rmtree(enquetes_dir / "processed")
     search = f"?indicateur={ORDI}&ventilation=ep"
     assert page.update_query(ORDI, "sexe") is no_update
     assert page.select_domain({"points": [{"customdata": ["1"]}]}, search) is no_update
@@ -589,19 +600,25 @@ def test_layout_before_the_build(
     assert library.catalogue_calls == 0
 
 
-def test_layout_when_the_computation_fails(
-    page: ModuleType, monkeypatch: pytest.MonkeyPatch, make_app: AppFactory, tmp_path: Path
+def test_layout_when_the_table_is_unreadable(
+    page: ModuleType, make_app: AppFactory, tmp_path: Path
 ) -> None:
-    def _broken(_processed: Path) -> pl.DataFrame:
-        raise KeyError("colonne ordinateur absente")
-
-    monkeypatch.setattr(data_access, "_compute_catalogue", _broken)
     folder = tmp_path / "casse"
-    write_survey_tables(folder)
+    write_built_tables(folder, TABLE.drop("estimate"))  # a table of another shape
     make_app(folder)
     message = by_id(page.layout(), ids.ENQUETES_MISSING)
     assert message.role == "alert"
-    assert "colonne ordinateur absente" in text_of(message)
+    assert "estimate" in text_of(message)
+
+
+def test_layout_when_the_table_is_empty(
+    page: ModuleType, make_app: AppFactory, tmp_path: Path
+) -> None:
+    folder = tmp_path / "vide"
+    write_built_tables(folder, TABLE.clear())
+    make_app(folder)
+    message = by_id(page.layout(), ids.ENQUETES_MISSING)
+    assert "la table des indicateurs est vide" in text_of(message)
 
 
 # --------------------------------------------------------------------- data access -----
