@@ -84,3 +84,25 @@ def test_gap_not_significant_in_hours() -> None:
 def test_gap_on_a_single_domain_breakdown() -> None:
     assert cards.gap_prompt(1, None, None) is not None
     assert cards.gap_prompt(1, None, None).kind == "single"  # type: ignore[union-attr]
+
+
+def test_parse_view_keeps_only_strings() -> None:
+    view = cards.parse_view({"indicateur": ORDI, "ventilation": 3, "autre": "x"})
+    assert view == cards.View(ORDI, None, None)
+    assert cards.selection_of(TABLE, view) == cards.Selection(ORDI, "ep")
+
+
+def test_gap_verdict_asks_for_the_gap_only_when_it_can_be_said() -> None:
+    rows = cards.domain_rows(TABLE, cards.Selection(ORDI, "ep"))
+    asked: list[tuple[str, str]] = []
+
+    def compute(a: str, b: str) -> None:
+        asked.append((a, b))
+
+    masked = cards.gap_verdict(rows, "%", "2", "3", compute)  # « REP » is masked
+    assert masked is not None and masked.kind == "masked"
+    same = cards.gap_verdict(rows, "%", "1", "REP+", compute)  # one domain, two names
+    assert same is not None and same.kind == "same"
+    assert asked == []
+    assert cards.gap_verdict(rows, "%", "1", "3", compute) is None  # nothing computed
+    assert asked == [("1", "3")]
