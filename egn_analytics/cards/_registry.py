@@ -8,7 +8,6 @@ listed everywhere (note generator, snapshot tests) as soon as its domain declare
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from pathlib import Path
@@ -41,8 +40,7 @@ class Tables:
     card (or a page of cards) reads comes from the same build even if another is published
     meanwhile. ``synthetic`` says whether the data are the embedded synthetic ones (the cards
     then carry the « Données synthétiques » note); by default it is read from the
-    ``manifest.json`` of the raw folder beside the tables, and an unknown origin counts as
-    synthetic only when a manifest says so.
+    ``manifest.json`` of the raw folder beside the tables, as the pages' banner reads it.
     """
 
     def __init__(self, folder: str | Path | None = None, *, synthetic: bool | None = None) -> None:
@@ -63,13 +61,11 @@ class Tables:
     def synthetic(self) -> bool:
         if self._synthetic is not None:
             return self._synthetic
-        from egn_analytics.generations import data_dir_of
+        from egn_analytics.sources import raw_dir_of, synthetic_notice
 
-        manifest = data_dir_of(self.folder) / "raw" / "manifest.json"
-        try:
-            return bool(json.loads(manifest.read_text(encoding="utf-8")).get("synthetic"))
-        except (OSError, ValueError, AttributeError):
-            return False
+        # The same reading as the pages' banner: a manifest that says nothing counts as
+        # synthetic (the product ships synthetic data); no manifest, as the user's own data.
+        return synthetic_notice(raw_dir_of(self.folder)) is not None
 
 
 def domain(name: str) -> ModuleType:
