@@ -279,6 +279,9 @@ def present(declared: Declared, header: Sequence[str]) -> Declared:
 def refuse_unused(path: str | Path, declared: Declared, headers: Iterable[Sequence[str]]) -> None:
     """``LoadError`` naming a declared column that no file of the folder ``path`` has."""
     seen = list(headers)
+    if len(seen) == 1:  # one file: the message of any loader, naming the file's columns
+        match_columns(path, seen[0], Declared(declared.columns, names=declared.names))
+        return
     for role, source in declared.columns.items():
         if not any(_has(h, source) for h in seen):
             raise LoadError(
