@@ -7,6 +7,8 @@ the synthetic ENT events (one month) are written as CSV.gz and Parquet by our wr
 ``to_parquet``). Then the full generator runs at 10^6 and 10^7 events (``--quick``: 10^6 only).
 Performance targets are ratios (never timed unit tests): our writers should be at least as
 fast as pandas'. Ingestion: ``bench_ingest_ent.py`` against DuckDB reading the same files.
+Dashboards: ``bench_dashboard.py`` (served by ``egn serve``, driven by Chromium; targets in
+seconds and milliseconds, with ``--before REF`` for the ratios to a previous commit).
 """
 
 from __future__ import annotations
@@ -107,6 +109,11 @@ def main() -> int:
     # Text classification (5,000 texts, held-out F1) vs spaCy and scikit-learn: bench_text.py.
     subprocess.run(
         [sys.executable, str(HERE / "bench_text.py"), *["--quick"] * args.quick], check=True
+    )
+    # Dashboards (cold start, first chart, filter changes, 50 users, egn build): bench_dashboard.py;
+    # --before REF compares with a previous commit (run it by hand: it builds and serves both).
+    subprocess.run(
+        [sys.executable, str(HERE / "bench_dashboard.py"), *["--quick"] * args.quick], check=True
     )
     return 0
 
