@@ -19,6 +19,13 @@
 # avec intervalles de confiance, domaines, comparaisons, régression logistique, calage, secret
 # statistique, puis un graphique et des exports pour une note.
 #
+# **Le graphique est celui du tableau de bord** : la page « Équipement et continuité
+# (enquêtes) » et ce notebook le construisent par la même fonction de la bibliothèque,
+# `egn_analytics.cards.build_card("enquetes.estimations", vue, tables)`, à partir de la table
+# d'indicateurs qu'écrit `egn build` (même titre, même « Lecture », mêmes données, même
+# secret statistique). Les estimations refaites ici à la main, avec le plan de sondage, sont
+# ce que la page ne montre pas : la méthode, les domaines, les modèles, le calage.
+#
 # **Données synthétiques.** Les microdonnées réelles sont confidentielles : ce notebook tourne
 # sur le jeu **synthétique** embarqué (généré, calé sur des chiffres publiés). Les chiffres
 # ci-dessous illustrent la méthode ; ils ne décrivent aucun élève ni aucun établissement réel.
@@ -28,15 +35,16 @@ import math
 import tempfile
 from pathlib import Path
 
-import plotly.graph_objects as go
 import polars as pl
 import statsmodels.api as sm
 
 from egn_analytics import SYNTHETIC_NOTICE, reference
+from egn_analytics.cards import Tables, build_card
+from egn_analytics.cards.enquetes import PERCENT, fmt_difference, fmt_interval, gap_summary
 from egn_analytics.config import get_settings
 from egn_analytics.generations import current_generation
-from egn_analytics.indicators import compute_catalogue
-from egn_analytics.loaders.registry import ingest
+from egn_analytics.indicators import gap as catalogue_gap
+from egn_analytics.loaders.registry import build
 from egn_analytics.survey import (
     STATUS_LABELS,
     SecretRule,
@@ -47,9 +55,8 @@ from egn_analytics.survey import (
 )
 from egn_analytics.synth import generate
 from egn_analytics.viz import (
-    ChartCard,
     RenderUnavailableError,
-    bar_chart,
+    apply_theme,
     csv_bytes,
     export_data,
     export_png,
@@ -57,7 +64,9 @@ from egn_analytics.viz import (
     fmt_number,
     fmt_pct,
 )
-from egn_analytics.viz.formats import MISSING, NNBSP
+from egn_analytics.viz.formats import MISSING, NBSP, fmt_p_value
+
+apply_theme()
 
 pl.Config.set_fmt_str_lengths(90)
 pl.Config.set_tbl_rows(40)
@@ -72,10 +81,14 @@ print(SYNTHETIC_NOTICE)
 # DOSSIER` ou `egn_analytics.loaders.survey.load_result(chemin)` produisent les mêmes tables,
 # colonnes de plan renommées `strate`, `uai`, `poids`, `fpc`.
 #
-# Si les tables n'ont pas encore été construites sur cette machine (intégration continue),
-# la cellule suivante génère le jeu embarqué (même graine, même échelle) dans un dossier
-# temporaire et y construit les deux tables utiles ici (`egn_analytics.loaders.registry.ingest`,
-# ce que fait `egn ingest`) : quelques secondes.
+# `egn build` calcule aussi, dans son étape d'indicateurs, la table de tous les indicateurs
+# d'enquête par toutes leurs ventilations (`indicateurs/enquetes_catalogue.parquet`) : ce
+# que lit la page, et la carte de la partie 7.
+#
+# Si les tables d'indicateurs n'ont pas encore été construites sur cette machine
+# (intégration continue), la cellule suivante génère le jeu embarqué (même graine, même
+# échelle : l'annuaire et les enquêtes) dans un dossier temporaire et y lance la même
+# construction (`egn_analytics.loaders.registry.build`, ce que fait `egn build`).
 
 # %%
 settings = get_settings()
@@ -84,22 +97,17 @@ needed = [
     "enquete_eleves_2d.parquet",
     "enquete_eleves_2d_dictionnaire.parquet",
     "etablissements.parquet",
+    "indicateurs/enquetes_catalogue.parquet",
 ]
 if not all((processed / name).is_file() for name in needed):
     build_dir = tempfile.TemporaryDirectory(prefix="egn-notebook-01-")  # removed at exit
     work = Path(build_dir.name)
-    generate(
-        work / "raw",
-        seed=settings.seed,
-        scale=settings.scale,
-        families=("etablissements", "enquetes"),
-    )
-    processed = work / "processed"
-    raw = work / "raw"
-    ingest(
-        "etablissements", raw / "etablissements/fr-en-annuaire-education_SYNTHETIQUE.csv", processed
-    )
-    ingest("survey", raw / "enquetes/depp_continuite_2020_eleves_2d_SYNTHETIQUE.csv", processed)
+    raw, processed = work / "raw", work / "processed"
+    generate(raw, seed=settings.seed, scale=settings.scale, families=("etablissements", "enquetes"))
+    failed = [s for s in build(raw, processed) if "erreur" in s]
+    assert not failed, failed
+tables = Tables(processed)  # the indicator tables of that build, pinned to its generation
+processed = tables.folder
 print(f"Tables lues dans : {processed}")
 
 # %%
@@ -195,7 +203,8 @@ d.proportion("ordinateur")
 
 # %% [markdown]
 # Pour les lecteurs, les mêmes résultats mis en forme à la française (« 8,0 % », intervalles
-# entre crochets, statut en clair). Deux petites fonctions servent jusqu'à la fin.
+# entre crochets, statut en clair) avec les fonctions de format des cartes
+# (`fmt_pct`, `fmt_interval`) ; une petite fonction sert jusqu'à la fin.
 
 # %%
 _, LABELS = codebook_labels(codebook)  # {variable: {code: libellé}}
@@ -204,13 +213,6 @@ LABELS["code_academie"] = dict(
 )
 VARIABLE_LABELS = dict(codebook.select("variable", "libelle").iter_rows())
 VARIABLE_LABELS["code_academie"] = "Académie"
-
-
-def interval(lower, upper, fmt=fmt_pct):
-    """« [21,9 % ; 26,5 %] », or « n.d. » when a bound is missing (masked)."""
-    if lower is None or upper is None or math.isnan(lower) or math.isnan(upper):
-        return MISSING
-    return f"[{fmt(lower)} ; {fmt(upper)}]"
 
 
 def for_readers(res: pl.DataFrame, by: str | None = None) -> pl.DataFrame:
@@ -222,7 +224,7 @@ def for_readers(res: pl.DataFrame, by: str | None = None) -> pl.DataFrame:
             row["Modalité"] = r["level_label"]
         row |= {
             "Estimation": fmt_pct(r["estimate"]),
-            "IC à 95 %": interval(r["ci_lower"], r["ci_upper"]),
+            "IC à 95 %": fmt_interval(r["ci_lower"], r["ci_upper"], PERCENT),
             "Répondants": fmt_number(r["n"]),
             "CV": fmt_pct(r["cv"]),
             "Statut": STATUS_LABELS[r["status"]],
@@ -277,7 +279,7 @@ pl.DataFrame(
         ],
         "Classe": [classe(v) for v in quartiles["estimate"]],
         "IC à 95 %": [
-            interval(lo, hi, classe)
+            f"[{classe(lo)}{NBSP}; {classe(hi)}]"
             for lo, hi in zip(quartiles["ci_lower"], quartiles["ci_upper"], strict=True)
         ],
     }
@@ -357,24 +359,26 @@ gap.drop("level")  # level: null for a 0/1 mean
 
 
 # %%
-def points(x):
-    """A difference of proportions in percentage points: « +17,2 points »."""
-    return ("+" if x > 0 else "") + fmt_number(100 * x, 1) + " points"
-
-
-def p_text(p):
-    return "p < 0,001" if p < 0.001 else f"p = {fmt_number(p, 3)}"
-
-
 g = gap.row(0, named=True)
-verdict = "significatif" if g["p_value"] < 0.05 else "non significatif"
+low, high = (fmt_difference(g[c], PERCENT) for c in ("ci_lower", "ci_upper"))
 print(
     f"Sans ordinateur : {fmt_pct(g['estimate_a'])} en REP+ contre {fmt_pct(g['estimate_b'])} "
-    f"hors éducation prioritaire, soit un écart de {points(g['difference'])} "
-    f"(IC à 95 % : [{points(g['ci_lower'])} ; {points(g['ci_upper'])}], "
-    f"erreur-type {fmt_number(100 * g['se'], 1)} points, {p_text(g['p_value'])}). "
-    f"L'écart est {verdict} au seuil de 5 %."
+    f"hors éducation prioritaire, soit un écart de {fmt_difference(g['difference'], PERCENT)} "
+    f"(IC à 95 % : [{low} ; {high}], erreur-type {fmt_number(100 * g['se'], 1)} points, "
+    f"{fmt_p_value(g['p_value'])})."
 )
+
+# %% [markdown]
+# La page dit le même écart dans son panneau de comparaison, sur les estimations **calées**
+# de la construction (partie 6) : `indicators.gap` le calcule à la demande (il faut les
+# microdonnées) et `gap_summary`, la fonction de la page, l'écrit en français, secret
+# statistique compris.
+
+# %%
+page_gap = catalogue_gap("eleves_sans_ordinateur", "ep", 1, 3, processed_dir=processed)
+ep_rows = tables.table("enquetes_catalogue", indicator="eleves_sans_ordinateur", breakdown="ep")
+verdict = gap_summary(page_gap.row(0, named=True), ep_rows, PERCENT)
+print(verdict.title, *verdict.sentences, sep="\n")
 
 # %% [markdown]
 # Ici les strates séparent déjà REP+ et hors EP : les deux estimations sont presque
@@ -392,10 +396,10 @@ by_sex = d.mean("sans_ordinateur", by="sexe")
 naive_se = math.sqrt((by_sex["se"] ** 2).sum())
 g_sex = d.compare("sans_ordinateur", by="sexe", a=1, b=2).row(0, named=True)
 print(
-    f"Filles − garçons : {points(g_sex['difference'])}, erreur-type "
+    f"Filles − garçons : {fmt_difference(g_sex['difference'], PERCENT)}, erreur-type "
     f"{fmt_number(100 * g_sex['se'], 2)} points selon le plan, contre "
     f"{fmt_number(100 * naive_se, 2)} en supposant les deux estimations indépendantes "
-    f"({p_text(g_sex['p_value'])} : écart "
+    f"({fmt_p_value(g_sex['p_value'])} : écart "
     f"{'significatif' if g_sex['p_value'] < 0.05 else 'non significatif'} au seuil de 5 %)."
 )
 
@@ -412,7 +416,7 @@ COVARIATES = ["milieu_social", "ep", "densite"]
 model = logistic(d, pl.col("ordinateur") == 3, COVARIATES, categorical=COVARIATES)
 
 
-def term_label(term):
+def logit_term(term):
     """R's term name (« milieu_social4 ») → « Milieu social : Défavorisé (réf. …) »."""
     for cov in COVARIATES:
         code = term.removeprefix(cov)
@@ -424,13 +428,13 @@ def term_label(term):
 
 pl.DataFrame(
     {
-        "Terme": [term_label(t) for t in model["term"]],
+        "Terme": [logit_term(t) for t in model["term"]],
         "Rapport de cotes": [fmt_number(v, 2) for v in model["odds_ratio"]],
         "IC à 95 %": [
-            interval(lo, hi, lambda v: fmt_number(v, 2))
+            f"[{fmt_number(lo, 2)}{NBSP}; {fmt_number(hi, 2)}]"
             for lo, hi in zip(model["or_lower"], model["or_upper"], strict=True)
         ],
-        "p": [p_text(p) for p in model["p_value"]],
+        "p": [fmt_p_value(p) for p in model["p_value"]],
     }
 ).slice(1)  # the intercept's odds are not read
 
@@ -460,7 +464,7 @@ w = (used["poids"] / used["poids"].mean()).to_numpy()
 naive = sm.GLM(y, x.to_numpy(), family=sm.families.Binomial(), freq_weights=w).fit()
 pl.DataFrame(
     {
-        "Terme": [term_label(t) for t in x.columns],
+        "Terme": [logit_term(t) for t in x.columns],
         "Coefficient (plan)": [fmt_number(v, 3) for v in model["estimate"]],
         "Coefficient (GLM naïf)": [fmt_number(v, 3) for v in naive.params],
         "Erreur-type (plan)": [fmt_number(v, 3) for v in model["se"]],
@@ -474,8 +478,8 @@ ratio = model["se"].to_numpy() / naive.bse
 lo, hi = int(ratio[1:].argmin()) + 1, int(ratio[1:].argmax()) + 1  # the intercept aside
 print(
     f"Erreur-type du plan / erreur-type naïve : de {fmt_number(ratio[lo], 2)} "
-    f"({term_label(x.columns[lo])}) à {fmt_number(ratio[hi], 2)} "
-    f"({term_label(x.columns[hi])})."
+    f"({logit_term(x.columns[lo])}) à {fmt_number(ratio[hi], 2)} "
+    f"({logit_term(x.columns[hi])})."
 )
 
 # %% [markdown]
@@ -542,71 +546,31 @@ pl.DataFrame(rows)
 # %% [markdown]
 # ## 7. Représenter et exporter
 #
-# Un graphique de note : barres et intervalles de confiance, avec titre, « Lecture », « Champ »
-# et « Source » (contrat `ChartCard` de `egn_analytics.viz`) et la mention des données
-# synthétiques. L'axe est en pourcentage (valeurs × 100), comme dans le tableau de bord.
+# Le graphique de la page, pour une note : barres et intervalles de confiance, avec titre,
+# « Lecture », « Champ » et « Source » (contrat `ChartCard` de `egn_analytics.viz`), le secret
+# statistique appliqué et la mention des données synthétiques. La **vue** dit l'indicateur et
+# la ventilation comme l'adresse de la page (`?indicateur=eleves_sans_ordinateur&ventilation=ep`) ;
+# la carte lit la table d'indicateurs de la construction, dont les estimations sont **calées**
+# (raking sur l'académie, le secteur et l'éducation prioritaire, comme en partie 6).
 
 # %%
-chart = sans_ordi_ep.select(
-    pl.col("ep").replace_strict(LABELS["ep"], return_dtype=pl.String).alias("domaine"),
-    pl.col("estimate", "ci_lower", "ci_upper") * 100,
-    "n",
-    "status",
-)
-fig = bar_chart(
-    chart,
-    x="estimate",
-    y="domaine",
-    orientation="h",
-    value_format=lambda v: fmt_pct(v / 100),
-    value_label="Part sans ordinateur",
-    x_title="Part des élèves (%)",
-    show_values=False,
-)
-fig.update_traces(
-    text=[fmt_pct(v / 100) for v in chart["estimate"]],
-    textposition="inside",
-    insidetextanchor="start",
-)
-for color, thickness, width in (("#FFFFFF", 4.5, 8), ("#161616", 1.5, 5)):
-    # The interval: a black whisker over a wider white one, readable on the bar and beside it.
-    fig.add_trace(
-        go.Scatter(
-            x=chart["estimate"],
-            y=chart["domaine"],
-            mode="markers",
-            marker={"size": 1, "color": "rgba(0,0,0,0)"},
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": chart["ci_upper"] - chart["estimate"],
-                "arrayminus": chart["estimate"] - chart["ci_lower"],
-                "color": color,
-                "thickness": thickness,
-                "width": width,
-            },
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    )
-fig.update_xaxes(ticksuffix=f"{NNBSP}%", rangemode="tozero")
-rep_plus = sans_ordi_ep.row(by_predicate=pl.col("ep") == 1, named=True)
-card = ChartCard(
-    figure=fig,
-    title="Élèves sans ordinateur utilisable pour le travail scolaire, selon l'éducation "
-    "prioritaire",
-    subtitle="Part des élèves, en %, et intervalle de confiance à 95 %",
-    lecture=f"en 2020, {fmt_pct(rep_plus['estimate'])} des élèves scolarisés en REP+ ne "
-    "disposent pas à la maison d'un ordinateur utilisable pour le travail scolaire.",
-    champ="élèves de collège et de lycée (général, technologique et professionnel), public et "
-    "privé sous contrat, France, du 16 mars au 11 mai 2020.",
-    source="DEPP, enquête sur la continuité pédagogique 2020, élèves du second degré ; "
-    "calculs EGN Analytics.",
-    data=sans_ordi_ep.with_columns(
-        pl.col("ep").replace_strict(LABELS["ep"], return_dtype=pl.String).alias("domaine")
-    ),
-)
+view = {"indicateur": "eleves_sans_ordinateur", "ventilation": "ep"}
+card = build_card("enquetes.estimations", view, tables)
+print(f"{card.title}\nLecture : {card.lecture}\nChamp : {card.champ}\nSource : {card.source}")
 card.to_publication_figure()
+
+# %% [markdown]
+# Ses données sont celles du CSV que la page télécharge ; elles redonnent nos estimations
+# calées de la partie 6, faites à la main avec le plan de sondage.
+
+# %%
+shown = card.data.filter(pl.col("code_domaine") != "ensemble")
+ours = raked.mean("sans_ordinateur", by="ep").with_columns(pl.col("ep").cast(pl.String))
+check = shown.join(ours, left_on="code_domaine", right_on="ep")
+assert check.height == ours.height
+assert (check["estimation"] - check["estimate"]).abs().max() < 1e-9
+print("Identiques à nos estimations calées de la partie 6.")
+shown.select("domaine", "estimation", "ic95_bas", "ic95_haut", "repondants", "statut")
 
 # %% [markdown]
 # Exports dans un dossier temporaire, effacé à l'arrêt du noyau (jamais dans le dépôt) : pour
@@ -634,22 +598,19 @@ print((exports / "eleves_sans_ordinateur_ep.csv").read_text(encoding="utf-8-sig"
 # %% [markdown]
 # ## 8. Le catalogue d'indicateurs
 #
-# Les tableaux de bord ne refont pas ces calculs à la main : `egn_analytics.indicators`
-# décrit chaque indicateur comme une donnée (variable, modalités, ventilations, champ,
-# source, phrase de lecture) et `compute_catalogue` rend la table complète avec le même
-# moteur, le même secret et, quand l'annuaire est là, le même calage (raking sur l'académie,
-# le secteur et l'éducation prioritaire). Restreint à un indicateur et deux ventilations :
+# Les tableaux de bord ne refont pas ces calculs : `egn_analytics.indicators` décrit chaque
+# indicateur comme une donnée (variable, modalités, ventilations, champ, source, phrase de
+# lecture) et `compute_catalogue` rend la table complète avec le même moteur, le même secret
+# et, quand l'annuaire est là, le même calage. `egn build` l'écrit une fois pour tous les
+# indicateurs et toutes leurs ventilations (`enquetes_catalogue`) ; la page et la carte de la
+# partie 7 la lisent. Les lignes de notre indicateur, pour deux ventilations :
 
 # %%
-catalogue = compute_catalogue(
-    processed_dir=processed, indicators=["eleves_sans_ordinateur"], breakdowns=["ensemble", "ep"]
+catalogue = tables.table("enquetes_catalogue", indicator="eleves_sans_ordinateur")
+print(
+    f"{fmt_number(tables.table('enquetes_catalogue').height)} lignes dans la table, "
+    f"{fmt_number(catalogue.height)} pour cet indicateur."
 )
-ours = pl.concat(
-    [raked.mean("sans_ordinateur"), raked.mean("sans_ordinateur", by="ep")], how="diagonal"
+catalogue.filter(pl.col("breakdown").is_in(["ensemble", "ep"])).select(
+    "breakdown", "domain", "n", "status", "lecture"
 )
-largest = (catalogue["estimate"] - ours["estimate"]).abs().max()
-if largest < 1e-6:
-    print("Le catalogue redonne nos estimations calées de la partie 6.")
-else:
-    print(f"Le catalogue s'écarte de nos estimations calées (au plus {points(largest)}).")
-catalogue.select("domain", "n", "status", "lecture")
