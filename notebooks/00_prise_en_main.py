@@ -14,8 +14,8 @@
 # %% [markdown]
 # # Prise en main d'EGN Analytics
 #
-# Nomenclatures embarquées, calendrier scolaire et jeu de données **synthétique** (généré, calé
-# sur des chiffres publiés : il ne décrit aucune personne réelle).
+# Nomenclatures embarquées, calendrier scolaire, jeu de données **synthétique** (généré, calé
+# sur des chiffres publiés : il ne décrit aucune personne réelle) et les cartes du produit.
 
 # %%
 import datetime as dt
@@ -25,7 +25,12 @@ from pathlib import Path
 import polars as pl
 
 from egn_analytics import SYNTHETIC_NOTICE, reference
+from egn_analytics.cards import Tables, build_card, card_keys
+from egn_analytics.loaders.registry import build
 from egn_analytics.synth import generate
+from egn_analytics.viz import apply_theme
+
+apply_theme()
 
 print(SYNTHETIC_NOTICE)
 
@@ -55,15 +60,34 @@ pl.DataFrame(
 )
 
 # %% [markdown]
-# ## Un petit jeu synthétique, et une estimation pondérée simple
-# (l'estimation avec erreurs-types arrive avec le module `survey`).
+# ## Un petit jeu synthétique, construit comme `egn build`
+#
+# Le générateur écrit les fichiers bruts (ici l'annuaire et les enquêtes, à 5 % de leur
+# taille) ; `build` en fait les tables validées puis les tables d'indicateurs que lisent les
+# pages, les notebooks et les notes : quelques secondes.
 
 # %%
-out = Path(tempfile.mkdtemp())
-manifest = generate(out, seed=2020, scale=0.05, ent_events=20_000, families=("enquetes",))
-eleves = next(f for f in manifest.files if f.path.endswith("eleves_2d_SYNTHETIQUE.csv"))
-df = pl.read_csv(out / eleves.path, separator=";", decimal_comma=True, infer_schema_length=None)
-df.group_by("type_etab").agg(
-    ((pl.col("temps_travail") == 1) * pl.col("poids")).sum()
-    / pl.col("poids").filter(pl.col("temps_travail").is_not_null()).sum()
-).sort("type_etab")
+build_dir = tempfile.TemporaryDirectory(prefix="egn-prise-en-main-")  # removed at exit
+work = Path(build_dir.name)
+generate(work / "raw", seed=2020, scale=0.05, families=("etablissements", "enquetes"))
+failed = [r for r in build(work / "raw", work / "processed") if "erreur" in r]
+assert not failed, failed
+tables = Tables(work / "processed")  # the tables of that build, pinned to its generation
+print(
+    "Indicateurs :", ", ".join(p.stem for p in sorted(tables.folder.glob("indicateurs/*.parquet")))
+)
+
+# %% [markdown]
+# ## Les cartes : chaque graphique du produit, construit par la bibliothèque
+#
+# Une carte est un graphique avec son titre, sa « Lecture », son « Champ », sa « Source » et
+# ses données. Le registre les nomme toutes ; une **vue** dit les filtres comme l'adresse de
+# la page (`?indicateur=eleves_sans_ordinateur&ventilation=ep`).
+
+# %%
+print(card_keys())
+card = build_card(
+    "enquetes.estimations", {"indicateur": "eleves_sans_ordinateur", "ventilation": "ep"}, tables
+)
+print(f"Lecture : {card.lecture}\nChamp : {card.champ}\nSource : {card.source}")
+card.to_publication_figure()
