@@ -152,8 +152,9 @@ def ingest(
         list[str] | None,
         typer.Option(
             "--map",
-            help="Rôle d'une colonne du fichier, CIBLE=COLONNE (répétable), tous types sauf "
-            "survey ; une cible inconnue liste celles du type. ent-logs : horodatage, "
+            help="Rôle d'une colonne du fichier, CIBLE=COLONNE (répétable), tout type ; une "
+            "cible inconnue liste celles du type. survey : poids, strate, uai, fpc (colonnes "
+            "DEPP ; sinon --ids/--weights). ent-logs : horodatage, "
             "id_utilisateur, profil, uai, statut_http, projet_ent, service, url, duree_ms (un "
             "fichier à fins de ligne CR seules est alors lu).",
         ),
@@ -229,11 +230,6 @@ def _layout_options(
     command line completes the file and wins over it for the same target."""
     if not mapping and not constants and mapping_file is None:
         return {}
-    if kind == "survey":
-        _fail(
-            "--map, --set et --mapping ne concernent pas les enquêtes (survey) : déclarer le "
-            "plan avec --ids, --strata, --weights (colonnes gardées sous leur nom)"
-        )
     declared: tuple[dict[str, str], dict[str, str]] = ({}, {})
     if mapping_file is not None:
         from egn_analytics.loaders._mapping import read_mapping_file
@@ -453,7 +449,6 @@ def serve(
         f"EGN Analytics : http://{host}:{listening}/  "
         f"({threads} fils d'exécution, Ctrl+C pour arrêter)"
     )
-    dashboards.warm_caches()
     serve_until_stopped(server)
     typer.echo("EGN Analytics : serveur arrêté")
 

@@ -45,6 +45,14 @@ respondents table (``variable``, ``libelle``, ``type``, ``modalites`` as a list 
 names so that every respondents table speaks the same design language. Weight, strata and PSU
 are required (else :class:`LoadError`); a file without fpc gets a null ``fpc`` column.
 
+**Declared layout.** ``mapping`` (``{role: column}``) and ``constants`` (``{role: value}``),
+as for every loader (``egn ingest survey FILE --map poids=Pond --map uai=RNE --set strate=1``),
+name the DEPP design columns (roles :data:`ROLES`: ``poids``, ``strate``, ``uai``, ``fpc``) the
+way ``weight``/``strata``/``psu``/``fpc`` do, and a constant fills one the file lacks (a single
+stratum); a mapped column that is absent is one line naming it (« colonne « Pond » absente
+(--map poids=Pond) »). They belong to the DEPP layout: with a declared design (below), whose
+columns keep their names, they are refused.
+
 **Declared design.** A file that is not a DEPP file (NHANES, a foreign survey) declares its
 design with R's ``svydesign`` arguments: ``ids`` (PSU column, or one per stage; ``"1"``: every
 row is a PSU), ``strata``, ``weights``, ``fpc`` (one per stage, counts or fractions as in R) and
@@ -115,6 +123,7 @@ from egn_analytics.loaders._core import (
     null_if_empty,
     read_delimited,
 )
+from egn_analytics.loaders._mapping import Declared, apply_mapping, declare, match_columns
 from egn_analytics.schemas.survey import (
     FPC,
     KIND_CATEGORICAL,
@@ -139,6 +148,8 @@ CODE_VERSION = "1"
 CODEBOOK_SUFFIX = "_dictionnaire"
 #: Key of a declared design in the table's summary (``<table>.meta.json``).
 DESIGN_KEY = "plan_de_sondage"
+#: Roles a ``--map``/``--set`` may name: the DEPP design columns.
+ROLES = (WEIGHT, STRATA, PSU, FPC)
 
 _TEXT = (".csv", ".txt", ".tsv", ".tab")
 _EXCEL = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
@@ -919,8 +930,13 @@ def load_result(
     ids: str | Sequence[str] | None = None,
     weights: str | None = None,
     nest: bool = False,
+    mapping: dict[str, str] | None = None,
+    constants: dict[str, str] | None = None,
 ) -> LoadResult:
     """Read, type and validate one survey file; see the module docstring.
+
+    ``mapping``/``constants``: the DEPP design columns under other names, or one the file
+    lacks (« Declared layout »).
 
     ``ids``, ``weights`` or ``nest`` declare the design as R's ``svydesign`` does (then
     ``strata`` and ``fpc`` are its columns, kept under their names: see « Declared design »);
@@ -928,11 +944,26 @@ def load_result(
     design columns (defaults ``poids``, ``strate``, ``uai``, ``fpc``), renamed to those names.
     """
     path = Path(path)
+    declared = declare(mapping, constants, ROLES, path=path)
+    if declared and (ids is not None or weights is not None or nest):
+        raise LoadError(
+            path,
+            "plan déclaré deux fois : --map/--set (colonnes DEPP) ou --ids/--weights "
+            "(comme svydesign), pas les deux",
+        )
     family, stem = _family(path)
     if stem.lower().endswith(CODEBOOK_SUFFIX):
         raise LoadError(path, "c'est un dictionnaire des variables, pas un fichier de microdonnées")
     raw, embedded = _read(path, family, encoding, separator)
     header_row = 1 if family in ("text", "excel") else None
+    if declared:
+        # The declared columns name the DEPP design columns, as weight=/strata=/psu=/fpc= do.
+        header = [c for c in raw.columns if c not in META_COLS]
+        found = match_columns(path, header, Declared(declared.columns))
+        named = {role: header[pos] for pos, role in found.items()}
+        weight, psu = named.get(WEIGHT, weight), named.get(PSU, psu)
+        strata, fpc = named.get(STRATA, strata), named.get(FPC, fpc)
+        raw = apply_mapping(raw, path, Declared(constants=declared.constants))
     if ids is not None or weights is not None or nest:
         design = _declared(path, raw, ids, strata, weights, fpc, nest, header_row)
         return _load_declared(path, raw, embedded, design, codebook)
@@ -1045,6 +1076,7 @@ def load_result(
         raw.height,
         sources,
         extra={f"{table}_dictionnaire": dictionary},
+        layout=declared.record(),
     )
 
 

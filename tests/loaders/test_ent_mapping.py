@@ -226,7 +226,7 @@ def test_cli_layout_options(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "--set uai donné deux fois" in result.stderr
     survey = ["ingest", "survey", str(MOODLE), "--out", str(tmp_path), "--map", "a=b"]
     result = runner.invoke(app, survey)
-    assert result.exit_code == 2 and "ne concernent pas les enquêtes (survey)" in result.stderr
+    assert result.exit_code == 2 and "--map a=… : cible inconnue" in result.stderr
 
 
 def test_a_constant_academie_partitions_the_dataset(tmp_path: Path) -> None:

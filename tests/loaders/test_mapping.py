@@ -31,6 +31,7 @@ from egn_analytics.loaders import (
     ent_logs,
     etablissements,
     registry,
+    survey,
 )
 from egn_analytics.loaders._mapping import (
     SET_ASIDE,
@@ -397,13 +398,40 @@ def test_registry_key_follows_the_declaration(tmp_path: Path) -> None:
     assert other["cache"] is False
 
 
-def test_survey_refuses_map_and_points_at_the_design(tmp_path: Path) -> None:
-    toml = tmp_path / "m.toml"
-    toml.write_text('[map]\npoids = "w"\n', encoding="utf-8")
-    result = CliRunner().invoke(
-        app, ["ingest", "survey", str(toml), "--out", str(tmp_path), "--mapping", str(toml)]
+def test_survey_mapping_names_the_depp_design_columns(tmp_path: Path) -> None:
+    src = FIX / "survey" / "enquete_test.csv"
+    text = src.read_text(encoding="utf-8-sig")
+    head, rest = text.split("\n", 1)
+    assert head == "id;strate;uai;poids;fpc;sexe;satisfaction;heures;age;commentaire"
+    renamed = tmp_path / src.name
+    renamed.write_text("id;Tirage;Etab;Pond;Taux;" + head.split(";", 5)[5] + "\n" + rest, "utf-8")
+    shutil.copy(src.with_name("enquete_test_dictionnaire.csv"), tmp_path)
+    mapping = {"poids": "Pond", "strate": "tirage", "uai": "Etab", "fpc": "Taux"}
+    expected = survey.load_result(src)
+    got = survey.load_result(renamed, mapping=mapping)
+    assert got.data.equals(expected.data) and got.rows_read == expected.rows_read
+    assert got.summary()["correspondance"] == mapping
+    with pytest.raises(LoadError, match=r"colonne « Poids » absente \(--map poids=Poids\)"):
+        survey.load_result(renamed, mapping={**mapping, "poids": "Poids"})
+    with pytest.raises(LoadError, match="plan déclaré deux fois"):
+        survey.load_result(renamed, mapping=mapping, ids="Etab")
+    # A constant fills a design column the file lacks: one stratum.
+    single = tmp_path / "enquete_une_strate.csv"
+    single.write_text(
+        "id;Etab;Pond\nR01;0750001A;2\nR02;0750001A;3\nR03;0750002B;1\n", encoding="utf-8"
     )
-    assert result.exit_code == 2 and "--ids, --strata, --weights" in result.stderr
+    res = survey.load_result(
+        single, mapping={"uai": "Etab", "poids": "Pond"}, constants={"strate": "S"}
+    )
+    assert res.data["strate"].to_list() == ["S"] * 3 and res.data["poids"].sum() == 6.0
+    # The CLI: --mapping for a survey too; with --ids, one line.
+    toml = tmp_path / "enquete.toml"
+    toml.write_text('[map]\npoids = "Pond"\nuai = "Etab"\n[set]\nstrate = "S"\n', "utf-8")
+    runner = CliRunner()
+    base = ["ingest", "survey", str(single), "--out", str(tmp_path / "out"), "--mapping", str(toml)]
+    assert runner.invoke(app, base).exit_code == 0
+    both = runner.invoke(app, [*base, "--ids", "Etab"])
+    assert both.exit_code == 2 and "plan déclaré deux fois" in both.stderr
 
 
 # --------------------------------------------------------------------------- ENT logs
