@@ -114,6 +114,8 @@ IPS_COLUMNS = {
     "ips": "ips",
     "ecart-type de l'ips": "ips_ecart_type",
 }
+#: Roles a ``--map``/``--set`` of the IPS file may name.
+IPS_ROLES = tuple(dict.fromkeys(IPS_COLUMNS.values()))
 #: Prefix of the reason of a real row outside the product's scope (set apart, not an error).
 OUT_OF_SCOPE = "hors champ : "
 #: Reason of the extra lines of an établissement written on several lines (set apart).
@@ -213,14 +215,22 @@ def _secondary_lines(frame: pl.DataFrame) -> pl.Series:
 
 
 def load_ips_result(
-    path: str | Path, *, encoding: str | None = None, separator: str | None = None
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    separator: str | None = None,
+    mapping: dict[str, str] | None = None,
+    constants: dict[str, str] | None = None,
 ) -> LoadResult:
     """Read the DEPP « IPS des collèges » file (one row per collège and rentrée).
 
     Why a source of its own: the annuaire export no longer carries the social-position index;
     DEPP publishes it per UAI and school year (headers in words, counts written ``540.0``,
     sector « privé sous contrat »). Key: UAI and rentrée; a row without an IPS is rejected.
+    ``mapping``/``constants``: another layout (roles :data:`IPS_ROLES`; a file of one rentrée
+    without that column: ``constants={"rentree": "2022-2023"}``).
     """
+    declared = declare(mapping, constants, IPS_ROLES, path=path)
     raw = read_delimited(
         path,
         required=["uai", "rentree", "ips"],
@@ -228,6 +238,7 @@ def load_ips_result(
         encoding=encoding,
         separator=separator,
         rename=IPS_COLUMNS,
+        declared=declared,
     )
     sectors = secteurs().select("key", pl.col("secteur").alias("_secteur"))
     typed = raw.with_columns(
@@ -260,9 +271,11 @@ def load_ips_result(
         ),
         ("effectif non entier", pl.col("_effectifs_f") % 1 != 0),
     ]
-    return validate(
+    result = validate(
         raw, typed, IpsCollegeSchema, key=["uai", "rentree"], checks=checks, table=IPS_TABLE
     )
+    result.layout = declared.record()
+    return result
 
 
 def latest_ips(ips: pl.DataFrame) -> pl.DataFrame:

@@ -491,3 +491,27 @@ def test_real_moodle_log_through_a_mapping_file(tmp_path: Path) -> None:
     )
     assert explicit.data.height == events.height
     assert explicit.rows_read == events.height + explicit.rejects.height
+
+
+def test_real_ips_file_through_declared_columns(tmp_path: Path) -> None:
+    """The real « IPS des collèges » (BOM, CRLF, words for headers): its columns declared by
+    their written names give the table read through our aliases; a one-rentrée copy without
+    the rentrée column is read with a constant."""
+    real = REPO.parent / "shared" / "real-world" / "education" / "fr-en-ips-colleges-ap2022.csv"
+    expected = etablissements.load_ips_result(real)
+    mapping = {
+        "uai": "UAI",
+        "ips": "IPS",
+        "rentree": "Rentrée scolaire",
+        "nom": "Nom de la commune",
+    }
+    got = etablissements.load_ips_result(real, mapping=mapping)
+    assert got.data.height == expected.data.height > 6_000
+    assert got.data.drop("nom").equals(expected.data.drop("nom"))
+    assert got.data["nom"].head(1).to_list() == ["BAGE DOMMARTIN"]
+    lines = real.read_text(encoding="utf-8-sig").splitlines()
+    one = tmp_path / "ips_sans_rentree.csv"
+    one.write_text("\n".join(line.split(";", 1)[1] for line in lines[:51]) + "\n", "utf-8")
+    res = etablissements.load_ips_result(one, constants={"rentree": "2022-2023"})
+    assert res.rows_read == 50 and set(res.data["rentree"]) == {"2022-2023"}
+    assert res.data["ips"].equals(expected.data["ips"].head(res.data.height))
