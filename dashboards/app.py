@@ -22,11 +22,9 @@ and no request is answered before Dash's first-request set-up is complete.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import logging
 import os
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -67,10 +65,11 @@ INDEX_STRING = """<!DOCTYPE html>
 def create_app(data_dir: Path | None = None) -> Dash:
     """Build the app reading ``data_dir`` (default: ``get_settings().data_dir``).
 
-    No data are read here: pages read them at request time through
-    :mod:`dashboards.data_access`, so the app starts even before ``make data``. The heavy
-    modules are imported here, before any request (:func:`preload_modules`), and the app is
-    hardened against malformed requests (:func:`harden`).
+    No data are read here and nothing is computed: pages read the indicator tables of the
+    last ``egn build`` at request time through :mod:`dashboards.data_access`, so the app
+    starts even before ``make data``. The modules a request imports are imported here, before
+    any request (:func:`preload_modules`), and the app is hardened against malformed requests
+    (:func:`harden`).
     """
     _check_package_import()
     preload_modules()
@@ -128,49 +127,20 @@ def _add_donnees_alias(app: Dash) -> None:
     app.server.add_url_rule(f"{prefix}donnees", "egn_donnees_alias", _redirect)
 
 
-def warm_caches() -> threading.Thread:
-    """Compute the survey indicators, the ENT usage tables and the analysis of the
-    consultation's texts in the background while the server starts.
-
-    The first visit of « Équipement et continuité » would otherwise wait for the whole
-    catalogue, and that of « Continuité pédagogique (usages numériques) » for a few passes
-    over the ENT events (a few seconds each), and that of « Concertation et RETEX » for the
-    classification of the contributions (about ten seconds) and their specificities (tens of
-    seconds per partition); computed here, they are in the memory and disk caches by then. Each is warmed on its own, so a failure of one (tables not built yet) does
-    not stop the other; failures are left for the pages to explain.
-    """
-
-    def work() -> None:
-        with contextlib.suppress(Exception):
-            data_access.indicator_table()
-        with contextlib.suppress(Exception):
-            data_access.warm_usage()
-        with contextlib.suppress(Exception):
-            data_access.warm_texts()
-
-    thread = threading.Thread(target=work, name="egn-warm-caches", daemon=True)
-    thread.start()
-    return thread
-
-
 #: Modules imported before the app answers: pandas and pyarrow first (Plotly, narwhals and
-#: Polars look them up in ``sys.modules`` and use them as soon as they are there), then what
-#: the data door and the library import lazily (statsmodels, scikit-learn, simplemma…).
+#: Polars look them up in ``sys.modules`` and use them as soon as they are there, so one half
+#: imported by another thread fails a request), then what a request imports: Polars and
+#: Plotly (every card), ``diskcache`` and the survey estimation (the gap, the one computation
+#: left). Nothing of the build (loaders, text pipeline, models): the pages read its tables.
 PRELOADED_MODULES = (
     "pandas",
     "pyarrow",
+    "polars",
+    "plotly.graph_objects",
+    "plotly.io",
     "diskcache",
     "egn_analytics.indicators",
     "egn_analytics.survey.model",
-    "egn_analytics.usage",
-    "egn_analytics.usage.indicators",
-    "egn_analytics.usage.models",
-    "egn_analytics.text.pipeline",
-    "statsmodels.api",
-    "sklearn.feature_extraction.text",
-    "sklearn.linear_model",
-    "sklearn.multiclass",
-    "simplemma",
 )
 
 
@@ -178,13 +148,14 @@ def preload_modules(names: Sequence[str] = PRELOADED_MODULES) -> list[str]:
     """Import ``names`` in the calling thread; returns those that could not be imported (an
     optional extra missing: the page that needs it says so).
 
-    Why: at a cold start the warm-up thread imported statsmodels, hence pandas, while request
-    threads built Plotly figures; Plotly (like narwhals and Polars) takes pandas from
-    ``sys.modules`` without importing it, found the half-initialised module and failed
-    (« partially initialized module 'pandas' has no attribute 'Series' »: three requests
-    answered 500). Importing everything a request or the warm-up may import before the app
-    answers closes that window, and the one of two threads importing packages that import
-    each other. It costs under a second, once per process (later calls find the modules).
+    Why: at a cold start one thread imported pandas (then through statsmodels, for a warm-up
+    thread since removed) while request threads built Plotly figures; Plotly (like narwhals
+    and Polars) takes pandas from ``sys.modules`` without importing it, found the
+    half-initialised module and failed (« partially initialized module 'pandas' has no
+    attribute 'Series' »: three requests answered 500). Importing what a request may import
+    before the app answers closes that window, and the one of two threads importing packages
+    that import each other. It costs under a second, once per process (later calls find the
+    modules).
     """
     missing = []
     for name in names:
@@ -196,8 +167,8 @@ def preload_modules(names: Sequence[str] = PRELOADED_MODULES) -> list[str]:
 
 
 def run(app: Dash, *, host: str | None = None, port: int | None = None) -> None:
-    """Serve on localhost (``EGN_HOST``/``EGN_PORT`` to change; ``EGN_DEBUG=1`` for dev tools)."""
-    warm_caches()
+    """Serve on localhost with Dash's dev server (``egn serve --debug``; ``EGN_HOST``/``EGN_PORT``
+    to change; ``EGN_DEBUG=1`` for dev tools)."""
     app.run(
         host=host or os.environ.get("EGN_HOST", "127.0.0.1"),
         port=port or int(os.environ.get("EGN_PORT", "8050")),

@@ -40,7 +40,8 @@ _LOG = logging.getLogger("dashboards.app")  # the app's log, as before the split
 #   29 malformed asset URLs; the ``/assets/`` ones were already 404);
 # * Dash fills its callback map at the first request, after setting its « done » flag: a
 #   request arriving in between was dispatched against an empty map;
-# * at a cold start, pandas half imported by the warm-up (see :func:`preload_modules`).
+# * at a cold start, pandas half imported by one thread while another used it (see
+#   :func:`dashboards.app.preload_modules`).
 
 #: Largest callback request accepted. The app's callbacks carry ids, picker values, a URL's
 #: query string or a click on a bar: a few kilobytes.
@@ -86,14 +87,13 @@ def _is_absolute_path(value: object) -> bool:
 PROPERTY_RULES: dict[str, Callable[[object], bool]] = {"pathname": _is_absolute_path}
 
 
-#: The data door's « never built » errors: a callback cannot do anything without the tables.
+#: The library's « never built » errors, as the data door lets them through (an indicator
+#: table, or the survey tables of the gap; the manifest; the quality report): a callback
+#: cannot do anything without them.
 NOT_BUILT_ERRORS: tuple[type[Exception], ...] = (
     data_access.ManifestNotFoundError,
     data_access.QualityReportNotFoundError,
-    data_access.IndicatorsNotBuiltError,
-    data_access.UsageNotBuiltError,
-    data_access.CnedNotBuiltError,
-    data_access.TextsNotBuiltError,
+    data_access.IndicatorNotBuiltError,
 )
 
 

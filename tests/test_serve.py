@@ -60,11 +60,11 @@ def test_server_options_never_expose_tracebacks() -> None:
 
 
 class FakeDashboards:
-    """``dashboards.app`` as ``egn serve`` uses it, recording what it was asked."""
+    """``dashboards.app`` as ``egn serve`` uses it, recording what it was asked (nothing
+    else: ``egn serve`` starts no warm-up, the pages read the tables ``egn build`` wrote)."""
 
     def __init__(self) -> None:
         self.dev_runs: list[dict[str, Any]] = []
-        self.warmed = 0
         self.app = SimpleNamespace(server=_wsgi)
 
     def create_app(self) -> SimpleNamespace:
@@ -72,9 +72,6 @@ class FakeDashboards:
 
     def run(self, dash_app: object, *, host: str, port: int) -> None:
         self.dev_runs.append({"app": dash_app, "host": host, "port": port})
-
-    def warm_caches(self) -> None:
-        self.warmed += 1
 
 
 @pytest.fixture
@@ -112,7 +109,6 @@ def test_serve_runs_waitress_with_threads_on_localhost(
     assert built == [_wsgi]  # the Flask server of the app create_app built
     assert (server.adj.threads, server.adj.host) == (5, "127.0.0.1")
     assert dashboards.dev_runs == []
-    assert dashboards.warmed == 1  # the warm-up thread is still started
     url = f"http://127.0.0.1:{server.effective_port}/"
     assert f"EGN Analytics : {url}  (5 fils d'exécution, Ctrl+C pour arrêter)" in result.output
 

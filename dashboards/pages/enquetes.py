@@ -272,7 +272,7 @@ def gap_content(
 
     try:
         summary = cards.gap_verdict(rows, unit, a, b, compute)
-    except data_access.IndicatorsError as exc:
+    except data_access.GapError as exc:
         return gap_failure(exc)
     if summary is None:
         return gap_failure()

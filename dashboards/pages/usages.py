@@ -320,7 +320,7 @@ def not_built() -> Component:
         "Les journaux des ENT ne sont pas encore ingérés",
         [
             "Les événements ENT (",
-            html.Code(data_access.USAGE_EVENTS),
+            html.Code("ent_evenements"),
             ") ou la table des établissements",
         ],
         data_access.processed_dir(),

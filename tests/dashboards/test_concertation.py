@@ -5,21 +5,18 @@ Two kinds of inputs. The handmade corpus of six contributions of the library's c
 rendering of the library's rows (highlighted excerpts, result lists, the specificity table)
 exactly; the library's rows, figures and sentences themselves are tested in
 ``tests/cards/test_concertation.py``. The small dataset generated and built by
-``generated_data_dir`` (texts of the consultation, classified for real by
-:func:`egn_analytics.text.pipeline.analyse_corpus`) goes through the data door,
-:mod:`dashboards.data_access`, so the library calls, the caches and the page are exercised
-together; tests that break or count computations work on a copy of it.
+``generated_data_dir`` (texts of the consultation, classified by ``egn build`` into the
+``textes_*`` indicator tables) goes through the page, which only reads those tables
+(``tests/dashboards/test_reads_only_indicators.py``); tests that break it work on a copy.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import dash
 import polars as pl
@@ -66,8 +63,8 @@ def page(app: Dash) -> ModuleType:
 
 @pytest.fixture
 def texts_copy(tmp_path: Path, generated_data_dir: Path) -> Path:
-    """A private copy of the generated data folder (manifest, labels and built tables), with
-    an empty cache: tests may break it or count computations."""
+    """A private copy of the generated data folder (manifest, labels and built tables): tests
+    may break it."""
     folder = tmp_path / "donnees"
     (folder / "raw" / "textes").mkdir(parents=True)
     shutil.copy(generated_data_dir / "raw" / "manifest.json", folder / "raw" / "manifest.json")
@@ -75,31 +72,6 @@ def texts_copy(tmp_path: Path, generated_data_dir: Path) -> Path:
         shutil.copy(labels, folder / "raw" / "textes" / labels.name)
     shutil.copytree(generated_data_dir / "processed", folder / "processed")
     return folder
-
-
-class Counter:
-    """Wraps ``data_access._compute_text`` and counts its calls per kind."""
-
-    def __init__(self, real: Callable[..., object]) -> None:
-        self.real = real
-        self.calls: list[str] = []
-
-    def __call__(
-        self, folder: str, raw: str, inputs: Any, kind: str, params: tuple[str, ...]
-    ) -> object:
-        self.calls.append(kind)
-        return self.real(folder, raw, inputs, kind, params)
-
-
-@pytest.fixture
-def counter(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter]:
-    data_access._text_frame.cache_clear()
-    data_access._text_analysis.cache_clear()
-    wrapped = Counter(data_access._compute_text)
-    monkeypatch.setattr(data_access, "_compute_text", wrapped)
-    yield wrapped
-    data_access._text_frame.cache_clear()
-    data_access._text_analysis.cache_clear()
 
 
 # ---------------------------------------------------------------------- selection -----
@@ -464,106 +436,3 @@ def test_specificities_not_built_are_explained(make_app: AppFactory, texts_copy:
     page = importlib.import_module("dashboards.pages.concertation")
     message = text_of(page.update_specificities("?parties=sources"))
     assert "n'ont pas pu être calculés" in message and "textes_specificites" in message
-
-
-# ------------------------------------------------------------------- data access -----
-
-
-@on_generated_data
-def test_text_inputs(tmp_path: Path, texts_copy: Path) -> None:
-    processed, raw = texts_copy / "processed", texts_copy / "raw"
-    names = [name for name, _, _ in data_access.text_inputs(processed, raw)]
-    assert names == [*data_access.TEXT_TABLES, "raw:verite_terrain_SYNTHETIQUE.csv"]
-    with pytest.raises(data_access.TextsNotBuiltError):
-        data_access.text_inputs(tmp_path, raw)
-    (processed / "consultation_commentaires.parquet").unlink()
-    with pytest.raises(data_access.TextsNotBuiltError, match="consultation_commentaires"):
-        data_access.text_inputs(processed, raw)
-
-
-@on_generated_data
-def test_texts_are_cached_in_memory_and_on_disk(texts_copy: Path, counter: Counter) -> None:
-    processed, raw = texts_copy / "processed", texts_copy / "raw"
-    first = data_access.text_corpus(processed, raw)
-    assert first.texts.schema == pl.Schema(data_access.text_schema())
-    assert first.n_examples > 0 and first.evaluation is not None
-    assert first.evaluation["methode"].to_list() == ["amorce seule", "amorce + exemples"]
-    assert sorted(counter.calls) == ["evaluation", "meta", "texts"]
-    first.texts.drop_in_place("texte")  # callers get a copy
-    assert "texte" in data_access.text_corpus(processed, raw).texts.columns
-
-    tokens = data_access.text_tokens(processed, raw)
-    assert tokens.schema == pl.Schema(data_access.TEXT_TOKENS_SCHEMA)
-    assert tokens["term"].str.contains("é").any()  # accents kept for display
-    spec = data_access.text_specificities("regions", processed, raw)
-    assert spec.schema == pl.Schema(data_access.TEXT_SPECIFICITY_SCHEMA)
-    assert set(spec["part"].unique().to_list()) <= set(cards.region_names())
-    assert spec["F"].min() >= data_access.SPECIFICITY_MIN_FREQUENCY  # type: ignore[operator]
-    done = list(counter.calls)
-    assert done[-2:] == ["tokens", "specificities"]
-
-    # a new process (empty memory cache) reads the disk cache under settings.cache_dir
-    data_access._text_frame.cache_clear()
-    data_access._text_analysis.cache_clear()
-    data_access.text_corpus(processed, raw)
-    data_access.text_specificities("regions", processed, raw)
-    assert counter.calls == done
-    assert (texts_copy / "cache").is_dir()
-
-    # a new labels file (new mtime) classifies again
-    labels = next((raw / "textes").glob("verite_terrain*.csv"))
-    stat = labels.stat()
-    os.utime(labels, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    data_access.text_corpus(processed, raw)
-    assert counter.calls[len(done) :].count("texts") == 1
-
-
-@on_generated_data
-def test_without_labels_the_method_says_so(texts_copy: Path, counter: Counter) -> None:
-    for labels in (texts_copy / "raw" / "textes").glob("verite_terrain*.csv"):
-        labels.unlink()
-    found = data_access.text_corpus(texts_copy / "processed", texts_copy / "raw")
-    assert found.evaluation is None and found.n_examples == 0
-    assert "sans exemple étiqueté" in found.method
-    sentence = cards.method_sentence(found.method, found.evaluation, found.n_examples)
-    assert sentence.endswith("Qualité non mesurée (pas de fichier de textes étiquetés).")
-
-
-@on_generated_data
-def test_text_shape_is_checked(
-    texts_copy: Path, counter: Counter, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(data_access._TEXT_COMPUTE, "tokens", lambda *_: pl.DataFrame({"id": ["a"]}))
-    with pytest.raises(data_access.TextsError, match="term"):
-        data_access.text_tokens(texts_copy / "processed", texts_copy / "raw")
-    with pytest.raises(ValueError, match="partition"):
-        data_access.text_specificities("academies")
-
-
-@on_generated_data
-def test_the_page_only_reads_the_built_tables(
-    make_app: AppFactory, texts_copy: Path, counter: Counter
-) -> None:
-    """Classification, tokens and specificities come from ``egn build``: showing the page, a
-    search and the specificities of every partition computes none of them."""
-    make_app(texts_copy)
-    done = len(counter.calls)
-    page = importlib.import_module("dashboards.pages.concertation")
-    page.layout(region="53", q="familles", proposition="16")
-    for state in ("?region=53", "?parties=sources", "?source=retex&parties=themes"):
-        page.update_specificities(state)
-    page.download_drilldown(1, "?proposition=16")
-    assert len(counter.calls) == done
-
-
-def test_specificities_follow_the_chosen_sources(generated_data_dir: Path) -> None:
-    processed, raw = generated_data_dir / "processed", generated_data_dir / "raw"
-    everything = data_access.text_specificities("themes", processed, raw)
-    retex = data_access.text_specificities("themes", processed, raw, sources=["retex"])
-    # The corpus of the RETEX alone is smaller: every part draws fewer tokens (t) in it.
-    t_all = dict(everything.select("part", "t").unique().iter_rows())
-    t_retex = dict(retex.select("part", "t").unique().iter_rows())
-    assert t_retex and all(t_retex[p] < t_all[p] for p in t_retex)
-    assert data_access.text_specificities(
-        "themes", processed, raw, sources=["retex", "retex"]
-    ).equals(retex)

@@ -1,10 +1,11 @@
 """The « Équipement et continuité (enquêtes) » page without a browser: logic, layout, callbacks.
 
 The indicator table is a small handmade frame with the columns of
-``egn_analytics.indicators.compute_catalogue`` (published, fragile and masked cells), handed to
-the page through the real data door: :mod:`dashboards.data_access` computes it by calling
-``_compute_catalogue`` / ``_compute_gap``, which the fixtures replace. The data door's caches
-(memory and disk) are therefore exercised as well.
+``egn_analytics.indicators.compute_catalogue`` (published, fragile and masked cells), written
+where ``egn build`` writes it (``indicateurs/enquetes_catalogue.parquet``). The gap, the one
+value computed on demand, goes through the real data door: :func:`dashboards.data_access.
+indicator_gap` calls ``_compute_gap``, which the fixtures replace, so its caches (memory and
+disk) are exercised as well.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from dashboards import data_access, ids
 from dashboards import enquetes_logic as logic
 from dashboards.components.navbar import nav_pages
 from egn_analytics.cards import enquetes as cards
+from egn_analytics.indicators import IndicatorNotBuiltError
 from egn_analytics.viz.formats import NBSP, NNBSP
 from tests.cards.enquetes_table import (
     CHAMP,
@@ -89,16 +91,11 @@ def fake_gap(table: pl.DataFrame, indicator: str, breakdown: str, a: str, b: str
 
 
 class FakeLibrary:
-    """Stands for ``egn_analytics.indicators``: serves a table, counts its calls."""
+    """Stands for ``egn_analytics.indicators.gap`` on a table, counts its calls."""
 
     def __init__(self, table: pl.DataFrame) -> None:
         self.table = table
-        self.catalogue_calls = 0
         self.gap_calls = 0
-
-    def compute_catalogue(self, processed: Path) -> pl.DataFrame:
-        self.catalogue_calls += 1
-        return self.table
 
     def compute_gap(self, processed: Path, *params: str) -> pl.DataFrame:
         self.gap_calls += 1
@@ -126,7 +123,6 @@ def write_built_tables(data_dir: Path, table: pl.DataFrame = TABLE) -> Path:
 @pytest.fixture
 def library(monkeypatch: pytest.MonkeyPatch) -> FakeLibrary:
     fake = FakeLibrary(TABLE)
-    monkeypatch.setattr(data_access, "_compute_catalogue", fake.compute_catalogue)
     monkeypatch.setattr(data_access, "_compute_gap", fake.compute_gap)
     return fake
 
@@ -597,7 +593,7 @@ def test_layout_before_the_build(
     tree = page.layout()
     message = by_id(tree, ids.ENQUETES_MISSING)
     assert "make build" in text_of(message)
-    assert library.catalogue_calls == 0
+    assert library.gap_calls == 0
 
 
 def test_layout_when_the_table_is_unreadable(
@@ -621,46 +617,50 @@ def test_layout_when_the_table_is_empty(
     assert "la table des indicateurs est vide" in text_of(message)
 
 
-# --------------------------------------------------------------------- data access -----
+# ------------------------------------------------------------------------ the gap's cache -----
+
+PAIR = (ORDI, "ep", "1", "3")
 
 
-def test_indicator_table_is_cached_on_the_tables(enquetes_dir: Path, library: FakeLibrary) -> None:
+def test_gap_is_cached_on_the_survey_tables(enquetes_dir: Path, library: FakeLibrary) -> None:
     processed = enquetes_dir / "processed"
-    first = data_access.indicator_table(processed)
-    assert first.schema == pl.Schema(data_access.INDICATOR_SCHEMA)
-    assert first.equals(TABLE)
-    data_access.indicator_table(processed)
-    assert library.catalogue_calls == 1
+    first = data_access.indicator_gap(*PAIR, processed)
+    assert first.schema == pl.Schema(data_access.GAP_SCHEMA)
+    assert first.height == 1 and first["difference"][0] == pytest.approx(0.094 - 0.444, abs=1e-3)
+    data_access.indicator_gap(*PAIR, processed)
+    assert library.gap_calls == 1
     # callers get a copy: changing it changes nothing for the next one
-    first.drop_in_place("lecture")
-    assert "lecture" in data_access.indicator_table(processed).columns
+    first.drop_in_place("difference")
+    assert "difference" in data_access.indicator_gap(*PAIR, processed).columns
 
-    # a rebuilt table (new mtime) is computed again
+    # a rebuilt survey table (new mtime) is computed again
     table = processed / "enquete_eleves_2d.parquet"
     stat = table.stat()
     os.utime(table, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    data_access.indicator_table(processed)
-    assert library.catalogue_calls == 2
+    data_access.indicator_gap(*PAIR, processed)
+    assert library.gap_calls == 2
 
     # a new process (empty memory cache) reads the disk cache under settings.cache_dir
-    data_access._indicator_frame.cache_clear()
-    assert data_access.indicator_table(processed).equals(TABLE)
-    assert library.catalogue_calls == 2
+    data_access._gap_frame.cache_clear()
+    assert data_access.indicator_gap(*PAIR, processed).equals(
+        data_access.indicator_gap(*PAIR, processed)
+    )
+    assert library.gap_calls == 2
     assert (enquetes_dir / "cache").is_dir()
 
 
-def test_indicator_table_checks_the_shape(enquetes_dir: Path, library: FakeLibrary) -> None:
-    library.table = TABLE.drop("cv")
-    with pytest.raises(data_access.IndicatorsError, match="cv"):
-        data_access.indicator_table(enquetes_dir / "processed")
+def test_gap_checks_the_shape(enquetes_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(data_access, "_compute_gap", lambda *_: pl.DataFrame({"a": ["1"]}))
+    with pytest.raises(data_access.GapError, match="p_value"):
+        data_access.indicator_gap(ORDI, "sexe", "1", "2", enquetes_dir / "processed")
 
 
-def test_indicator_inputs(tmp_path: Path) -> None:
-    with pytest.raises(data_access.IndicatorsNotBuiltError):
-        data_access.indicator_inputs(tmp_path)
+def test_gap_inputs(tmp_path: Path) -> None:
+    with pytest.raises(IndicatorNotBuiltError, match="egn build"):
+        data_access.gap_inputs(tmp_path)
     write_survey_tables(tmp_path)
     (tmp_path / "processed" / "enquete_eleves_2d.rejects.parquet").write_bytes(b"")
-    names = [name for name, _, _ in data_access.indicator_inputs(tmp_path / "processed")]
+    names = [name for name, _, _ in data_access.gap_inputs(tmp_path / "processed")]
     assert names == ["enquete_eleves_2d.parquet"]
 
 

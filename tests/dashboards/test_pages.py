@@ -22,6 +22,7 @@ from plotly.utils import PlotlyJSONEncoder
 from dashboards import data_access, ids
 from dashboards.components.navbar import nav_pages
 from dashboards.components.shell import app_shell
+from egn_analytics import sources
 from egn_analytics.cards import donnees as catalogue
 from tests.dashboards.browser_support import NEEDS_PNG_RENDERER
 from tests.dashboards.download_support import decode_download
@@ -76,7 +77,7 @@ def quality_table(tree: Any) -> list[list[str | list[str]]]:
 
 def frame(payload: dict[str, Any]) -> pl.DataFrame:
     """The ``files`` of a manifest as the data door gives them."""
-    return pl.DataFrame(payload["files"], schema=data_access.MANIFEST_SCHEMA)
+    return pl.DataFrame(payload["files"], schema=sources.MANIFEST_SCHEMA)
 
 
 def entry(path: str, family: str, fmt: str, rows: int | None, size: int, text: str = "") -> dict:
@@ -416,7 +417,7 @@ def test_sort_detail(page: ModuleType) -> None:
         "ent/journaux_ent_2020_SYNTHETIQUE.csv.gz",
     ]
     rows, _ = page.sort_detail([], None)
-    assert rows == catalogue.display_rows(data_access.source_catalogue(data_access.raw_dir()))
+    assert rows == catalogue.display_rows(sources.source_catalogue(data_access.raw_dir()))
 
 
 def test_download_catalogue(page: ModuleType, manifest: dict[str, Any]) -> None:
@@ -465,8 +466,8 @@ def test_download_png(page: ModuleType) -> None:
 
 
 def test_catalogue_schema_is_declared(data_dir: Path, manifest: dict[str, Any]) -> None:
-    files = data_access.source_catalogue(data_dir / "raw")
-    assert dict(files.schema) == data_access.MANIFEST_SCHEMA
+    files = sources.source_catalogue(data_dir / "raw")
+    assert dict(files.schema) == sources.MANIFEST_SCHEMA
     assert files.height == len(manifest["files"])
 
 
@@ -474,19 +475,19 @@ def test_manifest_cache_follows_the_file(
     data_dir: Path, manifest: dict[str, Any], write_manifest: WriteManifest
 ) -> None:
     raw = data_dir / "raw"
-    assert data_access.source_catalogue(raw).height == 7
+    assert sources.source_catalogue(raw).height == 7
     smaller = manifest | {"files": manifest["files"][:2]}
     path = write_manifest(data_dir, smaller)
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
-    assert data_access.source_catalogue(raw).height == 2
+    assert sources.source_catalogue(raw).height == 2
 
 
 def test_catalogue_is_a_copy(data_dir: Path) -> None:
     raw = data_dir / "raw"
-    first = data_access.source_catalogue(raw)
+    first = sources.source_catalogue(raw)
     first.drop_in_place("sha256")
-    assert "sha256" in data_access.source_catalogue(raw).columns
+    assert "sha256" in sources.source_catalogue(raw).columns
 
 
 def test_manifest_errors(tmp_path: Path, write_manifest: WriteManifest) -> None:
@@ -508,7 +509,7 @@ def test_manifest_without_synthetic_flag_is_synthetic(
 
 
 def test_sizes_by_family_keeps_unknown_rows_null(data_dir: Path) -> None:
-    sizes = catalogue.sizes_by_family(data_access.source_catalogue(data_dir / "raw"))
+    sizes = catalogue.sizes_by_family(sources.source_catalogue(data_dir / "raw"))
     textes = sizes.filter(sizes["famille"] == "textes").row(0, named=True)
     assert textes["lignes"] is None
     assert sizes["famille"].to_list() == list(catalogue.FAMILY_LABELS)
@@ -719,7 +720,7 @@ def test_quality_report_is_tolerant(tmp_path: Path, quality: dict[str, Any]) -> 
     del quality["tables"][2]["table"]
     report = load_quality(tmp_path, quality)
     first, second, third = report.tables
-    assert first == data_access.TableQuality(
+    assert first == sources.TableQuality(
         table="etablissements",
         lignes_lues=56400,
         acceptees=56398,

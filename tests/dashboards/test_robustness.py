@@ -11,10 +11,10 @@ campaign; by default the examples are derandomised, so CI is reproducible.
 The same runs on an app without data (callbacks of pages that say « not built »). Asset and
 component-suite URLs are fuzzed and listed the same way (404, never 500).
 
-The cold-start test starts the app as ``egn serve`` does (``create_app``, the warm-up thread,
-a threaded server) in a subprocess on a fresh copy of the generated data (cold caches), with
-pandas slowed down to import, and sends waves of requests at every page and its first
-callbacks from the first instant.
+The cold-start test starts the app as ``egn serve`` does (``create_app``, a threaded server)
+in a subprocess on a fresh copy of the generated data (cold caches), with pandas slowed down
+to import, and sends waves of requests at every page and its first callbacks from the first
+instant.
 """
 
 from __future__ import annotations
@@ -325,7 +325,7 @@ def fuzz_target(
     make_app: AppFactory, generated_data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> FuzzTarget:
     """The app on generated data, every page visited once (the callback map is filled and the
-    caches are warm), its callbacks and the values its pickers offer; PNG export off (Chromium
+    tables read), its callbacks and the values its pickers offer; PNG export off (Chromium
     is slow and not what is tested)."""
     from dashboards.components import chart_card
     from egn_analytics.viz import RenderUnavailableError
@@ -695,8 +695,8 @@ def test_assets_and_component_suites_are_still_served(plain_app: Dash) -> None:
 
 # -------------------------------------------------------------------- cold start -----
 
-#: The server of the cold-start test: the app as ``egn serve`` runs it (warm-up thread, a
-#: threaded server), with pandas taking three seconds to import, as on a busy machine.
+#: The server of the cold-start test: the app as ``egn serve`` runs it (a threaded server),
+#: with pandas taking three seconds to import, as on a busy machine.
 SERVER = """
 import importlib.abc, importlib.util, sys, time
 from pathlib import Path
@@ -725,11 +725,10 @@ sys.meta_path.insert(0, SlowPandas())
 
 from werkzeug.serving import make_server
 
-from dashboards.app import create_app, warm_caches
+from dashboards.app import create_app
 
 app = create_app(Path(sys.argv[1]))
 server = make_server("127.0.0.1", 0, app.server, threaded=True)
-warm_caches()
 print(server.server_port, flush=True)
 server.serve_forever()
 """
@@ -791,8 +790,9 @@ def first_requests() -> list[tuple[str, dict[str, Any] | None]]:
 
 @pytest.mark.integration
 def test_cold_start_answers_every_first_request(generated_data_dir: Path, tmp_path: Path) -> None:
-    """Waves of first requests while the warm-up computes the caches and imports its modules:
-    none may fail (three used to answer 500: « partially initialized module 'pandas' »)."""
+    """Waves of first requests while the first ones read the tables, compute the gap and
+    import what they need: none may fail (three used to answer 500, when a warm-up thread
+    imported pandas meanwhile: « partially initialized module 'pandas' »)."""
     data = tmp_path / "donnees"
     shutil.copytree(generated_data_dir, data, ignore=shutil.ignore_patterns("cache"))
     script = tmp_path / "serveur.py"
@@ -845,5 +845,6 @@ def test_no_callback_is_dispatched_before_the_first_set_up(
 def test_preload_modules_says_what_it_could_not_import() -> None:
     from dashboards.app import PRELOADED_MODULES, preload_modules
 
-    assert "pandas" in PRELOADED_MODULES and "statsmodels.api" in PRELOADED_MODULES
+    assert PRELOADED_MODULES[:2] == ("pandas", "pyarrow")  # before anything that uses them
+    assert not [m for m in PRELOADED_MODULES if m.startswith(("sklearn", "statsmodels"))]
     assert preload_modules(["json", "egn_module_absent"]) == ["egn_module_absent"]

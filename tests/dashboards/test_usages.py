@@ -10,9 +10,8 @@ cannot be computed; tests that break or change data work on a copy of it.
 from __future__ import annotations
 
 import importlib
-import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -22,7 +21,7 @@ import polars as pl
 import pytest
 from dash import Dash, dcc, html, no_update
 
-from dashboards import data_access, ids
+from dashboards import ids
 from dashboards import usages_logic as logic
 from dashboards.components.navbar import nav_pages
 from egn_analytics import reference
@@ -64,36 +63,13 @@ def page(app: Dash) -> ModuleType:
 
 @pytest.fixture
 def usage_copy(tmp_path: Path, generated_data_dir: Path) -> Path:
-    """A private copy of the generated data folder (raw manifest and built tables), with an
-    empty cache: tests may break it or count computations."""
+    """A private copy of the generated data folder (raw manifest and built tables): tests
+    may break it."""
     folder = tmp_path / "donnees"
     (folder / "raw").mkdir(parents=True)
     shutil.copy(generated_data_dir / "raw" / "manifest.json", folder / "raw" / "manifest.json")
     shutil.copytree(generated_data_dir / "processed", folder / "processed")
     return folder
-
-
-class Counter:
-    """Wraps ``data_access._compute_usage`` and counts its calls per kind."""
-
-    def __init__(self, real: Callable[..., pl.DataFrame]) -> None:
-        self.real = real
-        self.calls: list[str] = []
-
-    def __call__(
-        self, folder: Path, inputs: Any, kind: str, params: tuple[str, ...]
-    ) -> pl.DataFrame:
-        self.calls.append(kind)
-        return self.real(folder, inputs, kind, params)
-
-
-@pytest.fixture
-def counter(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter]:
-    data_access._usage_frame.cache_clear()
-    wrapped = Counter(data_access._compute_usage)
-    monkeypatch.setattr(data_access, "_compute_usage", wrapped)
-    yield wrapped
-    data_access._usage_frame.cache_clear()
 
 
 # ------------------------------------------------------------------------ helpers -----
@@ -362,75 +338,3 @@ def test_a_missing_table_is_said_in_the_card(make_app: AppFactory, usage_copy: P
     message = text_of(by_id(tree, f"{ids.USAGES_RATIO_CARD}-indisponible"))
     assert "usages_ratio" in message and "egn build" in message
     by_id(tree, ids.card_ids(ids.USAGES_TIMELINE_CARD).graph)
-
-
-# ------------------------------------------------------------------- data access -----
-
-
-@on_generated_data
-def test_usage_figures_are_cached_in_memory_and_on_disk(usage_copy: Path, counter: Counter) -> None:
-    processed = usage_copy / "processed"
-    first = data_access.usage_daily(processed)
-    assert first.schema == pl.Schema(data_access.USAGE_SCHEMAS["daily"])
-    data_access.usage_daily(processed)
-    assert counter.calls == ["daily"]
-    first.drop_in_place("visites")  # callers get a copy
-    assert "visites" in data_access.usage_daily(processed).columns
-
-    # a derived figure reads its base through the same cache
-    data_access.usage_closure_ratio("élève", processed=processed)
-    assert counter.calls == ["daily", "ratio"]
-
-    # a new process (empty memory cache) reads the disk cache under settings.cache_dir
-    data_access._usage_frame.cache_clear()
-    data_access.usage_daily(processed)
-    data_access.usage_closure_ratio("élève", processed=processed)
-    assert counter.calls == ["daily", "ratio"]
-    assert (usage_copy / "cache").is_dir()
-
-    # a re-ingested month (new mtime) is computed again
-    part = next((processed / "ent_evenements").glob("mois=2020-03/**/*.parquet"))
-    stat = part.stat()
-    os.utime(part, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    data_access.usage_daily(processed)
-    assert counter.calls == ["daily", "ratio", "daily"]
-
-
-@on_generated_data
-def test_usage_inputs(tmp_path: Path, usage_copy: Path) -> None:
-    with pytest.raises(data_access.UsageNotBuiltError):
-        data_access.usage_inputs(tmp_path)
-    names = [name for name, _, _ in data_access.usage_inputs(usage_copy / "processed")]
-    assert names[-2:] == ["etablissements.parquet", "cned_quotidien.parquet"]
-    assert all(n.startswith("ent_evenements/mois=2020-") for n in names[:-2])
-    (usage_copy / "processed" / "etablissements.parquet").unlink()
-    with pytest.raises(data_access.UsageNotBuiltError):
-        data_access.usage_inputs(usage_copy / "processed")
-
-
-@on_generated_data
-def test_usage_shape_is_checked(
-    usage_copy: Path, counter: Counter, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(
-        data_access._USAGE_COMPUTE, "national", lambda *_: pl.DataFrame({"jour": [1]})
-    )
-    with pytest.raises(data_access.UsageError, match="visites"):
-        data_access.usage_national(usage_copy / "processed")
-
-
-@on_generated_data
-def test_warm_caches_computes_the_usage_tables(
-    make_app: AppFactory, usage_copy: Path, counter: Counter
-) -> None:
-    from dashboards.app import warm_caches
-
-    make_app(usage_copy)
-    warm_caches().join(timeout=120)
-    assert {"daily", "regions", "national", "hourly", "saturation", "its", "cned"} <= set(
-        counter.calls
-    )
-    done = len(counter.calls)
-    page = importlib.import_module("dashboards.pages.usages")
-    page.layout()  # the default view: nothing left to compute
-    assert len(counter.calls) == done
