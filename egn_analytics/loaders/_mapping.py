@@ -182,6 +182,7 @@ def apply_mapping(
     header: Sequence[str] | None = None,
     *,
     column_of: Mapping[str, str] | None = None,
+    quote_header: bool = True,
 ) -> pl.DataFrame:
     """``frame`` with the declared columns renamed to their role and the constants added.
 
@@ -190,14 +191,15 @@ def apply_mapping(
     written in the file (default: the frame's). ``column_of``: role → the column name the
     loader reads it under, when that is not the role itself (the calendar reads the export's
     folded header). A column already holding a declared role is set aside (renamed
-    ``« <nom> (non retenue) »``): the declaration wins and nothing is mixed.
+    ``« <nom> (non retenue) »``): the declaration wins and nothing is mixed. ``quote_header``:
+    see :func:`match_columns` (off where a first line may be a row of personal data).
     """
     if not declared:
         return frame
     names = {r: (column_of or {}).get(r, r) for r in (*declared.columns, *declared.constants)}
     data = [c for c in frame.columns if c not in META_COLS]
     written = list(header) if header is not None and len(header) == len(data) else data
-    positions = match_columns(path, written, declared)
+    positions = match_columns(path, written, declared, quote_header=quote_header)
     taken = set(names.values())
     rename: dict[str, str] = {}
     for i, col in enumerate(data):
@@ -276,11 +278,21 @@ def present(declared: Declared, header: Sequence[str]) -> Declared:
     return Declared(columns, dict(declared.constants), dict(declared.names))
 
 
-def refuse_unused(path: str | Path, declared: Declared, headers: Iterable[Sequence[str]]) -> None:
-    """``LoadError`` naming a declared column that no file of the folder ``path`` has."""
+def refuse_unused(
+    path: str | Path,
+    declared: Declared,
+    headers: Iterable[Sequence[str]],
+    *,
+    quote_header: bool = False,
+) -> None:
+    """``LoadError`` naming a declared column that no file of the folder ``path`` has.
+
+    One file: the message of any loader (its columns quoted only with ``quote_header``: a
+    consultation export without a header would show a participant's row)."""
     seen = list(headers)
-    if len(seen) == 1:  # one file: the message of any loader, naming the file's columns
-        match_columns(path, seen[0], Declared(declared.columns, names=declared.names))
+    if len(seen) == 1:
+        decl = Declared(declared.columns, names=declared.names)
+        match_columns(path, seen[0], decl, quote_header=quote_header)
         return
     for role, source in declared.columns.items():
         if not any(_has(h, source) for h in seen):

@@ -433,7 +433,7 @@ def _read_exports(
         decidim = decidim_kind(frame.columns)
         if declared:
             part = present(declared, written)
-            frame = apply_mapping(frame, file, part, written)
+            frame = apply_mapping(frame, file, part, written, quote_header=False)
         kind = export_kind(frame.columns, file.name)
         if decidim is not None and kind is not None:
             rows = _decidim(raw_frame, decidim)

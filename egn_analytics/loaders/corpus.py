@@ -850,7 +850,7 @@ def _collect(
         table = read
         if declared is not None and declared.columns:
             part = present(declared, written)
-            table = apply_mapping(table, file, Declared(part.columns), written)
+            table = apply_mapping(table, file, Declared(part.columns), written, quote_header=False)
         role = table_role(table.columns)
         if role == "documents":
             rel = file.relative_to(root).as_posix()
