@@ -47,8 +47,8 @@ Metrics, per variant:
    fired by one change of each filter). ``--users`` simulated users (asyncio + httpx), each
    looping over the pages (the start page shifted per user) for ``--seconds``: per page the
    HTML, ``_dash-layout`` and ``_dash-dependencies`` (the bundles are taken as cached by the
-   browser), then the recorded callbacks, one at a time, in the recorded order. No request
-   starts after the deadline. Errors = status ≠ 200 or exception; latency p50/p95 over all
+   browser; redirects followed: ``/donnees`` → ``/``), then the recorded callbacks, one at a
+   time, in the recorded order. No request starts after the deadline. Errors = status ≠ 200 or exception; latency p50/p95 over all
    requests; throughput = completed requests / s; memory = peak RSS of the server process
    and its children during the run (sampled every 50 ms, psutil).
 5. **egn build** on unchanged inputs: median wall time of 3 runs of the variant's CLI into its
@@ -624,7 +624,9 @@ async def _load(
 
     limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
     timeout = httpx.Timeout(60.0)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as client:
+    async with httpx.AsyncClient(
+        base_url=base, limits=limits, timeout=timeout, follow_redirects=True
+    ) as client:
         start = time.perf_counter()
         await asyncio.gather(*(user(k, client) for k in range(users)))
         elapsed = time.perf_counter() - start
