@@ -33,10 +33,10 @@ install: $(VENV)/.stamp-install
 install-dev: $(VENV)/.stamp-dev
 
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installation de Chromium (Debian) pour les tests navigateur et l'export d'images"; \
+	@{ command -v chromium && command -v pdftoppm; } >/dev/null 2>&1 || { \
+	  echo "Installation de Chromium et poppler-utils (Debian) pour les tests navigateur, l'export d'images et le rendu des notes PDF"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils >/dev/null; }
 
 data: $(VENV)/.stamp-install
 	$(BIN)/egn synth
