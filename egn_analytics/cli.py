@@ -627,6 +627,87 @@ def text_evaluate(
         typer.echo("  " + " ".join(f"{v:>10}" for v in row))
 
 
+export_app = typer.Typer(
+    help="Exports pour une note : note de synthèse (HTML, DOCX, PDF).",
+    no_args_is_help=True,
+)
+app.add_typer(export_app, name="export")
+
+#: Formats of ``egn export note`` and the renderer of each (module, function), imported
+#: only when asked: the DOCX and PDF engines are heavy and optional.
+NOTE_FORMATS: dict[str, tuple[str, str]] = {
+    "html": ("egn_analytics.notes.html", "render_html"),
+    "docx": ("egn_analytics.notes.docx", "render_docx"),
+    "pdf": ("egn_analytics.notes.pdf", "render_pdf"),
+}
+
+
+def _note_format(fmt: str | None, out: Path) -> str:
+    """The format asked, else the output's suffix; refused in French when unknown."""
+    chosen = (fmt or out.suffix.lstrip(".") or "html").strip().lower()
+    if chosen not in NOTE_FORMATS:
+        raise ValueError(
+            f"format inconnu : « {chosen} » (formats possibles : {', '.join(NOTE_FORMATS)})"
+        )
+    return chosen
+
+
+def _note_date(text: str | None) -> Any:
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"date invalide : « {text} » (attendu : AAAA-MM-JJ)") from None
+
+
+@export_app.command("note")
+def export_note(
+    out: Annotated[Path, typer.Option("--out", help="Fichier de la note à écrire.")],
+    academie: Annotated[
+        str | None, typer.Option("--academie", help="Code de l'académie (par exemple 09).")
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="Code de la région académique (par exemple 32).")
+    ] = None,
+    national: Annotated[bool, typer.Option("--national", help="Note pour la France.")] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="html, docx ou pdf (défaut : l'extension de --out)."),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="Date de la note, AAAA-MM-JJ (défaut : date des données)."),
+    ] = None,
+    processed: _ProcessedOpt = None,
+) -> None:
+    """Écrire la note de synthèse d'une académie, d'une région académique ou de la France."""
+    started = time.perf_counter()
+    with _one_line_errors():
+        from egn_analytics.cards import Tables
+        from egn_analytics.notes import build_note, scope_of
+
+        scope = scope_of(academie=academie, region=region, national=national)
+        chosen = _note_format(fmt, out)
+        created = _note_date(date)
+        module_name, function = NOTE_FORMATS[chosen]
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise RuntimeError(f"le format {chosen} n'est pas disponible ici ({exc})") from exc
+        from egn_analytics.notes.html import warm_renderer
+
+        warm_renderer()  # Chromium starts while the note is being built
+        note = build_note(scope, Tables(processed), created=created)
+        getattr(module, function)(note, out)
+    typer.echo(
+        f"note écrite : {out} ({note.scope.label}, {len(note.messages)} messages clés, "
+        f"{len(note.figures)} graphiques, {fmt_fr(time.perf_counter() - started, 1)} s)"
+    )
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 
