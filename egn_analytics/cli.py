@@ -708,6 +708,42 @@ def export_note(
     )
 
 
+@export_app.command("charts")
+def export_charts_command(
+    page: Annotated[
+        str, typer.Option("--page", help="Page : enquetes, usages, concertation ou donnees.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Dossier où écrire les graphiques.")],
+    academie: Annotated[
+        str | None, typer.Option("--academie", help="Code de l'académie (par exemple 09).")
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="Code de la région académique (par exemple 32).")
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="Formats, séparés par des virgules."),
+    ] = "png,svg,pdf,csv,xlsx",
+    processed: _ProcessedOpt = None,
+) -> None:
+    """Écrire chaque graphique d'une page (PNG, SVG, PDF) et ses données (CSV, XLSX),
+    numérotés pour une note : graphique-01-usages-chronologie.png…"""
+    started = time.perf_counter()
+    with _one_line_errors():
+        from egn_analytics.cards import Tables
+        from egn_analytics.notes.charts import export_charts, page_view
+
+        view = page_view(page, academie=academie, region=region)
+        written = export_charts(
+            page, out, view=view, tables=Tables(processed), formats=fmt.split(",")
+        )
+    plural = "s" if len(written) > 1 else ""
+    typer.echo(
+        f"{len(written)} fichier{plural} écrit{plural} dans {out} "
+        f"({fmt_fr(time.perf_counter() - started, 1)} s)"
+    )
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

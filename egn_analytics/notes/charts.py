@@ -29,16 +29,18 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 from egn_analytics.cards import DOMAINS, Tables, build_card, domain
 from egn_analytics.io import atomic_path
 from egn_analytics.viz import ChartCard, csv_bytes
-from egn_analytics.viz.render import render_image
+from egn_analytics.viz.render import ImageFormat, render_image
 
 ChartFormat = Literal["png", "svg", "pdf", "csv", "xlsx"]
 #: Every format, in the order the files of one chart are written.
 FORMATS: tuple[ChartFormat, ...] = get_args(ChartFormat)
+#: The formats drawn by Chromium (the others are the card's data).
+IMAGE_FORMATS: frozenset[str] = frozenset({"png", "svg", "pdf"})
 #: The pages whose cards can be exported (the domains of the card registry, in page order).
 PAGES: tuple[str, ...] = DOMAINS
 #: Figure width in CSS pixels (the dashboard's download width) and PNG scale: 1800 px wide,
@@ -207,7 +209,7 @@ def export_card_files(
     figure = None
     for fmt in formats:
         dest = stem.with_name(f"{stem.name}.{fmt}")
-        if fmt in ("png", "svg", "pdf"):
+        if fmt in IMAGE_FORMATS:
             if figure is None:
                 figure = card.to_publication_figure(width=WIDTH)
                 # Plotly names each trace's SVG elements after a random uid: fix them.
@@ -215,7 +217,7 @@ def export_card_files(
                     trace.uid = f"{stem.name}-{index}"
             data = render_image(
                 figure,
-                format=fmt,
+                format=cast("ImageFormat", fmt),
                 width=figure.layout.width,
                 height=figure.layout.height,
                 scale=PNG_SCALE if fmt == "png" else 1,
@@ -253,6 +255,10 @@ def export_charts(
     """
     keys = page_cards(page)
     wanted = _check_formats(formats)
+    if any(fmt in IMAGE_FORMATS for fmt in wanted):
+        from egn_analytics.notes.html import warm_renderer
+
+        warm_renderer()  # Chromium starts (its slowest step) while the cards are built
     tables = tables if tables is not None else Tables()
     cards = [(key, build_card(key, dict(view or {}), tables)) for key in keys]
     out = Path(out_dir)
@@ -268,6 +274,7 @@ def export_charts(
 __all__ = [
     "EPOCH",
     "FORMATS",
+    "IMAGE_FORMATS",
     "PAGES",
     "ChartExportError",
     "ChartFormat",
