@@ -135,7 +135,9 @@ def figure_image(figure: NoteFigure, *, png: bool = False, svg: bool = False) ->
     width, height = int(fig.layout.width), int(fig.layout.height)
     png_bytes = svg_bytes = None
     if png:
-        scale = PRINT_WIDTH_CM / 2.54 * PRINT_DPI / width
+        # Chromium floors the scaled width: aim half a pixel above the 300-dpi width.
+        target = round(PRINT_WIDTH_CM / 2.54 * PRINT_DPI)
+        scale = (target + 0.5) / width
         png_bytes = _png_300dpi(
             render_image(fig, format="png", width=width, height=height, scale=scale)
         )
