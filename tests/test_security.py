@@ -13,7 +13,6 @@ from egn_analytics.cli import app, serve
 
 def test_serve_listens_on_localhost_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     """``egn serve`` without ``--host`` binds its production server to 127.0.0.1 only."""
-    import dashboards.app as dashboards_app
     from egn_analytics import cli
 
     seen: dict[str, Any] = {}
@@ -24,7 +23,6 @@ def test_serve_listens_on_localhost_by_default(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.delenv("EGN_DEBUG", raising=False)
     monkeypatch.delenv("EGN_HOST", raising=False)
-    monkeypatch.setattr(dashboards_app, "warm_caches", lambda: None)
     monkeypatch.setattr(cli, "serve_until_stopped", record_and_stop)
     result = CliRunner().invoke(app, ["serve", "--port", "0"])
     assert result.exit_code == 0, result.output
@@ -43,7 +41,6 @@ def test_run_defaults_to_localhost_without_debug(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.delenv("EGN_HOST", raising=False)
     monkeypatch.delenv("EGN_DEBUG", raising=False)
-    monkeypatch.setattr(dashboards_app, "warm_caches", lambda: None)
     dashboards_app.run(FakeDash())  # type: ignore[arg-type]
     assert seen["host"] == "127.0.0.1"
     assert seen["debug"] is False  # no Werkzeug debugger (it executes code) unless asked
