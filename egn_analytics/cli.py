@@ -307,7 +307,16 @@ def _build_lock(published: Path) -> contextlib.AbstractContextManager[None]:
 
 
 def format_summary(summary: dict[str, Any], target: Path) -> str:
-    """One screen: rows read = accepted + rejected, rejected by reason, where it went."""
+    """One screen: rows read = accepted + rejected, rejected by reason, where it went.
+
+    An indicator table (computed, not read: no rejects) takes one line, and one whose inputs
+    are not in this build says « absent » and why instead of showing a table of 0 rows.
+    """
+    if summary.get("type") == "indicateurs":
+        if summary.get("absent"):
+            return f"{summary['table']} : {summary['absent']}"
+        cache = " (cache : entrées inchangées)" if summary.get("cache") else ""
+        return f"{summary['table']} : {fmt_fr(float(summary.get('lignes') or 0), 0)} lignes{cache}"
     lines = [
         f"{summary['table']} → {target}{' (cache : entrées inchangées)' if summary.get('cache') else ''}",
         f"  lignes lues  {fmt_fr(float(summary['lignes_lues']), 0):>14}",

@@ -22,3 +22,21 @@ def test_summary_splits_set_apart_rows_from_errors() -> None:
     assert "dont erreurs            0" in text
     plain = format_summary({**summary, "ecartees": 0}, Path("/tmp/sortie"))
     assert "dont" not in plain
+
+
+def test_an_indicator_table_is_one_line_and_an_absent_one_says_why() -> None:
+    """Nineteen indicator tables must not print nineteen blocks of « rejetées 0 »; a table
+    whose inputs are not in the build is « absent », not a table of 0 rows."""
+    made = {"type": "indicateurs", "table": "indicateurs/usages_ratio", "lignes": 1500}
+    assert format_summary(made, Path("x")) == "indicateurs/usages_ratio : 1\u202f500 lignes"
+    hit = {**made, "cache": True}
+    assert format_summary(hit, Path("x")).endswith("lignes (cache : entrées inchangées)")
+    absent = {
+        "type": "indicateurs",
+        "table": "indicateurs/usages_cned",
+        "absent": "absent : tables d'entrée absentes de cette construction",
+        "lignes": 0,
+    }
+    assert format_summary(absent, Path("x")) == (
+        "indicateurs/usages_cned : absent : tables d'entrée absentes de cette construction"
+    )
