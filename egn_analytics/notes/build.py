@@ -229,8 +229,15 @@ def methodology(tables: Tables, notice: str | None) -> tuple[MethodItem, ...]:
     if classification:
         items.append(MethodItem("Classification des contributions", classification))
     if notice:
-        items.append(MethodItem("Données synthétiques", notice))
+        label = "Données synthétiques"
+        head, colon, rest = notice.partition(":")
+        text = rest.strip() if colon and head.strip() == label else notice
+        items.append(MethodItem(label, _capitalise(text)))
     return tuple(items)
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _notice(tables: Tables) -> str | None:

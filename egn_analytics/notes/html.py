@@ -24,11 +24,14 @@ import polars as pl
 
 from egn_analytics.io import write_text_atomic
 from egn_analytics.notes.model import KeyMessage, Note, NoteFigure
+from egn_analytics.viz.card import SYNTHETIC_LABEL
 from egn_analytics.viz.formats import NBSP, fmt_date, fmt_number, is_missing
 from egn_analytics.viz.render import render_image, renderer
 
 #: Width of the charts (pixels of the SVG's viewBox; the page scales them to its column).
 FIGURE_WIDTH = 900
+#: Height of a chart's plotting area (pixels) when its card sets none, and its bounds.
+DEFAULT_PLOT_HEIGHT, MIN_PLOT_HEIGHT, MAX_PLOT_HEIGHT = 420, 300, 1400
 #: Rows of a figure's data printed in the annex (the CSV export has them all).
 ANNEX_ROWS = 400
 _SVG_UID = re.compile(r'id="defs-([0-9a-z]+)"')
@@ -86,11 +89,20 @@ def warm_renderer() -> threading.Thread:
     return thread
 
 
+def plot_height(figure: NoteFigure) -> int:
+    """Height of the plotting area: the card's own (30 académies need more room than three
+    bars), within print bounds."""
+    height = figure.card.figure.layout.height
+    if not height:
+        return DEFAULT_PLOT_HEIGHT
+    return int(min(MAX_PLOT_HEIGHT, max(MIN_PLOT_HEIGHT, height - 40)))
+
+
 def figure_svg(figure: NoteFigure, *, width: int = FIGURE_WIDTH) -> str:
     """The figure's publication chart as inline SVG: its random ids replaced by the figure's
     number and the traces' uids set from it (deterministic, and unique within the page),
     without namespace URLs."""
-    fig = figure.card.to_publication_figure(width=width)
+    fig = figure.card.to_publication_figure(width=width, plot_height=plot_height(figure))
     for i, trace in enumerate(fig.data):  # plotly draws a random uid for a trace without one
         trace.uid = f"g{figure.number}t{i}"
     svg = render_image(fig, format="svg", width=fig.layout.width, height=fig.layout.height).decode(
@@ -168,10 +180,9 @@ def _message(message: KeyMessage) -> str:
 
 
 def _figure(figure: NoteFigure, svg: str) -> str:
-    card = figure.card
     return (
         f'<figure id="graphique-{figure.number}">'
-        f"<figcaption>Graphique {figure.number}{NBSP}– {_e(card.title)}</figcaption>"
+        f"<figcaption>Graphique {figure.number}</figcaption>"
         f"{svg}</figure>"
     )
 
@@ -190,12 +201,17 @@ def _annex(figures: Sequence[NoteFigure]) -> str:
 def note_html(note: Note, svgs: Sequence[str] | None = None) -> str:
     """The note's page as a string; ``svgs`` (one per figure) default to the rendered charts."""
     charts = list(svgs) if svgs is not None else [figure_svg(f) for f in note.figures]
-    banner = (
-        f'<p class="synthetique" role="note"><strong>Données synthétiques</strong>{NBSP}: '
-        f"{_e(note.synthetic_notice)}</p>"
-        if note.synthetic_notice
-        else ""
-    )
+    banner = ""
+    if note.synthetic_notice:
+        notice = note.synthetic_notice
+        lead = f"{SYNTHETIC_LABEL}{NBSP}: "
+        if notice.startswith(SYNTHETIC_LABEL):  # the manifest's notice names itself
+            head, _, rest = notice.partition(":")
+            lead, notice = f"{head.strip()}{NBSP}: ", rest.strip()
+        banner = (
+            f'<p class="synthetique" role="note"><strong>{_e(lead.rstrip())}</strong> '
+            f"{_e(notice)}</p>"
+        )
     methodology = "".join(
         f"<dt>{_e(item.title)}</dt><dd>{_e(item.text)}</dd>" for item in note.methodology
     )
