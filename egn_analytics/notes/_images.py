@@ -38,7 +38,15 @@ import polars as pl
 
 from egn_analytics.notes.model import Note, NoteFigure
 from egn_analytics.viz.card import ChartCard
-from egn_analytics.viz.formats import MISSING, NBSP, fmt_date, fmt_number, fmt_pct, is_missing
+from egn_analytics.viz.formats import (
+    MISSING,
+    NBSP,
+    NNBSP,
+    fmt_date,
+    fmt_number,
+    fmt_pct,
+    is_missing,
+)
 from egn_analytics.viz.render import render_image
 
 #: Width of a chart on the page (A4 with 2 cm margins leaves 17 cm).
@@ -210,7 +218,25 @@ def _format(value: object, kind: str) -> str:
     return formatters.get(kind, str)(value)
 
 
+#: Column headers that snake_case cannot spell in French.
+_HEADERS = {
+    "ic95_bas": f"IC à 95{NNBSP}% (bas)",
+    "ic95_haut": f"IC à 95{NNBSP}% (haut)",
+    "cv": "CV",
+    "repondants": "Répondants",
+    "periode": "Période",
+    "academie": "Académie",
+    "code_academie": "Code académie",
+    "region_academique": "Région académique",
+    "code_region_academique": "Code région académique",
+    "theme": "Thème",
+    "libelle": "Libellé",
+}
+
+
 def _header(name: str) -> str:
+    if name in _HEADERS:
+        return _HEADERS[name]
     text = name.replace("_", " ").strip()
     return text[:1].upper() + text[1:]
 

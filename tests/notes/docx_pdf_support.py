@@ -72,8 +72,16 @@ _FOLDER: dict[str, Path] = {}
 
 
 @pytest.fixture(scope="session")
-def note_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data folder as ``make build`` leaves it, small (scale 0.05, seed 2020), built once."""
+def note_data_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder as ``make build`` leaves it, small (scale 0.05, seed 2020), built once.
+
+    The folder of ``tests/notes/conftest.py``'s ``generated_data_dir`` when that fixture
+    exists (the same build: one per session for every note test), else built here.
+    """
+    try:
+        return Path(request.getfixturevalue("generated_data_dir"))
+    except pytest.FixtureLookupError:
+        pass
     if "data" not in _FOLDER:
         from egn_analytics.loaders import registry
         from egn_analytics.synth import generate
