@@ -108,10 +108,13 @@ def fmt_ci(lower: float | None, upper: float | None, unit: str | None) -> str:
 
 
 def _in_domain(breakdown: str, label: str) -> str:
-    """« en REP+ », « hors éducation prioritaire », « pour « Défavorisé » »."""
+    """« en REP+ », « hors éducation prioritaire », « en milieu défavorisé », else
+    « pour « Garçons » »."""
     if breakdown == "ep":
         lowered = cards_enquetes._lower_first(label)
         return lowered if lowered.startswith("hors") else f"en {label}"
+    if breakdown == "milieu_social":
+        return f"en milieu {label.lower()}"
     return f"pour «{NBSP}{label}{NBSP}»"
 
 
@@ -267,7 +270,7 @@ def survey_gap_function(tables: Tables) -> GapFunction:
     def compute(indicator: str, breakdown: str, a: str, b: str) -> Mapping[str, Any] | None:
         try:
             frame = gap(indicator, breakdown, a, b, processed_dir=tables.folder)
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, pl.exceptions.PolarsError):
             return None
         return frame.row(0, named=True) if frame.height else None
 

@@ -245,3 +245,10 @@ def test_scope_row_of_a_territory(kind: str) -> None:
     found, own = m.scope_row(table(), ORDI, scope)
     assert found is not None
     assert own is (kind == "academie")  # the handmade table has no région breakdown
+
+
+def test_domains_are_said_in_words() -> None:
+    assert m._in_domain("ep", "REP+") == "en REP+"
+    assert m._in_domain("ep", "Hors éducation prioritaire") == "hors éducation prioritaire"
+    assert m._in_domain("milieu_social", "Très favorisé") == "en milieu très favorisé"
+    assert m._in_domain("sexe", "Filles") == f"pour «{NBSP}Filles{NBSP}»"
