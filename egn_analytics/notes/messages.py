@@ -95,7 +95,10 @@ def _sentence(text: str) -> str:
 
 
 def _fragile_flag() -> str:
-    return f"estimation {fragile_label()}, à interpréter avec prudence"
+    """« estimation fragile, CV > 20 %, à interpréter avec prudence » (no nested brackets:
+    it is said inside the message's own)."""
+    label = fragile_label().replace(" (", ", ").rstrip(")")
+    return f"estimation {label}, à interpréter avec prudence"
 
 
 def fmt_ci(lower: float | None, upper: float | None, unit: str | None) -> str:
@@ -218,7 +221,7 @@ def gap_clause(
         text = f"{prefix}{value_a} {in_a} contre {value_b} {in_b}"
         verdict_text = f"écart non significatif{NBSP}: aucune différence établie"
     if fragile:
-        verdict_text += f", {_fragile_flag()}"
+        verdict_text += f"{NBSP}; {_fragile_flag()}"
     return f"{text} ({verdict_text})", fragile
 
 

@@ -153,7 +153,7 @@ def test_a_fragile_estimate_is_flagged() -> None:
     message = m.survey_message(table(lille="fragile"), FOCUS, LILLE, compute)
     assert message is not None
     assert message.status == "fragile"
-    assert "77,7" in message.text and "estimation fragile (CV > 20" in message.text
+    assert "77,7" in message.text and "estimation fragile, CV > 20" in message.text
 
 
 def test_a_fragile_gap_is_flagged_too() -> None:
@@ -161,7 +161,7 @@ def test_a_fragile_gap_is_flagged_too() -> None:
     message = m.survey_message(table(), FOCUS, FRANCE, compute)
     assert message is not None
     assert message.status == "fragile"
-    assert "écart significatif, estimation fragile" in message.text
+    assert f"(écart significatif{NBSP}; estimation fragile, CV > 20" in message.text
 
 
 def test_an_academie_without_its_own_row_gets_france_saying_so() -> None:
