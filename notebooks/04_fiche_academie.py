@@ -1,7 +1,8 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version,-jupytext.text_representation.format_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -23,7 +24,7 @@
 # **Paramètres.** La cellule `parameters`, après les imports, choisit l'académie (son code,
 # par exemple `"09"` pour Lille) et la période de la série quotidienne détaillée à la fin
 # (`"référence"`, `"fermeture"` ou `"réouverture"`). Pour une autre académie :
-# `papermill 04_fiche_academie.ipynb sortie.ipynb -p academie 02` (après
+# `papermill 04_fiche_academie.ipynb sortie.ipynb -r academie 02` (après
 # `jupytext --to ipynb`), ou changer la cellule et tout relancer.
 #
 # **Données synthétiques.** Sans tables construites sur cette machine, le notebook génère le
@@ -92,7 +93,7 @@ if tables.synthetic:
 # graphiques numérotés. Le même appel donne la même note : rien ne dépend de l'horloge.
 
 # %%
-scope = scope_of(academie=academie)
+scope = scope_of(academie=str(academie).zfill(2))  # papermill -p gives 2 for « 02 »
 note = build_note(scope, tables)
 print(note.title)
 print(f"Données du {note.data_date:%d/%m/%Y} ; note du {note.created:%d/%m/%Y}")
