@@ -49,17 +49,19 @@ from egn_analytics.viz.formats import (
 )
 from egn_analytics.viz.render import render_image
 
-#: Width of a chart on the page (A4 with 2 cm margins leaves 17 cm).
-PRINT_WIDTH_CM = 16.0
+#: Width of a chart on the page (A4 with 2 cm margins leaves 17 cm; 15 cm keeps two charts
+#: of the usual height, with their notes, on one page).
+PRINT_WIDTH_CM = 15.0
 #: Print resolution of the PNG images.
 PRINT_DPI = 300
 #: Figure width in CSS pixels (as the dashboard's exports) and height kept for the plot.
 FIGURE_WIDTH_PX = 900
-PLOT_HEIGHT_PX = 400
+PLOT_HEIGHT_PX = 340
 #: Annex tables show at most this many rows per figure (a daily series has 200+).
 ANNEX_MAX_ROWS = 60
 
 _PAD = 16
+_BAR_PX = 17
 _LEGEND_ROOM = 28
 _UID = re.compile(rb'id="defs-([0-9a-f]{6})"')
 
@@ -80,9 +82,25 @@ class FigureImage:
         return PRINT_WIDTH_CM * self.height_px / self.width_px
 
 
+def plot_height(card: ChartCard) -> int:
+    """Height of the plotting area: :data:`PLOT_HEIGHT_PX`, or more for many bars.
+
+    A horizontal bar chart of the 30 académies needs about 17 px per bar for its labels to
+    stay apart; other charts keep the compact height that puts two figures on an A4 page.
+    """
+    labels = {
+        str(value)
+        for trace in card.figure.data
+        if getattr(trace, "orientation", None) == "h" and getattr(trace, "y", None) is not None
+        for value in trace.y
+    }
+    return max(PLOT_HEIGHT_PX, _BAR_PX * len(labels) + 40)
+
+
 def chart_figure(card: ChartCard) -> go.Figure:
     """The card's publication figure without title, subtitle or bottom notes (set as text)."""
-    fig = card.to_publication_figure(width=FIGURE_WIDTH_PX, plot_height=PLOT_HEIGHT_PX)
+    height = plot_height(card)
+    fig = card.to_publication_figure(width=FIGURE_WIDTH_PX, plot_height=height)
     has_legend = sum(1 for trace in fig.data if trace.showlegend is not False) > 1
     x_title = fig.layout.xaxis.title.text if fig.layout.xaxis.title else None
     top = _PAD + (_LEGEND_ROOM if has_legend else 0)
@@ -93,7 +111,7 @@ def chart_figure(card: ChartCard) -> go.Figure:
     fig.update_layout(
         title={"text": "", "subtitle": {"text": ""}},
         margin={"t": top, "b": bottom},
-        height=PLOT_HEIGHT_PX + top + bottom,
+        height=height + top + bottom,
     )
     return fig
 

@@ -53,6 +53,7 @@ _LANG = "fr-FR"
 _GREY = RGBColor(0x55, 0x55, 0x55)
 _RED = RGBColor(0xC9, 0x19, 0x1E)  # rouge Marianne
 _BOX_FILL = "EEF0F7"
+_BLEU = RGBColor(0x00, 0x00, 0x91)  # bleu France
 _TABLE_STYLE = "Tableau annexe"
 
 
@@ -98,6 +99,17 @@ def _setup(doc: DocumentObject, note: Note) -> None:
     normal = doc.styles["Normal"]
     normal.font.name = "Arial"
     normal.font.size = Pt(10)
+    # The template's title and headings use its theme fonts (Calibri) at 26 pt: one font for
+    # the whole note, and a title that leaves room for the key messages on page 1.
+    for name, size in (("Title", 20), ("Heading 1", 14), ("Heading 2", 11)):
+        style = doc.styles[name]
+        style.font.name = "Arial"
+        style.font.size = Pt(size)
+        style.font.color.rgb = _BLEU if name != "Heading 2" else RGBColor(0, 0, 0)
+        fonts = style.element.rPr.rFonts if style.element.rPr is not None else None
+        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            if fonts is not None and qn(attr) in fonts.attrib:
+                del fonts.attrib[qn(attr)]  # a theme font would win over « Arial »
     # Language of every run (spelling, hyphenation, « » spacing) through the document defaults.
     rpr = doc.styles.element.find(qn("w:docDefaults"))
     if rpr is not None:

@@ -19,7 +19,7 @@ import pytest
 from docx.document import Document as DocumentObject
 
 from egn_analytics.notes import Note
-from egn_analytics.notes._images import annex_table
+from egn_analytics.notes._images import PRINT_WIDTH_CM, annex_table
 from egn_analytics.notes.docx import FRAGILE_FLAG, docx_bytes, render_docx
 from egn_analytics.viz.formats import fmt_pct
 from egn_analytics.viz.render import find_browser
@@ -121,9 +121,9 @@ def test_docx_sections_charts_and_messages(rendered: tuple[Path, Path], hand_not
         assert figure.card.subtitle in texts
         assert any(t.startswith("Lecture") and figure.card.lecture in t for t in texts)
         assert any(t.startswith("Source") and figure.card.source in t for t in texts)
-    # One picture per numbered chart, printed 16 cm wide.
+    # One picture per numbered chart, printed PRINT_WIDTH_CM wide.
     assert len(document.inline_shapes) == len(hand_note.figures) == 5
-    assert all(abs(shape.width.cm - 16) < 0.01 for shape in document.inline_shapes)
+    assert all(abs(shape.width.cm - PRINT_WIDTH_CM) < 0.01 for shape in document.inline_shapes)
     # Key messages with their intervals; the fragile one flagged.
     for message in MESSAGES:
         expected = message.text + (f" {FRAGILE_FLAG}" if message.status == "fragile" else "")
@@ -177,9 +177,9 @@ def test_docx_is_a4_french_and_dated_from_the_note(
         assert not [n for n in archive.namelist() if "thumbnail" in n]
         images = [n for n in archive.namelist() if n.startswith("word/media/")]
         assert len(images) == 5
-        # 300 dpi at 16 cm: 1890 pixels wide.
+        # 300 dpi at the printed width (15 cm: 1772 pixels).
         png = archive.read(images[0])
-        assert int.from_bytes(png[16:20], "big") == 1890
+        assert int.from_bytes(png[16:20], "big") == round(PRINT_WIDTH_CM / 2.54 * 300)
         assert b"pHYs" in png[:100]
 
 
