@@ -10,8 +10,10 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import struct
 import subprocess
 import zipfile
+import zlib
 from pathlib import Path
 
 import docx
@@ -19,7 +21,7 @@ import pytest
 from docx.document import Document as DocumentObject
 
 from egn_analytics.notes import Note
-from egn_analytics.notes._images import PRINT_WIDTH_CM, annex_table
+from egn_analytics.notes._images import PRINT_WIDTH_CM, _png_300dpi, annex_table
 from egn_analytics.notes.docx import FRAGILE_FLAG, docx_bytes, render_docx
 from egn_analytics.viz.formats import fmt_pct
 from egn_analytics.viz.render import find_browser
@@ -91,6 +93,31 @@ def test_annex_table_leaves_masked_numbers_empty(hand_note: Note) -> None:
     # A published row's estimation is printed, in French.
     published = card.data.filter(card.data["statut"] == "publié")
     assert fmt_pct(published["estimation"][0], 1) in flat
+
+
+def _png(width: int, height: int) -> bytes:
+    """A white PNG, written by hand (no image library in the dependencies)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    pixels = zlib.compress(b"".join(b"\x00" + b"\xff" * width for _ in range(height)))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def test_png_gets_a_300_dpi_phys_chunk_once() -> None:
+    marked = _png_300dpi(_png_300dpi(_png(4, 3)))
+    assert marked.count(b"pHYs") == 1
+    start = marked.index(b"pHYs") + 4
+    per_metre_x, per_metre_y, unit = struct.unpack(">IIB", marked[start : start + 9])
+    assert per_metre_x == per_metre_y == 11811 and unit == 1  # 300 dpi
+    picture = docx.Document()
+    picture.add_picture(io.BytesIO(marked))  # python-docx reads it: 4 px at 300 dpi
+    assert abs(picture.inline_shapes[0].width.mm - 4 / 300 * 25.4) < 0.01
 
 
 def test_masked_value_is_really_in_the_data(hand_note: Note) -> None:

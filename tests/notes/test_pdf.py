@@ -21,6 +21,7 @@ import pytest
 from pypdf import PdfReader
 
 from egn_analytics.notes import Note
+from egn_analytics.notes._images import stable_svg
 from egn_analytics.notes.docx import FRAGILE_FLAG
 from egn_analytics.notes.pdf import pdf_bytes, render_pdf, typst_source, typst_string
 from egn_analytics.viz.render import find_browser
@@ -186,3 +187,15 @@ def test_pages_are_a4_and_not_blank(rendered: tuple[Path, Path], tmp_path: Path)
         assert (page < 128).mean() > 0.001
     # The first page holds the title block and a chart: a lot more ink than text alone.
     assert (pages[0] < 250).mean() > 0.05
+
+
+def test_stable_svg_fixes_plotly_random_ids_and_keeps_colours() -> None:
+    svg = (
+        b'<svg><defs id="defs-3fa9c1"><clipPath id="clip3fa9c1xyplot"/></defs>'
+        b'<g clip-path="url(#clip3fa9c1xyplot)" style="fill: #3fa9c1"/></svg>'
+    )
+    fixed = stable_svg(svg)
+    assert b"3fa9c1" not in fixed.replace(b"#3fa9c1", b"")
+    assert b'id="defs-egn000"' in fixed and b"url(#clipegn000xyplot)" in fixed
+    assert b"fill: #3fa9c1" in fixed  # a colour that reads like the id is left alone
+    assert stable_svg(fixed) == fixed
