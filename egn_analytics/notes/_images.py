@@ -304,6 +304,13 @@ def note_dates(note: Note) -> str:
     return f"Données au {fmt_date(note.data_date)} · note du {fmt_date(note.created)}"
 
 
+def footer_text(note: Note) -> str:
+    """The running footer: the title, and the scope unless the title already names it."""
+    if note.scope.label.casefold() in note.title.casefold():
+        return note.title
+    return f"{note.title} · {note.scope.label}"
+
+
 def note_timestamp(note: Note) -> dt.datetime:
     """The note's date as a UTC midnight datetime (the renderers' fixed clock)."""
     return dt.datetime(note.created.year, note.created.month, note.created.day, tzinfo=dt.UTC)
@@ -320,6 +327,7 @@ __all__ = [
     "chart_figure",
     "figure_image",
     "figure_images",
+    "footer_text",
     "note_dates",
     "note_timestamp",
     "stable_svg",

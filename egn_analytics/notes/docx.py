@@ -42,6 +42,7 @@ from egn_analytics.notes._images import (
     annex_caption,
     annex_table,
     figure_images,
+    footer_text,
     note_dates,
 )
 from egn_analytics.notes.model import Note, NoteFigure
@@ -133,7 +134,7 @@ def _setup(doc: DocumentObject, note: Note) -> None:
     props.last_printed = created
     props.revision = 1
     footer = section.footer.paragraphs[0]
-    footer.text = f"{note.title} · {note.scope.label}"
+    footer.text = footer_text(note)
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for run in footer.runs:
         run.font.size = Pt(8)

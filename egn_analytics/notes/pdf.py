@@ -36,6 +36,7 @@ from egn_analytics.notes._images import (
     annex_caption,
     annex_table,
     figure_images,
+    footer_text,
     note_dates,
     note_timestamp,
 )
@@ -155,7 +156,7 @@ def typst_source(note: Note, image_files: list[str]) -> str:
         f"date: datetime(year: {created.year}, month: {created.month}, day: {created.day}))",
         '#set page(paper: "a4", margin: (x: 2cm, top: 2cm, bottom: 2.2cm), footer: context {',
         "  set text(8pt, fill: luma(85))",
-        f"  {s(f'{note.title} · {note.scope.label}')}",
+        f"  {s(footer_text(note))}",
         "  h(1fr)",
         '  counter(page).display("1 / 1", both: true)',
         "})",
