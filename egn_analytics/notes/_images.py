@@ -259,6 +259,19 @@ def _header(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _columns(df: pl.DataFrame, *, drop_constants: bool) -> dict[str, str]:
+    kinds: dict[str, str] = {}
+    for name, dtype in df.schema.items():
+        if name in _HIDDEN_COLUMNS:
+            continue
+        kind = _column_kind(name, dtype, df)
+        constant = df.height > 1 and df.get_column(name).n_unique() == 1
+        if drop_constants and kind == "text" and constant:
+            continue
+        kinds[name] = kind
+    return kinds
+
+
 def annex_table(card: ChartCard, *, max_rows: int = ANNEX_MAX_ROWS) -> AnnexTable:
     """The card's data for the annex: French formats, masked numbers empty, constants dropped.
 
@@ -267,14 +280,7 @@ def annex_table(card: ChartCard, *, max_rows: int = ANNEX_MAX_ROWS) -> AnnexTabl
     ``source`` and ``unite`` are printed under the chart already.
     """
     df = card.data
-    kinds: dict[str, str] = {}
-    for name, dtype in df.schema.items():
-        if name in _HIDDEN_COLUMNS:
-            continue
-        kind = _column_kind(name, dtype, df)
-        if kind == "text" and df.height > 1 and df.get_column(name).n_unique() == 1:
-            continue
-        kinds[name] = kind
+    kinds = _columns(df, drop_constants=True) or _columns(df, drop_constants=False)
     rows: list[list[str]] = []
     for row in df.head(max_rows).iter_rows(named=True):
         masked = _is_masked_row(row)
@@ -289,7 +295,9 @@ def annex_table(card: ChartCard, *, max_rows: int = ANNEX_MAX_ROWS) -> AnnexTabl
 
 
 def annex_caption(figure: NoteFigure, table: AnnexTable) -> str | None:
-    """The line under a truncated annex table (None when every row is shown)."""
+    """The line under an annex table: truncated, or empty; None when every row is shown."""
+    if table.total_rows == 0:
+        return "Aucune donnée pour ce graphique."
     if not table.truncated:
         return None
     return (

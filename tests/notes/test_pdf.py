@@ -14,16 +14,20 @@ import io
 import os
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
+import polars as pl
 import pytest
 from pypdf import PdfReader
 
-from egn_analytics.notes import Note
-from egn_analytics.notes._images import stable_svg
+from egn_analytics.notes import Note, NoteFigure
+from egn_analytics.notes._images import FigureImage, stable_svg
 from egn_analytics.notes.docx import FRAGILE_FLAG
 from egn_analytics.notes.pdf import pdf_bytes, render_pdf, typst_source, typst_string
+from egn_analytics.viz import ChartCard
 from egn_analytics.viz.render import find_browser
 from tests.notes.docx_pdf_support import (
     MASKED_TEXTS,
@@ -199,3 +203,24 @@ def test_stable_svg_fixes_plotly_random_ids_and_keeps_colours() -> None:
     assert b'id="defs-egn000"' in fixed and b"url(#clipegn000xyplot)" in fixed
     assert b"fill: #3fa9c1" in fixed  # a colour that reads like the id is left alone
     assert stable_svg(fixed) == fixed
+
+
+def test_a_figure_without_data_gets_a_caption_not_an_empty_table() -> None:
+    card = ChartCard(
+        figure=go.Figure(),
+        title="Graphique vide",
+        subtitle="Sous-titre",
+        lecture="Lecture.",
+        champ="Champ.",
+        source="Source.",
+        data=pl.DataFrame({"valeur": pl.Series([], dtype=pl.Float64)}),
+    )
+    note = replace(
+        text_note("Note", "Message."),
+        figures=(NoteFigure(number=1, key="test.vide", view={}, card=card),),
+    )
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="900" height="500"><rect width="900" height="500" fill="#eee"/></svg>'
+    image = FigureImage(1, 900, 500, svg=svg)
+    text = _flat(_text(pdf_bytes(note, [image])))
+    assert "Graphique 1 : Graphique vide" in text.replace("\u00a0", " ")
+    assert "Aucune donnée pour ce graphique." in text
