@@ -19,13 +19,31 @@ pupils and position) are set apart too, as « ligne secondaire (établissement m
 the UAI keeps one line, the first not named « annexe ». Rows read = accepted + rejected, and
 :meth:`EtablissementResult.summary` splits the rejected into set apart and errors.
 
-The social-position index comes from its own DEPP file, « IPS des collèges »
-(:func:`load_ips_result`, one row per collège and rentrée): ``load_result(..., ips=path)``
-fills ``ips`` by UAI with each collège's latest rentrée.
+Two layouts of the export are recognised by their header (:func:`annuaire_layout`). The 2023
+one (``../shared/real-world/education/fr-en-annuaire-education_2023.csv``) writes
+``etablissement_multi_lignes`` and ``coordonnee_X``/``coordonnee_Y``/``epsg``. The current one,
+as published on data.education.gouv.fr (dataset ``fr-en-annuaire-education``, field list of its
+export and API), renamed these ``multi_uai``, ``coordX_origine``/``coordY_origine``/
+``epsg_origine`` and added ``code_circonscription``, ``code_zone_animation_pedagogique`` and
+``libelle_zone_animation_pedagogique``; the other columns we read keep their names
+(``Identifiant_de_l_etablissement``, ``Type_etablissement``, ``Statut_public_prive``,
+``code_nature``, ``Code_type_contrat_prive``…; the API export writes them in lower case, which
+matches too). Sources consulted: the current field list bound by the public
+``EnEtablissementDataset`` CSV reader of an « annuaire éducation » project (guillaumegasnier),
+the data.gouv.fr mirror of the dataset on Hugging Face (``Data-Gouv-ML/annuaire-de-leducation``:
+``multi_uai``, ``coordx_origine``, ``epsg_origine``) and several public API clients selecting
+``multi_uai`` from ``fr-en-annuaire-education``. Of the renamed columns, only the multi-line
+flag matters here: both names play the role ``multi_lignes``.
+
+The social-position index comes from DEPP's own files (:func:`load_ips_result`, one row per
+établissement and rentrée), « IPS des collèges », « IPS des écoles » and « IPS des lycées »,
+recognised by their header (:func:`ips_kind`): ``load_result(..., ips=[paths])`` fills ``ips``
+and ``classe_ips`` by UAI with each établissement's latest rentrée (see :func:`ips_by_uai`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +60,7 @@ from egn_analytics.loaders._core import (
     null_if_empty,
     range_checks,
     read_delimited,
+    read_delimited_with_header,
     to_int64,
     unreadable_checks,
     validate,
@@ -57,7 +76,7 @@ from egn_analytics.reference import (
     secteurs,
     types_etablissement,
 )
-from egn_analytics.schemas.etablissements import EtablissementSchema, IpsCollegeSchema
+from egn_analytics.schemas.etablissements import CLASSES_IPS, EtablissementSchema, IpsSchema
 
 TABLE = "etablissements"
 CODE_VERSION = "2"
@@ -86,7 +105,13 @@ COLUMNS = {
     "libelle_nature": "libelle_nature",
     "code_type_contrat_prive": "code_contrat",
     "type_contrat_prive": "contrat",
-    "etablissement_multi_lignes": "multi_lignes",
+    "etablissement_multi_lignes": "multi_lignes",  # 2023 layout
+    "multi_uai": "multi_lignes",  # current layout (renamed since 2023)
+}
+#: Header columns (lower case) that tell each layout of the export; see the module docstring.
+LAYOUT_MARKERS: dict[str, tuple[str, ...]] = {
+    "2023": ("etablissement_multi_lignes", "coordonnee_x", "coordonnee_y"),
+    "actuelle": ("multi_uai", "coordx_origine", "coordy_origine", "epsg_origine"),
 }
 #: Roles a ``--map``/``--set`` may name (our columns).
 ROLES = tuple(dict.fromkeys(COLUMNS.values()))
@@ -101,21 +126,49 @@ KEY_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 #: Summary warning of a file that holds its header and no row.
 HEADER_ONLY = "aucune ligne de données : le fichier n'a que son en-tête"
-IPS_TABLE = "ips_colleges"
-#: « IPS des collèges » (DEPP) column → our column; headers are lower-cased before matching.
+IPS_TABLE = "ips"
+#: DEPP « IPS des écoles / collèges / lycées » column → our column; headers are lower-cased
+#: before matching. The words are those of the downloaded files (up to the 2022 editions, and
+#: the lycées' 2023 one: « IPS de l'établissement », « Ecart-type établissement »); the
+#: snake-case names are the API field names of the same datasets.
 IPS_COLUMNS = {
     "rentrée scolaire": "rentree",
+    "rentree_scolaire": "rentree",
     "uai": "uai",
     "nom de l'établissment": "nom",  # sic: the DEPP header drops the « e »
     "nom de l'établissement": "nom",
+    "nom_de_l_etablissment": "nom",
+    "nom_de_l_etablissement": "nom",
     "code du département": "code_departement",
+    "code_du_departement": "code_departement",
     "secteur": "secteur",
     "effectifs": "effectifs",
     "ips": "ips",
     "ecart-type de l'ips": "ips_ecart_type",
+    "ecart_type_de_l_ips": "ips_ecart_type",
+    # Lycées: one IPS per track and one for the whole établissement (our ``ips``).
+    "type de lycée": "type_lycee",
+    "type_de_lycee": "type_lycee",
+    "effectifs ensemble gt-pro": "effectifs",
+    "effectifs_ensemble_gt_pro": "effectifs",
+    "ips ensemble gt-pro": "ips",
+    "ips_ensemble_gt_pro": "ips",
+    "ips de l'établissement": "ips",
+    "ips_etab": "ips",
+    "ecart-type établissement": "ips_ecart_type",
+    "ips voie gt": "ips_voie_gt",
+    "ips_voie_gt": "ips_voie_gt",
+    "ips voie pro": "ips_voie_pro",
+    "ips_voie_pro": "ips_voie_pro",
 }
 #: Roles a ``--map``/``--set`` of the IPS file may name.
 IPS_ROLES = tuple(dict.fromkeys(IPS_COLUMNS.values()))
+#: Columns (ours) whose presence tells the kind of IPS file; the first kind matched wins.
+IPS_KIND_MARKERS: dict[str, tuple[str, ...]] = {
+    "lycée": ("ips_voie_gt", "ips_voie_pro", "type_lycee"),
+    "collège": ("effectifs", "ips_ecart_type"),
+}
+IPS_NUMBERS = ("ips", "effectifs", "ips_ecart_type", "ips_voie_gt", "ips_voie_pro")
 #: Prefix of the reason of a real row outside the product's scope (set apart, not an error).
 OUT_OF_SCOPE = "hors champ : "
 #: Reason of the extra lines of an établissement written on several lines (set apart).
@@ -132,6 +185,9 @@ def is_set_apart(reason: pl.Expr) -> pl.Expr:
 class EtablissementResult(LoadResult):
     """A :class:`LoadResult` whose summary tells rows set apart from rows in error."""
 
+    #: Layout of the export recognised by its header (:func:`annuaire_layout`), if any.
+    disposition: str | None = None
+
     def summary(self) -> dict[str, Any]:
         """The core counts, plus ``ecartees`` (out of scope, secondary lines) and ``erreurs``.
 
@@ -143,6 +199,8 @@ class EtablissementResult(LoadResult):
         out = {**out, "ecartees": apart, "erreurs": self.rejects.height - apart}
         if self.rows_read == 0:  # a header alone is read, not refused, but never silently
             out["avertissement"] = HEADER_ONLY
+        if self.disposition is not None:
+            out["disposition"] = f"annuaire de l'éducation ({self.disposition})"
         return out
 
 
@@ -214,6 +272,21 @@ def _secondary_lines(frame: pl.DataFrame) -> pl.Series:
     return work.select(pl.col("_multi") & ~pl.col("_i").is_in(kept["_i"].implode())).to_series()
 
 
+def ips_kind(columns: Iterable[str]) -> str:
+    """« école », « collège » or « lycée »: which DEPP IPS file the (renamed) header is.
+
+    Why by header: the three files share their key columns but not their IPS ones. A lycée
+    file gives an IPS per track (« IPS voie GT », « IPS voie PRO ») and a « Type de lycée »; a
+    collège file gives « Effectifs » and « Ecart-type de l'IPS »; an école file gives one IPS
+    and nothing else.
+    """
+    present = set(columns)
+    for kind, markers in IPS_KIND_MARKERS.items():
+        if present & set(markers):
+            return kind
+    return "école"
+
+
 def load_ips_result(
     path: str | Path,
     *,
@@ -222,36 +295,44 @@ def load_ips_result(
     mapping: dict[str, str] | None = None,
     constants: dict[str, str] | None = None,
 ) -> LoadResult:
-    """Read the DEPP « IPS des collèges » file (one row per collège and rentrée).
+    """Read a DEPP « IPS des écoles / collèges / lycées » file (one row per UAI and rentrée).
 
     Why a source of its own: the annuaire export no longer carries the social-position index;
     DEPP publishes it per UAI and school year (headers in words, counts written ``540.0``,
-    sector « privé sous contrat »). Key: UAI and rentrée; a row without an IPS is rejected.
-    ``mapping``/``constants``: another layout (roles :data:`IPS_ROLES`; a file of one rentrée
-    without that column: ``constants={"rentree": "2022-2023"}``).
+    sector « privé sous contrat »). The kind (:func:`ips_kind`) goes into ``niveau``. For a
+    lycée, ``ips`` is the établissement's overall IPS (« IPS Ensemble GT-PRO », from 2023
+    « IPS de l'établissement »), the one DEPP gives for the whole lycée whatever its tracks;
+    the per-track values stay in ``ips_voie_gt``/``ips_voie_pro``. Key: UAI and rentrée; a row
+    without an IPS is rejected. ``mapping``/``constants``: another layout (roles
+    :data:`IPS_ROLES`; a file of one rentrée without that column:
+    ``constants={"rentree": "2022-2023"}``).
     """
     declared = declare(mapping, constants, IPS_ROLES, path=path)
     raw = read_delimited(
         path,
         required=["uai", "rentree", "ips"],
-        optional=IPS_COLUMNS.values(),
         encoding=encoding,
         separator=separator,
         rename=IPS_COLUMNS,
         declared=declared,
     )
+    kind = ips_kind(raw.columns)
+    raw = raw.select(
+        *(c for c in raw.columns if c not in META_COLS),
+        *(pl.lit(None, dtype=pl.String).alias(c) for c in IPS_ROLES if c not in raw.columns),
+        *(c for c in META_COLS if c in raw.columns),
+    )
     sectors = secteurs().select("key", pl.col("secteur").alias("_secteur"))
     typed = raw.with_columns(
-        pl.col("ips").alias("_ips_brut"),
-        pl.col("effectifs").alias("_effectifs_brut"),
-        pl.col("ips_ecart_type").alias("_ips_ecart_type_brut"),
+        *(pl.col(c).alias(f"_{c}_brut") for c in IPS_NUMBERS),
         null_if_empty("uai").str.to_uppercase().alias("uai"),
         null_if_empty("rentree").alias("rentree"),
         null_if_empty("nom").alias("nom"),
+        null_if_empty("type_lycee").alias("type_lycee"),
+        pl.lit(kind).alias("niveau"),
         departement_code_expr("code_departement").alias("code_departement"),
         academie_key_expr(null_if_empty("secteur")).alias("_secteur_key"),
-        french_number("ips").alias("ips"),
-        french_number("ips_ecart_type").alias("ips_ecart_type"),
+        *(french_number(c).alias(c) for c in IPS_NUMBERS if c != "effectifs"),
         french_number("effectifs").alias("_effectifs_n"),
     ).join(sectors, left_on="_secteur_key", right_on="key", how="left", maintain_order="left")
     typed = typed.with_columns(
@@ -259,11 +340,12 @@ def load_ips_result(
         finite_or_null(pl.col("_effectifs_n")).alias("_effectifs_f"),
     ).with_columns(to_int64(pl.col("_effectifs_f")).alias("effectifs"))
     checks = [
-        *unreadable_checks({c: f"_{c}_brut" for c in ("ips", "effectifs", "ips_ecart_type")}),
+        *unreadable_checks({c: f"_{c}_brut" for c in IPS_NUMBERS}),
         *range_checks({"effectifs": pl.col("_effectifs_n")}),
         *(
             (f"nombre hors limites ({c})", pl.col(c).is_infinite() | pl.col(c).is_nan())
-            for c in ("ips", "ips_ecart_type")
+            for c in IPS_NUMBERS
+            if c != "effectifs"
         ),
         (
             "secteur inconnu",
@@ -271,15 +353,13 @@ def load_ips_result(
         ),
         ("effectif non entier", pl.col("_effectifs_f") % 1 != 0),
     ]
-    result = validate(
-        raw, typed, IpsCollegeSchema, key=["uai", "rentree"], checks=checks, table=IPS_TABLE
-    )
+    result = validate(raw, typed, IpsSchema, key=["uai", "rentree"], checks=checks, table=IPS_TABLE)
     result.layout = declared.record()
     return result
 
 
 def latest_ips(ips: pl.DataFrame) -> pl.DataFrame:
-    """``uai``, ``ips``, ``rentree_ips``: each collège's IPS of its latest rentrée in ``ips``."""
+    """``uai``, ``ips``, ``rentree_ips``: each établissement's IPS of its latest rentrée."""
     return (
         ips.sort("uai", "rentree")
         .group_by("uai", maintain_order=True)
@@ -287,20 +367,89 @@ def latest_ips(ips: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def ips_classes(ips: pl.DataFrame) -> pl.Series:
+    """The ``classe_ips`` of each row of an IPS table: its quartile, « Q1 » (lowest) to « Q4 ».
+
+    Why quartiles: DEPP breaks its indicators down by IPS class as the quarters of the
+    distribution of the établissements of one kind (« le quart des collèges les plus
+    défavorisés »…); the IPS files and the pages consulted give no fixed national thresholds,
+    so the classes are computed, per ``niveau`` and ``rentree``, over the établissements of the
+    file(s) read. Quartiles as R's default ``quantile(type = 7)`` (Polars ``linear``); a value
+    equal to a quartile falls in the lower class (Q1: ips ≤ q1, Q2: ≤ median, Q3: ≤ q3).
+    """
+    by = ["niveau", "rentree"]
+    q = [pl.col("ips").quantile(p, interpolation="linear").over(by) for p in (0.25, 0.5, 0.75)]
+    return ips.select(
+        pl.when(pl.col("ips") <= q[0])
+        .then(pl.lit(CLASSES_IPS[0]))
+        .when(pl.col("ips") <= q[1])
+        .then(pl.lit(CLASSES_IPS[1]))
+        .when(pl.col("ips") <= q[2])
+        .then(pl.lit(CLASSES_IPS[2]))
+        .when(pl.col("ips").is_not_null())
+        .then(pl.lit(CLASSES_IPS[3]))
+        .alias("classe_ips")
+    ).to_series()
+
+
+def ips_by_uai(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    """``uai``, ``ips``, ``classe_ips``, ``rentree_ips``, ``niveau``: one row per UAI.
+
+    Each table (one per IPS file read) gets its classes first (:func:`ips_classes`), then each
+    UAI keeps its latest rentrée; a UAI in two files (never in DEPP's: écoles, collèges and
+    lycées have their own UAIs) keeps the latest rentrée, the first file on a tie.
+    """
+    parts = [
+        frame.with_columns(ips_classes(frame), pl.lit(i).alias("_fichier"))
+        for i, frame in enumerate(frames)
+    ]
+    if not parts:
+        schema = {"uai": pl.String, "ips": pl.Float64, "classe_ips": pl.String}
+        return pl.DataFrame(schema={**schema, "rentree_ips": pl.String, "niveau": pl.String})
+    both = pl.concat(
+        [p.select("uai", "ips", "classe_ips", "rentree", "niveau", "_fichier") for p in parts]
+    )
+    return (
+        both.sort("uai", "rentree", pl.col("_fichier"), descending=[False, False, True])
+        .group_by("uai", maintain_order=True)
+        .agg(
+            pl.col("ips").last(),
+            pl.col("classe_ips").last(),
+            pl.col("rentree").last().alias("rentree_ips"),
+            pl.col("niveau").last(),
+        )
+    )
+
+
+def annuaire_layout(columns: Iterable[str]) -> str | None:
+    """« 2023 » or « actuelle »: which layout of the export a header is (None: neither).
+
+    Why: the export renamed some columns since 2023 (see the module docstring); reading both is
+    a matter of aliases, but the summary says which was read, so a surprise is visible.
+    """
+    present = {c.replace("\ufeff", "").strip().lower() for c in columns}
+    for layout, markers in LAYOUT_MARKERS.items():
+        if present & set(markers):
+            return layout
+    return None
+
+
 def load_result(
     path: str | Path,
     *,
     encoding: str | None = None,
     separator: str | None = None,
-    ips: str | Path | None = None,
+    ips: str | Path | Sequence[str | Path] | None = None,
     mapping: dict[str, str] | None = None,
     constants: dict[str, str] | None = None,
 ) -> EtablissementResult:
     """Read, clean and validate a directory export; see the module docstring.
 
-    ``ips``: a DEPP « IPS des collèges » file (:func:`load_ips_result`). Its IPS of the
-    latest rentrée fills ``ips`` by UAI, over the export's own column (the 2023 export has
-    none); its rejects are its own and do not touch the directory's counts.
+    ``ips``: one or several DEPP IPS files, écoles, collèges or lycées
+    (:func:`load_ips_result`). Their IPS of the latest rentrée fills ``ips`` by UAI, over the
+    export's own column (the 2023 export has none), with its ``classe_ips``
+    (:func:`ips_by_uai`); their rejects are their own and do not touch the directory's counts.
+    Without an IPS file ``classe_ips`` is empty.
 
     ``mapping`` (``{role: column}``) and ``constants`` (``{role: value}``): another layout,
     see :mod:`~egn_analytics.loaders._mapping` (roles: :data:`ROLES`). The key columns
@@ -308,7 +457,7 @@ def load_result(
     naming them; a header alone gives no row and the summary says so.
     """
     declared = declare(mapping, constants, ROLES, path=path)
-    raw = read_delimited(
+    raw, header = read_delimited_with_header(
         path,
         required=["uai"],
         encoding=encoding,
@@ -370,13 +519,17 @@ def load_result(
             to_int64(pl.col("_enseignants_f")).alias("enseignants"),
         )
     )
-    if ips is not None:
-        by_uai = latest_ips(load_ips_result(ips).data).select(
-            "uai", pl.col("ips").alias("_ips_depp")
+    ips_files = [] if ips is None else [ips] if isinstance(ips, str | Path) else list(ips)
+    if ips_files:
+        by_uai = ips_by_uai([load_ips_result(f).data for f in ips_files]).select(
+            "uai", pl.col("ips").alias("_ips_depp"), pl.col("classe_ips").alias("_classe_depp")
         )
         typed = typed.join(by_uai, on="uai", how="left", maintain_order="left").with_columns(
-            pl.coalesce("_ips_depp", "ips").alias("ips")
+            pl.coalesce("_ips_depp", "ips").alias("ips"),
+            pl.when(pl.col("_ips_depp").is_not_null()).then("_classe_depp").alias("classe_ips"),
         )
+    else:
+        typed = typed.with_columns(pl.lit(None, dtype=pl.String).alias("classe_ips"))
     typed = _classified(typed)
     secondary = _secondary_lines(typed)
     uai_digits = pl.col("uai").str.slice(0, 7)
@@ -424,7 +577,7 @@ def load_result(
     res = validate(raw, typed, EtablissementSchema, key=["uai"], checks=checks, table=TABLE)
     return EtablissementResult(
         res.table, res.data, res.rejects, res.rows_read, res.sources, res.extra,
-        declared.record(),
+        declared.record(), annuaire_layout(header or raw.columns),
     )  # fmt: skip
 
 

@@ -20,6 +20,10 @@ TYPES = kept_values(types_etablissement(), "type")
 SECTEURS = kept_values(secteurs(), "secteur")
 CONTRATS = kept_values(contrats_prive(), "contrat")
 EP = ["REP+", "REP", "Hors EP"]
+#: IPS classes: quartiles of the DEPP file's établissements, Q1 the least favoured quarter.
+CLASSES_IPS = ["Q1", "Q2", "Q3", "Q4"]
+#: Kinds of DEPP IPS files (« IPS des écoles / des collèges / des lycées »).
+NIVEAUX_IPS = ["école", "collège", "lycée"]
 
 
 class EtablissementSchema(dy.Schema):
@@ -44,16 +48,30 @@ class EtablissementSchema(dy.Schema):
     projet_ent = dy.String(nullable=True)
     latitude = dy.Float64(nullable=True, min=-90.0, max=90.0)
     longitude = dy.Float64(nullable=True, min=-180.0, max=180.0)
+    #: Added last so the columns before it keep their order; empty without an IPS file.
+    classe_ips = dy.Enum(CLASSES_IPS, nullable=True)
 
 
-class IpsCollegeSchema(dy.Schema):
-    """One row per collège and school year of the « IPS des collèges » (DEPP) file."""
+class IpsSchema(dy.Schema):
+    """One row per établissement and school year of a DEPP IPS file (écoles, collèges, lycées).
+
+    ``ips`` is the établissement's overall index (for a lycée « IPS Ensemble GT-PRO » or « IPS
+    de l'établissement »); a lycée's per-track ones are ``ips_voie_gt``/``ips_voie_pro``.
+    """
 
     uai = dy.String(nullable=False, regex=r"^[0-9]{7}[A-Z]$")
     rentree = dy.String(nullable=False, regex=r"^\d{4}-\d{4}$")
+    niveau = dy.Enum(NIVEAUX_IPS, nullable=False)
+    type_lycee = dy.String(nullable=True)
     nom = dy.String(nullable=True)
     code_departement = dy.String(nullable=True, regex=r"^(\d{2}|2[AB]|97\d)$")
     secteur = dy.Enum(SECTEURS, nullable=True)
     effectifs = dy.Int64(nullable=True, min=0)
     ips = dy.Float64(nullable=False, min=0.0, max=250.0)
     ips_ecart_type = dy.Float64(nullable=True, min=0.0)
+    ips_voie_gt = dy.Float64(nullable=True, min=0.0, max=250.0)
+    ips_voie_pro = dy.Float64(nullable=True, min=0.0, max=250.0)
+
+
+#: Former name, when only the collèges' file was read.
+IpsCollegeSchema = IpsSchema
