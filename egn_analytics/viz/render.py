@@ -29,6 +29,9 @@ import contextlib
 import os
 import shutil
 import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -43,6 +46,28 @@ _DEFAULT_BROWSER = Path("/usr/bin/chromium")
 
 class RenderUnavailableError(RuntimeError):
     """No image could be produced (no Chromium, Chromium crashed or timed out)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RenderJob:
+    """One image of a batch (:meth:`WarmRenderer.render_many`): a figure and its options."""
+
+    figure: go.Figure | dict[str, Any]
+    format: ImageFormat = "png"
+    width: int | None = None
+    height: int | None = None
+    scale: float = 1.0
+
+
+def _options(
+    format: ImageFormat, width: int | None, height: int | None, scale: float
+) -> dict[str, Any]:
+    opts: dict[str, Any] = {"format": format, "scale": scale}
+    if width is not None:
+        opts["width"] = width
+    if height is not None:
+        opts["height"] = height
+    return opts
 
 
 def find_browser() -> Path | None:
@@ -77,6 +102,7 @@ class WarmRenderer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._kaleido: Any = None
+        self._open_tabs = 0
         self._atexit_registered = False
 
     @property
@@ -121,6 +147,7 @@ class WarmRenderer:
                 _stop_loop(loop, thread)
                 raise RenderUnavailableError(f"Chromium did not start ({browser}): {exc}") from exc
             self._loop, self._thread = loop, thread
+            self._open_tabs = self._tabs
             if not self._atexit_registered:
                 atexit.register(self.stop)
                 self._atexit_registered = True
@@ -137,11 +164,7 @@ class WarmRenderer:
         """Image bytes of ``figure``; starts Chromium on first use, restarts it after a crash."""
         self.start()
         fig_dict = figure.to_dict() if isinstance(figure, go.Figure) else figure
-        opts: dict[str, Any] = {"format": format, "scale": scale}
-        if width is not None:
-            opts["width"] = width
-        if height is not None:
-            opts["height"] = height
+        opts = _options(format, width, height, scale)
         loop, k = self._loop, self._kaleido
         if loop is None or k is None:  # stopped by another thread in between
             raise RenderUnavailableError("The renderer was stopped during the call.")
@@ -156,6 +179,70 @@ class WarmRenderer:
             # A render error may come from the figure or from a dead browser: restart to be safe.
             self.stop()
             raise RenderUnavailableError(f"Image export failed: {exc}") from exc
+
+    def render_many(self, jobs: Sequence[RenderJob]) -> list[bytes]:
+        """Images of every job, in order, rendered concurrently on the renderer's tabs.
+
+        Why: a note draws six charts; submitted one after the other, each waits for the
+        previous one and for kaleido's reload of its tab. Submitted all at once, the tabs
+        (:meth:`ensure_tabs`) work in parallel and the figures' serialisation overlaps the
+        renders. Same bytes as :meth:`render` job by job; same errors (the renderer is
+        stopped after a failure or a timeout and restarted by the next call).
+        """
+        if not jobs:
+            return []
+        self.start()
+        loop, k = self._loop, self._kaleido
+        if loop is None or k is None:  # stopped by another thread in between
+            raise RenderUnavailableError("The renderer was stopped during the call.")
+        futures = []
+        for job in jobs:
+            fig = job.figure
+            fig_dict = fig.to_dict() if isinstance(fig, go.Figure) else fig
+            opts = _options(job.format, job.width, job.height, job.scale)
+            futures.append(asyncio.run_coroutine_threadsafe(k.calc_fig(fig_dict, opts=opts), loop))
+        # Each render is bounded by kaleido's timeout; the batch by that many, queued.
+        deadline = time.monotonic() + self._timeout * len(jobs) + 5
+        results: list[bytes] = []
+        try:
+            for future in futures:
+                remaining = max(0.0, deadline - time.monotonic())
+                results.append(bytes(future.result(timeout=remaining)))
+        except concurrent.futures.TimeoutError as exc:
+            for future in futures:
+                future.cancel()
+            self.stop()
+            raise RenderUnavailableError(f"Image export timed out after {self._timeout} s") from exc
+        except Exception as exc:
+            for future in futures:
+                future.cancel()
+            self.stop()
+            raise RenderUnavailableError(f"Image export failed: {exc}") from exc
+        return results
+
+    def ensure_tabs(self, tabs: int) -> None:
+        """Open more tabs in the running Chromium, up to ``tabs``, without waiting for them.
+
+        Why not at start: the Chromium of a dashboard serves one image at a time and a
+        second tab would slow every start; a note (six charts) asks for more tabs when it
+        needs them, and each new tab joins kaleido's queue of free tabs as soon as it is
+        ready, so renders already submitted start on the first tab meanwhile. Uses
+        kaleido's tab creation (``Kaleido._create_kaleido_tab``, kaleido 1.x); with a kaleido
+        without it, the renderer keeps its tabs (renders still queue correctly).
+        """
+        with self._lock:
+            loop, k = self._loop, self._kaleido
+            missing = tabs - self._open_tabs
+            create = getattr(k, "_create_kaleido_tab", None)
+            if loop is None or k is None or missing <= 0 or create is None:
+                return
+            self._open_tabs = tabs
+
+        async def _create() -> None:
+            # Best effort: a tab that cannot open leaves the others serving.
+            await asyncio.gather(*(create() for _ in range(missing)), return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(_create(), loop)
 
     def stop(self) -> None:
         """Close Chromium and the loop thread (idempotent; registered with :mod:`atexit`)."""
@@ -187,6 +274,11 @@ def renderer() -> WarmRenderer:
     return _RENDERER
 
 
+def render_images(jobs: Sequence[RenderJob]) -> list[bytes]:
+    """Render a batch concurrently with the process-wide renderer (:meth:`WarmRenderer.render_many`)."""
+    return _RENDERER.render_many(jobs)
+
+
 def render_image(
     figure: go.Figure | dict[str, Any],
     *,
@@ -201,9 +293,11 @@ def render_image(
 
 __all__ = [
     "ImageFormat",
+    "RenderJob",
     "RenderUnavailableError",
     "WarmRenderer",
     "find_browser",
     "render_image",
+    "render_images",
     "renderer",
 ]
