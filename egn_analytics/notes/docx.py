@@ -45,6 +45,7 @@ from egn_analytics.notes._images import (
     footer_text,
     note_dates,
 )
+from egn_analytics.notes.messages import needs_fragile_flag
 from egn_analytics.notes.model import Note, NoteFigure
 from egn_analytics.viz.card import SYNTHETIC_LABEL
 from egn_analytics.viz.formats import NBSP
@@ -157,7 +158,7 @@ def _messages(doc: DocumentObject, note: Note) -> None:
     for message in note.messages:
         p = doc.add_paragraph(style="List Bullet")
         p.add_run(message.text)
-        if message.status == "fragile":
+        if needs_fragile_flag(message.status, message.text):
             p.add_run(" ")
             flag = p.add_run(FRAGILE_FLAG)
             flag.italic = True

@@ -94,11 +94,23 @@ def _sentence(text: str) -> str:
     return _capitalise(text.strip().rstrip("."))
 
 
+#: How a key message warns about a fragile estimate in its own words; a renderer that finds it
+#: in the text adds no second flag (``says_fragile``).
+FRAGILE_CAUTION = "à interpréter avec prudence"
+
+
 def _fragile_flag() -> str:
     """« estimation fragile, CV > 20 %, à interpréter avec prudence » (no nested brackets:
     it is said inside the message's own)."""
     label = fragile_label().replace(" (", ", ").rstrip(")")
-    return f"estimation {label}, à interpréter avec prudence"
+    return f"estimation {label}, {FRAGILE_CAUTION}"
+
+
+def needs_fragile_flag(status: str, text: str) -> bool:
+    """Whether a renderer should flag a message as fragile: it is, and its sentence does not
+    already say so (the generated messages name the CV threshold themselves; a message written
+    by hand may not)."""
+    return status == FRAGILE and FRAGILE_CAUTION not in text
 
 
 def fmt_ci(lower: float | None, upper: float | None, unit: str | None) -> str:

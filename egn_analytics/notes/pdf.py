@@ -41,6 +41,7 @@ from egn_analytics.notes._images import (
     note_timestamp,
 )
 from egn_analytics.notes.docx import FRAGILE_FLAG
+from egn_analytics.notes.messages import needs_fragile_flag
 from egn_analytics.notes.model import Note
 from egn_analytics.viz.card import SYNTHETIC_LABEL
 from egn_analytics.viz.formats import NBSP
@@ -170,7 +171,7 @@ def typst_source(note: Note, image_files: list[str]) -> str:
         lines.append(f"#notice({s(note.synthetic_notice)})")
     lines.append(f"#heading(level: 1, {s('Messages clés')})")
     items = [
-        f"message({s(m.text)}, {s(FRAGILE_FLAG) if m.status == 'fragile' else 'none'})"
+        f"message({s(m.text)}, {s(FRAGILE_FLAG) if needs_fragile_flag(m.status, m.text) else 'none'})"
         for m in note.messages
     ]
     lines.append(f"#list({', '.join(items)})" if items else "")
