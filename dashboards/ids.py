@@ -107,3 +107,25 @@ def card_ids(card_id: str) -> CardIds:
         png_download=f"{card_id}-png-telechargement",
         status=f"{card_id}-statut",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class NoteIds:
+    """Ids of a page's « note de synthèse » block, derived from the page's prefix."""
+
+    section: str
+    docx_button: str
+    pdf_button: str
+    download: str
+    status: str
+
+
+def note_ids(prefix: str) -> NoteIds:
+    """Ids of the note block of the page ``prefix`` (``usages`` → ``usages-note-…``)."""
+    return NoteIds(
+        section=f"{prefix}-note",
+        docx_button=f"{prefix}-note-docx-bouton",
+        pdf_button=f"{prefix}-note-pdf-bouton",
+        download=f"{prefix}-note-telechargement",
+        status=f"{prefix}-note-statut",
+    )

@@ -41,11 +41,13 @@ from dashboards.components.chart_card import (
     chart_card,
 )
 from dashboards.components.layout import DROPDOWN_LABELS, page, section, table_region
+from dashboards.components.note_download import NoteDownload, note_block, scope_of_territory
 from dashboards.components.notices import alert, detail, synthetic_notice
 from egn_analytics import cards as registry
 from egn_analytics.cards import concertation as cards
 from egn_analytics.indicators import IndicatorNotBuiltError
 from egn_analytics.indicators.textes import TEXT_TABLES
+from egn_analytics.notes.model import Scope
 from egn_analytics.viz import ChartCard, csv_bytes
 from egn_analytics.viz.formats import NBSP
 
@@ -120,6 +122,7 @@ def layout(
         drilldown_section(texts, selection),
         chart_card(build_card("couverture", selection, tables), CARDS["couverture"]),
         specificities_section(selection),
+        note_block(NOTE_PREFIX),
     ]
     return _page_of(content)
 
@@ -519,6 +522,19 @@ _downloads = CardDownloads(
 download_data = _downloads.data
 download_png = _downloads.image
 _downloads.register(CARDS, State(ids.CONCERTATION_STATE, "data"))
+
+NOTE_PREFIX = "concertation"
+
+
+def _note_scope(state: str | None) -> Scope:
+    """The view's région académique, else France."""
+    return scope_of_territory("region", logic.selection_from_search(state).region)
+
+
+_note = NoteDownload(NOTE_PREFIX, _note_scope)
+#: The briefing note of the view's région (a plain function, tested directly).
+download_note = _note.download
+_note.register(State(ids.CONCERTATION_STATE, "data"))
 
 
 def _page_of(content: list[Component]) -> html.Div:

@@ -26,6 +26,7 @@ from dash.development.base_component import Component
 from dashboards import catalogue, data_access, ids
 from dashboards.components.chart_card import chart_card, csv_download, png_download
 from dashboards.components.layout import column_heads, page, section, table_region
+from dashboards.components.note_download import NoteDownload, national_scope, note_block
 from dashboards.components.notices import alert, build_hint, detail, synthetic_notice
 from egn_analytics.cards import Tables, build_card
 from egn_analytics.cards import donnees as cards
@@ -131,6 +132,7 @@ def layout(famille: str | None = None, **_query: str) -> html.Div:
             ],
             id=ids.DONNEES_DETAIL,
         ),
+        note_block(NOTE_PREFIX),
     ]
     return _page_of(content)
 
@@ -524,6 +526,13 @@ def _sizes_card(famille: str | None) -> ChartCard:
     """The « sizes by family » card of the library's registry, for the family of the URL (an
     unknown one means all): read from the manifest beside the tables this request reads."""
     return build_card(SIZES_KEY, {"famille": famille}, Tables(data_access.processed_dir()))
+
+
+NOTE_PREFIX = "donnees"
+_note = NoteDownload(NOTE_PREFIX, national_scope)
+#: The briefing note of France (the page is national; a plain function, tested directly).
+download_note = _note.download
+_note.register(State(ids.DONNEES_URL, "search"))
 
 
 def _page_of(content: list[Component]) -> html.Div:

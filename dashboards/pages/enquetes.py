@@ -38,10 +38,12 @@ from dashboards.catalogue import export_filename
 from dashboards.components import notices
 from dashboards.components.chart_card import chart_card, csv_download, png_download
 from dashboards.components.layout import DROPDOWN_LABELS, column_heads, page, section, table_region
+from dashboards.components.note_download import NoteDownload, note_block, scope_of_breakdown
 from dashboards.components.notices import alert, detail, synthetic_notice
 from egn_analytics.cards import Tables, build_card
 from egn_analytics.cards import enquetes as cards
 from egn_analytics.indicators import IndicatorNotBuiltError
+from egn_analytics.notes.model import Scope
 from egn_analytics.viz import ChartCard
 from egn_analytics.viz.formats import NBSP
 
@@ -123,6 +125,7 @@ def layout(
             [estimates_table(cards.estimate_rows(rows, unit, selection.domain), selection)],
         ),
         gapsection(table, selection, rows),
+        note_block(NOTE_PREFIX),
     ]
     return _page_of(content)
 
@@ -455,6 +458,21 @@ def download_png(_n_clicks: int | None, search: str | None) -> tuple[object, str
     except IndicatorsUnavailableError as exc:
         return no_update, f"L'image n'a pas pu être produite : {exc}."
     return png_download(card, _file_name(selection, card.synthetic, "png"))
+
+
+NOTE_PREFIX = "enquetes"
+
+
+def _note_scope(search: str | None) -> Scope:
+    """France, or the académie / région the view's domain names (by académie or région)."""
+    params = logic.query_params(search)
+    return scope_of_breakdown(params.get(logic.BREAKDOWN_PARAM), params.get(logic.DOMAIN_PARAM))
+
+
+_note = NoteDownload(NOTE_PREFIX, _note_scope)
+#: The briefing note of the view's territory (a plain function, tested directly).
+download_note = _note.download
+_note.register(State(ids.ENQUETES_URL, "search"))
 
 
 def _tables(synthetic: bool | None = None) -> Tables:

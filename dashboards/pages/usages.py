@@ -31,12 +31,14 @@ from dashboards.components.chart_card import (
     chart_card,
 )
 from dashboards.components.layout import DROPDOWN_LABELS, page, section, table_region
+from dashboards.components.note_download import NoteDownload, note_block, scope_of_territory
 from dashboards.components.notices import alert, detail, synthetic_notice
 from egn_analytics import cards as registry
 from egn_analytics.cards import Tables
 from egn_analytics.cards import usages as cards
 from egn_analytics.indicators import IndicatorNotBuiltError
 from egn_analytics.indicators.usages import CNED
+from egn_analytics.notes.model import Scope
 from egn_analytics.reference import CLOSURE, REOPENING, Territory
 from egn_analytics.viz import ChartCard, fmt_date
 from egn_analytics.viz.formats import NBSP, NNBSP
@@ -99,6 +101,7 @@ def layout(profil: str | None = None, territoire: str | None = None, **_query: s
         its_section(selection, tables),
         card_or_alert("its", selection, tables),
         card_or_alert("incidents", selection, tables),
+        note_block(NOTE_PREFIX),
     ]
     return _page_of(content)
 
@@ -351,6 +354,20 @@ _downloads = CardDownloads(
 download_data = _downloads.data
 download_png = _downloads.image
 _downloads.register(CARDS, State(ids.USAGES_URL, "search"))
+
+NOTE_PREFIX = "usages"
+
+
+def _note_scope(search: str | None) -> Scope:
+    """The view's territory: France, a région académique or an académie."""
+    territory = logic.selection_from_search(search).territory
+    return scope_of_territory(territory.kind, territory.code)
+
+
+_note = NoteDownload(NOTE_PREFIX, _note_scope)
+#: The briefing note of the view's territory (a plain function, tested directly).
+download_note = _note.download
+_note.register(State(ids.USAGES_URL, "search"))
 
 
 def _page_of(content: list[Component]) -> html.Div:
