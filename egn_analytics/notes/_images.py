@@ -47,7 +47,7 @@ from egn_analytics.viz.formats import (
     fmt_pct,
     is_missing,
 )
-from egn_analytics.viz.render import render_image
+from egn_analytics.viz.render import ImageFormat, RenderJob, render_image, render_images, renderer
 
 #: Width of a chart on the page (A4 with 2 cm margins leaves 17 cm; 15 cm keeps two charts
 #: of the usual height, with their notes, on one page).
@@ -57,6 +57,9 @@ PRINT_DPI = 300
 #: Figure width in CSS pixels (as the dashboard's exports) and height kept for the plot.
 FIGURE_WIDTH_PX = 900
 PLOT_HEIGHT_PX = 340
+#: Tabs of the warm Chromium a note's charts are drawn on, concurrently: on two cores, two
+#: tabs draw six charts about twice as fast as one; a third tab measured no faster.
+NOTE_TABS = 2
 #: Annex tables show at most this many rows per figure (a daily series has 200+).
 ANNEX_MAX_ROWS = 60
 
@@ -155,17 +158,20 @@ def stable_svg(svg: bytes) -> bytes:
     return re.sub(rb"(?<!#)" + re.escape(uid), b"egn000", svg)
 
 
+def _png_scale(width: int) -> float:
+    # Chromium floors the scaled width: aim half a pixel above the 300-dpi width.
+    target = round(PRINT_WIDTH_CM / 2.54 * PRINT_DPI)
+    return (target + 0.5) / width
+
+
 def figure_image(figure: NoteFigure, *, png: bool = False, svg: bool = False) -> FigureImage:
     """Render one figure of a note (PNG at 300 dpi and/or SVG) with the warm kaleido."""
     fig = chart_figure(figure.card)
     width, height = int(fig.layout.width), int(fig.layout.height)
     png_bytes = svg_bytes = None
     if png:
-        # Chromium floors the scaled width: aim half a pixel above the 300-dpi width.
-        target = round(PRINT_WIDTH_CM / 2.54 * PRINT_DPI)
-        scale = (target + 0.5) / width
         png_bytes = _png_300dpi(
-            render_image(fig, format="png", width=width, height=height, scale=scale)
+            render_image(fig, format="png", width=width, height=height, scale=_png_scale(width))
         )
     if svg:
         svg_bytes = stable_svg(render_image(fig, format="svg", width=width, height=height))
@@ -173,8 +179,43 @@ def figure_image(figure: NoteFigure, *, png: bool = False, svg: bool = False) ->
 
 
 def figure_images(note: Note, *, png: bool = False, svg: bool = False) -> list[FigureImage]:
-    """Every figure of ``note``, in order (one warm Chromium for all)."""
-    return [figure_image(f, png=png, svg=svg) for f in note.figures]
+    """Every figure of ``note``, in order: the same images as :func:`figure_image` one by one,
+    but submitted as one batch to the warm kaleido, whose :data:`NOTE_TABS` tabs draw them
+    concurrently (six charts in about half the time of one after the other)."""
+    figs = [chart_figure(f.card) for f in note.figures]
+    kinds: list[ImageFormat] = []
+    if png:
+        kinds.append("png")
+    if svg:
+        kinds.append("svg")
+    if not figs or not kinds:
+        return [
+            FigureImage(f.number, int(fig.layout.width), int(fig.layout.height))
+            for f, fig in zip(note.figures, figs, strict=True)
+        ]
+    jobs = []
+    for fig in figs:
+        width, height = int(fig.layout.width), int(fig.layout.height)
+        for kind in kinds:
+            scale = _png_scale(width) if kind == "png" else 1.0
+            jobs.append(RenderJob(fig, format=kind, width=width, height=height, scale=scale))
+    renderer().start()
+    renderer().ensure_tabs(NOTE_TABS)
+    rendered = iter(render_images(jobs))
+    images = []
+    for figure, fig in zip(note.figures, figs, strict=True):
+        png_bytes = _png_300dpi(next(rendered)) if png else None
+        svg_bytes = stable_svg(next(rendered)) if svg else None
+        images.append(
+            FigureImage(
+                figure.number,
+                int(fig.layout.width),
+                int(fig.layout.height),
+                png=png_bytes,
+                svg=svg_bytes,
+            )
+        )
+    return images
 
 
 # --------------------------------------------------------------------- annex tables ----------
@@ -326,6 +367,7 @@ def note_timestamp(note: Note) -> dt.datetime:
 
 __all__ = [
     "ANNEX_MAX_ROWS",
+    "NOTE_TABS",
     "PRINT_DPI",
     "PRINT_WIDTH_CM",
     "AnnexTable",

@@ -24,6 +24,7 @@ from typing import Any
 import polars as pl
 
 from egn_analytics.io import write_text_atomic
+from egn_analytics.notes._images import NOTE_TABS
 from egn_analytics.notes.model import KeyMessage, Note, NoteFigure
 from egn_analytics.viz.card import SYNTHETIC_LABEL
 from egn_analytics.viz.formats import NBSP, fmt_date, fmt_number, is_missing
@@ -35,9 +36,6 @@ FIGURE_WIDTH = 900
 DEFAULT_PLOT_HEIGHT, MIN_PLOT_HEIGHT, MAX_PLOT_HEIGHT = 420, 300, 1400
 #: Rows of a figure's data printed in the annex (the CSV export has them all).
 ANNEX_ROWS = 400
-#: Tabs of the warm Chromium a note renders its charts on, concurrently: on two cores, two
-#: tabs draw six charts about twice as fast as one; a third tab measured no faster.
-NOTE_TABS = 2
 _SVG_UID = re.compile(r'id="defs-([0-9a-z]+)"')
 _XMLNS = re.compile(r'\s+xmlns(?::xlink)?="[^"]*"')
 
