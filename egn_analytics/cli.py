@@ -169,6 +169,14 @@ def ingest(
             "dates écrites sans année (jamais devinée).",
         ),
     ] = None,
+    ips: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--ips",
+            help="etablissements : fichier IPS de la DEPP (écoles, collèges ou lycées, reconnu "
+            "à son en-tête), répétable ; ajoute ips et classe_ips (quartile) par UAI.",
+        ),
+    ] = None,
     mapping_file: Annotated[
         Path | None,
         typer.Option(
@@ -186,6 +194,8 @@ def ingest(
 
     Annuaire aux colonnes renommées : egn ingest etablissements annuaire.csv --map uai=RNE --map type="Type d'établissement" --set secteur=Public
 
+    Annuaire et IPS de la DEPP joints par UAI : egn ingest etablissements annuaire.csv --ips fr-en-ips-colleges-ap2022.csv --ips fr-en-ips-lycees-ap2022.csv
+
     La même déclaration dans un fichier, réutilisable : egn ingest cned series.csv --mapping cned.toml (cned.toml : \\[map] puis date = "Jour" et inscriptions = "Nouveaux inscrits")
     """
     from egn_analytics.loaders.registry import ingest as run_ingest
@@ -199,6 +209,13 @@ def ingest(
         if not etablissements.is_file():
             _fail(f"{etablissements} introuvable (--etablissements)")
         options["etablissements"] = str(etablissements)  # JSON-able for the cache key
+    if ips:
+        if kind != "etablissements":
+            _fail("--ips ne s'applique qu'au type etablissements")
+        for ips_file in ips:
+            if not ips_file.is_file():
+                _fail(f"{ips_file} introuvable (--ips)")
+        options["ips"] = [str(p) for p in ips]  # JSON-able for the cache key
     options.update(_design_options(kind, ids, strata, weights, fpc, nest))
     with _one_line_errors():
         options.update(_layout_options(kind, mapping or [], constants or [], mapping_file))

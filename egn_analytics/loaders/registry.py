@@ -84,7 +84,9 @@ def ingest(
     opts = {k: v for k, v in options.items() if v is not None}
     # A file given as an option (the établissements table of ENT logs, an IPS file) is an input
     # too: its content, not only its path, goes into the key, or a changed file would hit.
-    extra = [Path(v) for v in opts.values() if isinstance(v, str | Path) and Path(v).is_file()]
+    # A list of files (``ips``: one IPS file per kind of établissement) counts file by file.
+    given = [x for v in opts.values() for x in (v if isinstance(v, list | tuple) else [v])]
+    extra = [Path(v) for v in given if isinstance(v, str | Path) and Path(v).is_file()]
     key = cache_key([*input_files(module, src), *extra], code_version(module), opts)
     table = module.table_name(src) if hasattr(module, "table_name") else module.TABLE
     hit = None if force else cached(out, table, key)
@@ -136,10 +138,28 @@ def error_line(exc: BaseException) -> str:
     return f"erreur inattendue ({kind.__name__}) ; relancer avec EGN_DEBUG=1 pour le détail"
 
 
+#: Folder of a raw tree holding DEPP IPS files (écoles, collèges, lycées; any number, ``*.csv``):
+#: every annuaire of ``etablissements/*.csv`` is joined to them (``ips``, ``classe_ips``).
+IPS_DIR = "etablissements/ips"
+
+
+def build_options(kind: str, raw_dir: Path) -> dict[str, Any]:
+    """Options a build passes to the loader of ``kind`` from the raw folder's layout.
+
+    Why: an IPS file is not a table of its own but a column source of the établissements one;
+    it sits in :data:`IPS_DIR`, beside the annuaire, and nothing changes without it.
+    """
+    if kind != "etablissements":
+        return {}
+    files = sorted(str(p) for p in (raw_dir / IPS_DIR).glob("*.csv") if p.is_file())
+    return {"ips": files} if files else {}
+
+
 def build_plan(raw_dir: Path) -> list[tuple[str, Path]]:
     """(kind, input) pairs for a folder laid out like the embedded dataset (``egn synth``).
 
     A user's own folder can follow the same layout; anything else goes through ``egn ingest``.
+    IPS files in :data:`IPS_DIR` are no input of their own (see :func:`build_options`).
     """
     plan: list[tuple[str, Path]] = []
 
@@ -191,7 +211,7 @@ def build(raw_dir: str | Path, out_dir: str | Path, *, force: bool = False) -> l
         generation = building.path
         for kind, path in plan:
             try:
-                summary = ingest(kind, path, generation, force=force)
+                summary = ingest(kind, path, generation, force=force, **build_options(kind, raw))
                 # A kind that writes several tables (consultation) reports each one.
                 for part in summary.get("tables") or [summary]:
                     extra: dict[str, Any] = {
