@@ -24,11 +24,12 @@ from typing import Any
 import polars as pl
 
 from egn_analytics.io import write_text_atomic
-from egn_analytics.notes._images import NOTE_TABS
+from egn_analytics.notes._images import render_batch
+from egn_analytics.notes.messages import needs_fragile_flag
 from egn_analytics.notes.model import KeyMessage, Note, NoteFigure
 from egn_analytics.viz.card import SYNTHETIC_LABEL
 from egn_analytics.viz.formats import NBSP, fmt_date, fmt_number, is_missing
-from egn_analytics.viz.render import RenderJob, render_image, render_images, renderer
+from egn_analytics.viz.render import RenderJob, render_image, renderer
 
 #: Width of the charts (pixels of the SVG's viewBox; the page scales them to its column).
 FIGURE_WIDTH = 900
@@ -83,7 +84,6 @@ def warm_renderer() -> threading.Thread:
     def _start() -> None:
         try:
             renderer().start()
-            renderer().ensure_tabs(NOTE_TABS)
         except Exception:  # the first render reports the error itself
             return
 
@@ -131,14 +131,13 @@ def figure_svg(figure: NoteFigure, *, width: int = FIGURE_WIDTH) -> str:
 
 
 def figure_svgs(note: Note, *, width: int = FIGURE_WIDTH) -> list[str]:
-    """:func:`figure_svg` of every figure of ``note``, rendered concurrently on the warm
-    Chromium's tabs (:data:`NOTE_TABS`) instead of one after the other; same strings."""
+    """:func:`figure_svg` of every figure of ``note``, submitted as one batch to the warm
+    Chromium (:func:`egn_analytics.notes._images.render_batch`: concurrent on its tabs)
+    instead of one after the other; same strings."""
     figs = [_chart(f, width) for f in note.figures]
     if not figs:
         return []
-    renderer().start()
-    renderer().ensure_tabs(NOTE_TABS)
-    svgs = render_images(
+    svgs = render_batch(
         [
             RenderJob(fig, format="svg", width=fig.layout.width, height=fig.layout.height)
             for fig in figs
@@ -206,7 +205,8 @@ def data_table(data: pl.DataFrame, *, limit: int = ANNEX_ROWS) -> str:
 
 
 def _message(message: KeyMessage) -> str:
-    flag = ' <span class="fragile">estimation fragile</span>' if message.status == "fragile" else ""
+    fragile = needs_fragile_flag(message.status, message.text)
+    flag = ' <span class="fragile">estimation fragile</span>' if fragile else ""
     return f"<li>{_e(message.text)}{flag}</li>"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -117,7 +118,13 @@ def test_a_fragile_message_is_flagged_in_the_page(processed: Path, tmp_path: Pat
     note = build_note(scope_of(academie="09"), fragile)
     assert note.messages[0].status == "fragile"
     text = note_html(note, ["<svg></svg>"] * len(note.figures))
-    assert '<span class="fragile">estimation fragile</span>' in text
+    # Flagged once, by the sentence itself (« estimation fragile, CV > 20 %, à interpréter
+    # avec prudence »), not a second time by a badge.
+    assert "à interpréter avec prudence" in text
+    assert '<span class="fragile">' not in text
+    bare = replace(note, messages=(replace(note.messages[0], text="Un chiffre."),))
+    svgs = ["<svg></svg>"] * len(bare.figures)
+    assert '<span class="fragile">estimation fragile</span>' in note_html(bare, svgs)
 
 
 def test_cells_and_tables_in_french() -> None:
