@@ -110,6 +110,17 @@ def _failure(body: list[Component | str] | str) -> html.Div:
     return alert(FAILED, body, kind="error")
 
 
+def note_renderer(fmt: str) -> Callable[[Note, Path], object]:
+    """The library's renderer of ``fmt`` (``render_docx``, ``render_pdf``), imported when asked:
+    the engines are heavy and optional (an ImportError says the format is missing here).
+    Looked up at each call, so tests can replace it (a machine without Chromium)."""
+    _label, module_name, function = FORMATS[fmt]
+    renderer: Callable[[Note, Path], object] = getattr(
+        importlib.import_module(module_name), function
+    )
+    return renderer
+
+
 #: Notes kept in memory (a DOCX is about 1 MB): the same build gives the same note, so a
 #: second click on a page, or a colleague's, costs nothing.
 CACHE_SIZE = 8
@@ -140,8 +151,7 @@ def note_bytes(scope: Scope, fmt: str) -> bytes:
     """The note of ``scope`` as ``fmt`` (``docx`` or ``pdf``), written to a temporary folder
     (the renderers write files atomically) and read back; kept for the next request on the
     same build (a failure is not kept: it is tried again)."""
-    _label, module_name, function = FORMATS[fmt]
-    module = importlib.import_module(module_name)
+    renderer = note_renderer(fmt)
     folder = data_access.processed_dir()
     key = (str(folder), _build_key(folder), scope.kind, scope.code, fmt)
     with _cache_lock:
@@ -154,7 +164,7 @@ def note_bytes(scope: Scope, fmt: str) -> bytes:
     note = build_page_note(scope)
     with tempfile.TemporaryDirectory(prefix="egn-note-") as temporary:
         path = Path(temporary) / f"note.{fmt}"
-        getattr(module, function)(note, path)
+        renderer(note, path)
         content = path.read_bytes()
     with _cache_lock:
         _cache[key] = content
@@ -305,6 +315,7 @@ __all__ = [
     "note_bytes",
     "note_download",
     "note_filename",
+    "note_renderer",
     "page_gap",
     "scope_of_breakdown",
     "scope_of_territory",

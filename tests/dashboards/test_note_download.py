@@ -56,13 +56,16 @@ def page_module(name: str) -> ModuleType:
 
 @pytest.fixture
 def no_note_renderer(no_png_renderer: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No chart image for the note either, as on a machine without Chromium."""
-    from egn_analytics.notes import _images
+    """No chart image for the note either, as on a machine without Chromium: the renderers
+    fail as the library's do when its kaleido cannot start."""
 
-    def _unavailable(*_args: object, **_kwargs: object) -> bytes:
-        raise RenderUnavailableError("no Chromium")
+    def _renderer(_fmt: str) -> Callable[[object, Path], object]:
+        def _unavailable(*_args: object) -> object:
+            raise RenderUnavailableError("no Chromium")
 
-    monkeypatch.setattr(_images, "render_image", _unavailable)
+        return _unavailable
+
+    monkeypatch.setattr(component, "note_renderer", _renderer)
 
 
 def is_docx(content: bytes) -> bool:
@@ -201,8 +204,6 @@ def test_pdf_of_a_region_and_of_france() -> None:
 @on_generated_data
 @pytest.mark.usefixtures("app")
 def test_a_note_is_made_once_per_build(monkeypatch: pytest.MonkeyPatch) -> None:
-    from egn_analytics.notes import docx
-
     written: list[Path] = []
 
     def _render(_note: object, path: Path) -> Path:
@@ -210,7 +211,7 @@ def test_a_note_is_made_once_per_build(monkeypatch: pytest.MonkeyPatch) -> None:
         Path(path).write_bytes(b"PK fake")
         return Path(path)
 
-    monkeypatch.setattr(docx, "render_docx", _render)
+    monkeypatch.setattr(component, "note_renderer", lambda _fmt: _render)
     monkeypatch.setattr(component, "build_page_note", lambda scope: scope)
     usages = page_module("usages")
     first, _ = usages.download_note("docx", "?territoire=academie-09")
@@ -276,3 +277,12 @@ def test_a_forged_view_means_france_and_an_unknown_format_nothing(
     page_module("usages").download_note("docx", {"territoire": "academie-09"})
     assert [s.kind for s in asked] == ["national"]
     assert page_module("usages").download_note("odt", "") == (no_update, "")
+
+
+@on_generated_data
+@pytest.mark.usefixtures("app")
+def test_a_missing_engine_says_which_format(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(component.FORMATS, "pdf", ("PDF", "egn_analytics.notes.absent", "x"))
+    data, status = page_module("usages").download_note("pdf", "?territoire=academie-09")
+    assert data is no_update
+    assert "Le format PDF n'est pas disponible sur ce serveur." in text_of(status)
