@@ -110,6 +110,11 @@ def main() -> int:
     subprocess.run(
         [sys.executable, str(HERE / "bench_text.py"), *["--quick"] * args.quick], check=True
     )
+    # Briefing notes (HTML, DOCX, PDF; national < 10 s, académie < 5 s; warm and fresh process,
+    # one Chromium per chart as the naive peer): bench_notes.py (--before REF by hand).
+    subprocess.run(
+        [sys.executable, str(HERE / "bench_notes.py"), *["--quick"] * args.quick], check=True
+    )
     # Dashboards (cold start, first chart, filter changes, 50 users, egn build): bench_dashboard.py;
     # --before REF compares with a previous commit (run it by hand: it builds and serves both).
     subprocess.run(
