@@ -187,6 +187,7 @@ def checkout(ref: str, folder: Path) -> Path:
     archive = subprocess.run(
         ["git", "archive", ref, "egn_analytics"], cwd=REPO, check=True, capture_output=True
     ).stdout
+    folder.mkdir(parents=True, exist_ok=True)
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     return folder
 
