@@ -451,28 +451,3 @@ def no_png_renderer(monkeypatch: pytest.MonkeyPatch) -> None:
         raise RenderUnavailableError("no Chromium")
 
     monkeypatch.setattr(chart_card_component, "png_bytes", _unavailable)
-
-
-@pytest.fixture(scope="session")
-def generated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data folder as ``make build`` leaves it, small: raw files generated, tables built.
-
-    What the survey and usage pages read: surveys, établissements, ENT events, the CNED series
-    and the school calendar, at scale 0.05: seconds (about 100 000 ENT events), and small
-    survey domains that the statistical secret masks, so the survey page shows masked cells.
-    The texts of the consultation too (RETEX, questionnaire, forum, syntheses and the labels
-    file, about 400 contributions), for the « Concertation et RETEX » page.
-    """
-    from egn_analytics.loaders import registry
-    from egn_analytics.synth import generate
-
-    data = tmp_path_factory.mktemp("data")
-    raw, processed = data / "raw", data / "processed"
-    generate(
-        raw,
-        seed=2020,
-        scale=0.05,
-        families=("enquetes", "etablissements", "ent", "cned", "calendrier", "textes"),
-    )
-    registry.build(raw, processed)
-    return data

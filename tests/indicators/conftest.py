@@ -123,25 +123,11 @@ def small_processed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def stage_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data folder as ``egn build`` leaves it, small, with every source the indicator stage
-    reads (surveys, établissements, ENT events, CNED, calendar, texts and labels file), at
-    scale 0.05 (about 100 000 ENT events, 400 contributions). Read-only: a test that builds
+def stage_data(generated_data_dir: Path) -> Path:
+    """A data folder as ``egn build`` leaves it, with every source the indicator stage reads:
+    the session's small build (root ``tests/conftest.py``). Read-only: a test that builds
     again uses :func:`private_data`."""
-    from egn_analytics.loaders import registry
-    from egn_analytics.synth import generate
-
-    data = tmp_path_factory.mktemp("stage_data")
-    raw, processed = data / "raw", data / "processed"
-    generate(
-        raw,
-        seed=2020,
-        scale=0.05,
-        families=("enquetes", "etablissements", "ent", "cned", "calendrier", "textes"),
-    )
-    summaries = registry.build(raw, processed)
-    assert not [s for s in summaries if "erreur" in s or "absent" in s], summaries
-    return data
+    return generated_data_dir
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ domains are masked, with a *known* value (:data:`MASKED_VALUE`) written back int
 row of its data: the renderers must leave it out (the annex prints empty cells there).
 
 Fixtures are imported by the test modules (``from tests.notes.docx_pdf_support import …``);
-the data folder is built once per session even though two modules import its fixture.
+the data folder is the session's one build (root ``tests/conftest.py``).
 """
 
 from __future__ import annotations
@@ -68,35 +68,12 @@ SYNTHETIC = (
     "ni aucun établissement réel."
 )
 
-_FOLDER: dict[str, Path] = {}
-
 
 @pytest.fixture(scope="session")
-def note_data_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data folder as ``make build`` leaves it, small (scale 0.05, seed 2020), built once.
-
-    The folder of ``tests/notes/conftest.py``'s ``generated_data_dir`` when that fixture
-    exists (the same build: one per session for every note test), else built here.
-    """
-    try:
-        return Path(request.getfixturevalue("generated_data_dir"))
-    except pytest.FixtureLookupError:
-        pass
-    if "data" not in _FOLDER:
-        from egn_analytics.loaders import registry
-        from egn_analytics.synth import generate
-
-        data = tmp_path_factory.mktemp("note-data")
-        raw, processed = data / "raw", data / "processed"
-        generate(
-            raw,
-            seed=2020,
-            scale=0.05,
-            families=("enquetes", "etablissements", "ent", "cned", "calendrier", "textes"),
-        )
-        registry.build(raw, processed)
-        _FOLDER["data"] = data
-    return _FOLDER["data"]
+def note_data_dir(generated_data_dir: Path) -> Path:
+    """The session's small build (root ``tests/conftest.py``), under the name the renderer
+    tests use."""
+    return generated_data_dir
 
 
 def with_masked_value(card: ChartCard) -> tuple[ChartCard, str]:
