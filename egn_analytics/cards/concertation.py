@@ -36,13 +36,14 @@ import plotly.graph_objects as go
 import polars as pl
 
 from egn_analytics import reference
+from egn_analytics.reference import ascii_fold
 from egn_analytics.text.corpus import SOURCE_LABELS
 from egn_analytics.text.coverage import coverage
 from egn_analytics.text.search import DEFAULT_BUDGET_S, MAX_QUERY_CHARS, budgeted_search
 from egn_analytics.text.specificities import BANALITY
 from egn_analytics.viz import ChartCard, fmt_number, fmt_pct
 from egn_analytics.viz.charts import empty_figure
-from egn_analytics.viz.formats import MISSING, NBSP, NNBSP, ascii_fold, is_missing
+from egn_analytics.viz.formats import MISSING, NBSP, NNBSP, is_missing
 from egn_analytics.viz.theme import (
     CATEGORICAL,
     GREY_TEXT,

@@ -34,6 +34,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from egn_analytics.indicators.catalogue import OUTPUT_SCHEMA, resolve_domain
+from egn_analytics.reference import ascii_fold
 from egn_analytics.survey.secret import (
     FRAGILE,
     MASKED,
@@ -46,7 +47,7 @@ from egn_analytics.survey.secret import (
     status_label,
 )
 from egn_analytics.viz import ChartCard, bar_chart, fmt_number, fmt_pct
-from egn_analytics.viz.formats import MISSING, NBSP, NNBSP, ascii_fold, fmt_p_value, is_missing
+from egn_analytics.viz.formats import MISSING, NBSP, NNBSP, fmt_p_value, is_missing
 from egn_analytics.viz.theme import (
     BLEU_FRANCE,
     GREY_AXIS,

@@ -59,7 +59,7 @@ from egn_analytics.reference import (
     academy_names,
     territories,
 )
-from egn_analytics.reference.territories import FRANCE, _de
+from egn_analytics.reference.territories import FRANCE, _de, ascii_fold
 from egn_analytics.viz import ChartCard, bar_chart, fmt_date, fmt_number, fmt_pct
 from egn_analytics.viz.charts import empty_figure
 from egn_analytics.viz.formats import (
@@ -67,7 +67,6 @@ from egn_analytics.viz.formats import (
     MISSING,
     NBSP,
     NNBSP,
-    ascii_fold,
     fmt_p_value,
     is_missing,
 )

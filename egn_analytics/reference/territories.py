@@ -49,7 +49,12 @@ ACADEMIE_PREFIX = "academie-"
 
 
 def ascii_fold(text: object) -> str:
-    """The text without accents (« Île » → « Ile »); ``None`` and ``""`` give ``""``."""
+    """The text without accents (« Île » → « Ile »); ``None`` and ``""`` give ``""``.
+
+    Why here, the one copy: sorting French names (« Île-de-France » with the I) and matching a
+    URL value typed without accents are done by the territories, the cards, the pages and the
+    notebooks alike, and this module imports nothing of the library's upper layers.
+    """
     return unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
 
 

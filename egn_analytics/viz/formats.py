@@ -25,7 +25,6 @@ Plotly figures cannot call babel for their ticks: they use d3 formats (:data:`D3
 from __future__ import annotations
 
 import math
-import unicodedata
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import SupportsFloat, TypeAlias
@@ -145,15 +144,6 @@ def fmt_p_value(p: float | None) -> str:
     return f"p{NBSP}={NBSP}{fmt_number(p, 3)}"
 
 
-def ascii_fold(text: object) -> str:
-    """The text without accents (« Île » → « Ile »); ``None`` and ``""`` give ``""``.
-
-    Why here: sorting French names (« Île-de-France » with the I) and matching a URL value
-    typed without accents are done by the cards, the pages and the notebooks alike.
-    """
-    return unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
-
-
 __all__ = [
     "D3_DECIMAL",
     "D3_INTEGER",
@@ -163,7 +153,6 @@ __all__ = [
     "NNBSP",
     "PLOTLY_SEPARATORS",
     "Numeric",
-    "ascii_fold",
     "fmt_bytes",
     "fmt_date",
     "fmt_month",
