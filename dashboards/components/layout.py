@@ -12,6 +12,8 @@ from typing import Any
 from dash import dcc, html
 from dash.development.base_component import Component
 
+from dashboards.components.notices import synthetic_notice
+
 #: French texts of the dropdowns' controls (Dash's defaults are English).
 DROPDOWN_LABELS: dcc.Dropdown.Labels = {
     "clear_selection": "Effacer la sélection",
@@ -56,3 +58,64 @@ def table_region(table: html.Table, label: str) -> html.Div:
     """A table in a focusable region named ``label``: a wide table scrolls, by keyboard too."""
     extra: dict[str, Any] = {"aria-label": label}
     return html.Div(table, className="egn-table-wrapper", tabIndex="0", role="region", **extra)
+
+
+def page_start(location_id: str, lead: str, notice: str | None) -> list[Component]:
+    """What every page opens with: its URL (the view's state), its lead paragraph, and the
+    synthetic-data reminder when the data are synthetic."""
+    content: list[Component] = [
+        dcc.Location(id=location_id, refresh="callback-nav"),
+        html.P(lead, className="egn-lead"),
+    ]
+    if notice:
+        content.append(synthetic_notice(notice))
+    return content
+
+
+def field(label: str, component_id: str, control: Component, *, wide: bool = False) -> html.Div:
+    """A labelled control of a filter block (the label names it for screen readers)."""
+    return html.Div(
+        [html.Label(label, htmlFor=component_id), control],
+        className="egn-field egn-field--wide" if wide else "egn-field",
+    )
+
+
+def dropdown(
+    component_id: str, options: Any, value: Any, *, wide: bool = False, **props: Any
+) -> dcc.Dropdown:
+    """A dropdown with the French control texts and the stylesheet's classes."""
+    props.setdefault("labels", DROPDOWN_LABELS)
+    return dcc.Dropdown(
+        id=component_id,
+        options=options,
+        value=value,
+        className="egn-dropdown egn-dropdown--wide" if wide else "egn-dropdown",
+        **props,
+    )
+
+
+def radios(
+    legend: str, component_id: str, options: Any, value: Any, *, wide: bool = False
+) -> html.Fieldset:
+    """Inline radio buttons under a legend (a fieldset: the legend names the group)."""
+    return html.Fieldset(
+        [
+            html.Legend(legend, className="egn-radios__legend"),
+            dcc.RadioItems(
+                id=component_id, options=options, value=value, inline=True, className="egn-radios"
+            ),
+        ],
+        className="egn-field egn-field--wide egn-fieldset" if wide else "egn-field egn-fieldset",
+    )
+
+
+def kpi(label: str, value: str, detail: str, *, muted: bool = False) -> html.Li:
+    """A key-figure tile « label / value / detail » (muted: a figure to read with care)."""
+    return html.Li(
+        [
+            html.P(label, className="egn-kpi__label"),
+            html.P(value, className="egn-kpi__value"),
+            html.P(detail, className="egn-kpi__detail"),
+        ],
+        className="egn-kpi egn-kpi--muted" if muted else "egn-kpi",
+    )

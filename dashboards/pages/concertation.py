@@ -35,14 +35,12 @@ from dash.exceptions import MissingCallbackContextException
 from dashboards import concertation_logic as logic
 from dashboards import data_access, ids
 from dashboards.catalogue import export_filename
+from dashboards.components import layout as ui
 from dashboards.components import notices
-from dashboards.components.chart_card import (
-    CardDownloads,
-    chart_card,
-)
-from dashboards.components.layout import DROPDOWN_LABELS, page, section, table_region
+from dashboards.components.chart_card import CardDownloads, chart_card
+from dashboards.components.layout import page, section, table_region
 from dashboards.components.note_download import NoteDownload, note_block, scope_of_territory
-from dashboards.components.notices import alert, detail, synthetic_notice
+from dashboards.components.notices import alert, detail
 from egn_analytics import cards as registry
 from egn_analytics.cards import concertation as cards
 from egn_analytics.indicators import IndicatorNotBuiltError
@@ -97,22 +95,17 @@ def layout(
         return _page_of([_location(), not_built()])
     except UNREADABLE as exc:
         return _page_of([_location(), unavailable(exc)])
-    content: list[Component] = [
-        _location(),
-        dcc.Store(id=ids.CONCERTATION_STATE, data=logic.selection_query(selection)),
-        html.P(
-            "Ce que disent les contributions à la consultation des États généraux du numérique "
-            "pour l'éducation (2020) et les retours d'expérience (RETEX) des académies : leurs "
-            "thèmes, les 40 propositions qu'elles évoquent, les régions académiques qui portent "
-            "chacune, les mots qui les distinguent, et les textes eux-mêmes. Thèmes et "
-            "propositions viennent d'une classification automatique dont la qualité est "
-            "mesurée ci-dessous.",
-            className="egn-lead",
-        ),
-    ]
-    notice = data_access.synthetic_notice(data_access.raw_dir())
-    if notice:
-        content.append(synthetic_notice(notice))
+    content = ui.page_start(
+        ids.CONCERTATION_URL,
+        "Ce que disent les contributions à la consultation des États généraux du numérique "
+        "pour l'éducation (2020) et les retours d'expérience (RETEX) des académies : leurs "
+        "thèmes, les 40 propositions qu'elles évoquent, les régions académiques qui portent "
+        "chacune, les mots qui les distinguent, et les textes eux-mêmes. Thèmes et "
+        "propositions viennent d'une classification automatique dont la qualité est "
+        "mesurée ci-dessous.",
+        data_access.synthetic_notice(data_access.raw_dir()),
+    )
+    content.insert(1, dcc.Store(id=ids.CONCERTATION_STATE, data=logic.selection_query(selection)))
     content += [
         _filters(selection),
         key_figures_section(texts, method, selection),
@@ -145,60 +138,47 @@ def _tables() -> registry.Tables:
 UNREADABLE = (OSError, ValueError, pl.exceptions.PolarsError)
 
 
-def _field(label: str, component_id: str, control: Component, wide: bool = False) -> html.Div:
-    return html.Div(
-        [html.Label(label, htmlFor=component_id), control],
-        className="egn-field egn-field--wide" if wide else "egn-field",
-    )
-
-
 def _filters(selection: cards.Selection) -> html.Div:
     """Sources, région, theme and the search box; their values go to the URL."""
     pickers = html.Div(
         [
-            _field(
+            ui.field(
                 "Sources",
                 ids.CONCERTATION_SOURCES,
-                dcc.Dropdown(
-                    id=ids.CONCERTATION_SOURCES,
-                    options=logic.source_options(),
-                    value=list(selection.sources),
+                ui.dropdown(
+                    ids.CONCERTATION_SOURCES,
+                    logic.source_options(),
+                    list(selection.sources),
                     multi=True,
                     placeholder="Toutes les sources",
                     searchable=False,
-                    labels=DROPDOWN_LABELS,
-                    className="egn-dropdown",
                 ),
             ),
-            _field(
+            ui.field(
                 "Région académique",
                 ids.CONCERTATION_REGION,
-                dcc.Dropdown(
-                    id=ids.CONCERTATION_REGION,
-                    options=logic.region_options(),
-                    value=selection.region or logic.FRANCE,
+                ui.dropdown(
+                    ids.CONCERTATION_REGION,
+                    logic.region_options(),
+                    selection.region or logic.FRANCE,
                     clearable=False,
                     searchable=True,
                     search_order="original",
                     maxHeight=360,
-                    labels=DROPDOWN_LABELS,
-                    className="egn-dropdown",
                 ),
             ),
-            _field(
+            ui.field(
                 "Thème",
                 ids.CONCERTATION_THEME,
-                dcc.Dropdown(
-                    id=ids.CONCERTATION_THEME,
-                    options=logic.theme_options(),
-                    value=logic.ALL_THEMES if selection.theme is None else str(selection.theme),
+                ui.dropdown(
+                    ids.CONCERTATION_THEME,
+                    logic.theme_options(),
+                    logic.ALL_THEMES if selection.theme is None else str(selection.theme),
                     clearable=False,
                     searchable=False,
-                    labels=DROPDOWN_LABELS,
-                    className="egn-dropdown",
                 ),
             ),
-            _field(
+            ui.field(
                 "Rechercher dans les textes",
                 ids.CONCERTATION_QUERY,
                 dcc.Input(
@@ -237,17 +217,7 @@ def key_figures_section(
     """The key figures of the filters and the classification method, with its measured quality."""
     shown = cards.filter_texts(texts, selection)
     figures = cards.key_figures(shown, texts.height, method.evaluation, method.n_examples)
-    tiles = [
-        html.Li(
-            [
-                html.P(figure.label, className="egn-kpi__label"),
-                html.P(figure.value, className="egn-kpi__value"),
-                html.P(figure.detail, className="egn-kpi__detail"),
-            ],
-            className="egn-kpi egn-kpi--muted" if figure.muted else "egn-kpi",
-        )
-        for figure in figures
-    ]
+    tiles = [ui.kpi(f.label, f.value, f.detail, muted=f.muted) for f in figures]
     return html.Section(
         [
             html.Ul(tiles, className="egn-kpis"),
@@ -280,21 +250,20 @@ def search_section(texts: pl.DataFrame, selection: cards.Selection) -> html.Sect
 def drilldown_section(texts: pl.DataFrame, selection: cards.Selection) -> html.Section:
     """The proposition picker, then the chosen proposition's reach and contributions."""
     picker = html.Div(
-        _field(
+        ui.field(
             "Proposition",
             ids.CONCERTATION_PROPOSITION,
-            dcc.Dropdown(
-                id=ids.CONCERTATION_PROPOSITION,
-                options=logic.proposition_options(),
-                value=None if selection.proposition is None else str(selection.proposition),
+            ui.dropdown(
+                ids.CONCERTATION_PROPOSITION,
+                logic.proposition_options(),
+                None if selection.proposition is None else str(selection.proposition),
                 placeholder="Choisissez une proposition (ou cliquez sur sa barre)",
                 clearable=True,
                 searchable=True,
                 search_order="original",
                 optionHeight=48,
                 maxHeight=360,
-                labels=DROPDOWN_LABELS,
-                className="egn-dropdown egn-dropdown--wide",
+                wide=True,
             ),
             wide=True,
         ),
@@ -357,18 +326,8 @@ def specificities_section(selection: cards.Selection) -> html.Section:
         SPECIFICITIES_TITLE,
         cards.specificity_intro(selection),
         [
-            html.Fieldset(
-                [
-                    html.Legend("Parties comparées", className="egn-radios__legend"),
-                    dcc.RadioItems(
-                        id=ids.CONCERTATION_PARTS,
-                        options=logic.part_options(),
-                        value=selection.parts,
-                        inline=True,
-                        className="egn-radios",
-                    ),
-                ],
-                className="egn-field egn-fieldset",
+            ui.radios(
+                "Parties comparées", ids.CONCERTATION_PARTS, logic.part_options(), selection.parts
             ),
             dcc.Loading(
                 html.Div(id=ids.CONCERTATION_SPECIFICITIES_TABLE),

@@ -24,10 +24,11 @@ from dash.dash_table.DataTable import DataTable
 from dash.development.base_component import Component
 
 from dashboards import catalogue, data_access, ids
+from dashboards.components import layout as ui
 from dashboards.components.chart_card import chart_card, csv_download, png_download
-from dashboards.components.layout import column_heads, page, section, table_region
+from dashboards.components.layout import DROPDOWN_LABELS, column_heads, page, section, table_region
 from dashboards.components.note_download import NoteDownload, national_scope, note_block
-from dashboards.components.notices import alert, build_hint, detail, synthetic_notice
+from dashboards.components.notices import alert, build_hint, detail
 from egn_analytics.cards import Tables, build_card
 from egn_analytics.cards import donnees as cards
 from egn_analytics.viz import ChartCard, csv_bytes
@@ -95,17 +96,13 @@ def layout(famille: str | None = None, **_query: str) -> html.Div:
 
     family = cards.parse_family(famille, manifest.files)
     shown = cards.filter_catalogue(manifest.files, family)
-    content: list[Component] = [
-        dcc.Location(id=ids.DONNEES_URL, refresh="callback-nav"),
-        html.P(
-            "Les données que lit EGN Analytics, telles que les décrit le manifeste du dossier "
-            "de données : les chiffres clés, une ligne par jeu de données, puis le détail "
-            "fichier par fichier.",
-            className="egn-lead",
-        ),
-    ]
-    if manifest.synthetic:
-        content.append(synthetic_notice(manifest.notice))
+    content = ui.page_start(
+        ids.DONNEES_URL,
+        "Les données que lit EGN Analytics, telles que les décrit le manifeste du dossier "
+        "de données : les chiffres clés, une ligne par jeu de données, puis le détail "
+        "fichier par fichier.",
+        manifest.notice if manifest.synthetic else None,
+    )
     content += [
         key_figures(cards.key_figures(manifest.files)),
         section(
@@ -141,29 +138,22 @@ def _filters(files: pl.DataFrame, family: str | None) -> html.Div:
     """Family filter (its value goes to the URL) and the catalogue download."""
     return html.Div(
         [
-            html.Div(
-                [
-                    html.Label("Famille de sources", htmlFor=ids.DONNEES_FAMILY),
-                    dcc.Dropdown(
-                        id=ids.DONNEES_FAMILY,
-                        options=catalogue.family_options(files),
-                        value=family,
-                        placeholder="Toutes les familles",
-                        clearable=True,
-                        searchable=False,
-                        labels={
-                            "clear_selection": "Effacer la sélection",
-                            "no_options_found": "Aucune famille",
-                            "search": "Rechercher",
-                            "clear_search": "Effacer la recherche",
-                            "select_all": "Tout sélectionner",
-                            "deselect_all": "Tout désélectionner",
-                            "selected_count": "{num} sélectionnées",
-                        },
-                        className="egn-dropdown",
-                    ),
-                ],
-                className="egn-field",
+            ui.field(
+                "Famille de sources",
+                ids.DONNEES_FAMILY,
+                ui.dropdown(
+                    ids.DONNEES_FAMILY,
+                    catalogue.family_options(files),
+                    family,
+                    placeholder="Toutes les familles",
+                    clearable=True,
+                    searchable=False,
+                    labels={
+                        **DROPDOWN_LABELS,
+                        "no_options_found": "Aucune famille",
+                        "selected_count": "{num} sélectionnées",
+                    },
+                ),
             ),
             html.Div(
                 [
@@ -188,17 +178,7 @@ def key_figures(figures: list[cards.KeyFigure]) -> html.Section:
         [
             html.H2("Chiffres clés", className="egn-visually-hidden"),
             html.Ul(
-                [
-                    html.Li(
-                        [
-                            html.P(figure.label, className="egn-kpi__label"),
-                            html.P(figure.value, className="egn-kpi__value"),
-                            html.P(figure.detail, className="egn-kpi__detail"),
-                        ],
-                        className="egn-kpi",
-                    )
-                    for figure in figures
-                ],
+                [ui.kpi(f.label, f.value, f.detail) for f in figures],
                 className="egn-kpis",
             ),
         ],

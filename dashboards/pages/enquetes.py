@@ -35,11 +35,12 @@ from dash.development.base_component import Component
 from dashboards import data_access, ids
 from dashboards import enquetes_logic as logic
 from dashboards.catalogue import export_filename
+from dashboards.components import layout as ui
 from dashboards.components import notices
 from dashboards.components.chart_card import chart_card, csv_download, png_download
-from dashboards.components.layout import DROPDOWN_LABELS, column_heads, page, section, table_region
+from dashboards.components.layout import column_heads, page, section, table_region
 from dashboards.components.note_download import NoteDownload, note_block, scope_of_breakdown
-from dashboards.components.notices import alert, detail, synthetic_notice
+from dashboards.components.notices import alert, detail
 from egn_analytics.cards import Tables, build_card
 from egn_analytics.cards import enquetes as cards
 from egn_analytics.indicators import IndicatorNotBuiltError
@@ -100,18 +101,14 @@ def layout(
     card = build_card(CARD_KEY, view, tables)
     rows = cards.domain_rows(table, selection)
     unit = cards.indicator_unit(table, selection.indicator)
-    content: list[Component] = [
-        dcc.Location(id=ids.ENQUETES_URL, refresh="callback-nav"),
-        html.P(
-            "Les indicateurs des enquêtes de la DEPP de 2020 auprès des élèves, des parents, "
-            "des enseignants et des chefs d'établissement : choisissez un indicateur et une "
-            "ventilation, lisez chaque estimation avec son intervalle de confiance, puis "
-            "vérifiez si l'écart entre deux domaines est significatif.",
-            className="egn-lead",
-        ),
-    ]
-    if notice:
-        content.append(synthetic_notice(notice))
+    content = ui.page_start(
+        ids.ENQUETES_URL,
+        "Les indicateurs des enquêtes de la DEPP de 2020 auprès des élèves, des parents, "
+        "des enseignants et des chefs d'établissement : choisissez un indicateur et une "
+        "ventilation, lisez chaque estimation avec son intervalle de confiance, puis "
+        "vérifiez si l'écart entre deux domaines est significatif.",
+        notice,
+    )
     content += [
         _filters(table, selection),
         chart_card(card, ids.ENQUETES_CARD),
@@ -134,38 +131,32 @@ def _filters(table: pl.DataFrame, selection: cards.Selection) -> html.Div:
     """Indicator and breakdown pickers; their values go to the URL."""
     return html.Div(
         [
-            html.Div(
-                [
-                    html.Label("Indicateur", htmlFor=ids.ENQUETES_INDICATOR),
-                    dcc.Dropdown(
-                        id=ids.ENQUETES_INDICATOR,
-                        options=logic.indicator_options(table),
-                        value=selection.indicator,
-                        clearable=False,
-                        searchable=True,
-                        search_order="original",
-                        optionHeight=48,
-                        maxHeight=360,
-                        labels=DROPDOWN_LABELS,
-                        className="egn-dropdown egn-dropdown--wide",
-                    ),
-                ],
-                className="egn-field egn-field--wide",
+            ui.field(
+                "Indicateur",
+                ids.ENQUETES_INDICATOR,
+                ui.dropdown(
+                    ids.ENQUETES_INDICATOR,
+                    logic.indicator_options(table),
+                    selection.indicator,
+                    clearable=False,
+                    searchable=True,
+                    search_order="original",
+                    optionHeight=48,
+                    maxHeight=360,
+                    wide=True,
+                ),
+                wide=True,
             ),
-            html.Div(
-                [
-                    html.Label("Ventilation", htmlFor=ids.ENQUETES_BREAKDOWN),
-                    dcc.Dropdown(
-                        id=ids.ENQUETES_BREAKDOWN,
-                        options=logic.breakdown_options(table, selection.indicator),
-                        value=selection.breakdown,
-                        clearable=False,
-                        searchable=False,
-                        labels=DROPDOWN_LABELS,
-                        className="egn-dropdown",
-                    ),
-                ],
-                className="egn-field",
+            ui.field(
+                "Ventilation",
+                ids.ENQUETES_BREAKDOWN,
+                ui.dropdown(
+                    ids.ENQUETES_BREAKDOWN,
+                    logic.breakdown_options(table, selection.indicator),
+                    selection.breakdown,
+                    clearable=False,
+                    searchable=False,
+                ),
             ),
         ],
         className="egn-filters",
@@ -243,20 +234,16 @@ def gapsection(table: pl.DataFrame, selection: cards.Selection, rows: pl.DataFra
 def _gap_picker(
     component_id: str, label: str, options: list[dict[str, str]], value: str | None
 ) -> html.Div:
-    return html.Div(
-        [
-            html.Label(label, htmlFor=component_id),
-            dcc.Dropdown(
-                id=component_id,
-                options=options,
-                value=value,
-                clearable=False,
-                searchable=len(options) > 8,
-                labels=DROPDOWN_LABELS,
-                className="egn-dropdown",
-            ),
-        ],
-        className="egn-field",
+    return ui.field(
+        label,
+        component_id,
+        ui.dropdown(
+            component_id,
+            options,
+            value,
+            clearable=False,
+            searchable=len(options) > 8,
+        ),
     )
 
 

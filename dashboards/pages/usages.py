@@ -25,14 +25,12 @@ from dash.development.base_component import Component
 
 from dashboards import data_access, ids
 from dashboards import usages_logic as logic
+from dashboards.components import layout as ui
 from dashboards.components import notices
-from dashboards.components.chart_card import (
-    CardDownloads,
-    chart_card,
-)
-from dashboards.components.layout import DROPDOWN_LABELS, page, section, table_region
+from dashboards.components.chart_card import CardDownloads, chart_card
+from dashboards.components.layout import page, section, table_region
 from dashboards.components.note_download import NoteDownload, note_block, scope_of_territory
-from dashboards.components.notices import alert, detail, synthetic_notice
+from dashboards.components.notices import alert, detail
 from egn_analytics import cards as registry
 from egn_analytics.cards import Tables
 from egn_analytics.cards import usages as cards
@@ -78,20 +76,15 @@ def layout(profil: str | None = None, territoire: str | None = None, **_query: s
         tables.table("usages_national")
     except IndicatorNotBuiltError:
         return _page_of([_location(), not_built()])
-    content: list[Component] = [
-        _location(),
-        html.P(
-            "Ce que disent les journaux de connexion aux espaces numériques de travail (ENT) "
-            "de la continuité pédagogique pendant la fermeture des écoles, du 16 mars au "
-            "10 mai 2020 : fréquentation jour par jour, comparaison avec janvier-février, "
-            "horaires, effet estimé de la fermeture et incidents du premier jour. Choisissez "
-            "un profil et un territoire.",
-            className="egn-lead",
-        ),
-    ]
-    notice = data_access.synthetic_notice(data_access.raw_dir())
-    if notice:
-        content.append(synthetic_notice(notice))
+    content = ui.page_start(
+        ids.USAGES_URL,
+        "Ce que disent les journaux de connexion aux espaces numériques de travail (ENT) "
+        "de la continuité pédagogique pendant la fermeture des écoles, du 16 mars au "
+        "10 mai 2020 : fréquentation jour par jour, comparaison avec janvier-février, "
+        "horaires, effet estimé de la fermeture et incidents du premier jour. Choisissez "
+        "un profil et un territoire.",
+        data_access.synthetic_notice(data_access.raw_dir()),
+    )
     content += [
         _filters(selection),
         card_or_alert("chronologie", selection, tables),
@@ -119,38 +112,25 @@ def _tables() -> Tables:
 
 def _filters(selection: cards.Selection) -> html.Div:
     """Profile and territory pickers; their values go to the URL."""
+    territory = ui.dropdown(
+        ids.USAGES_TERRITORY,
+        logic.territory_options(),
+        selection.territory.value,
+        clearable=False,
+        searchable=True,
+        search_order="original",
+        maxHeight=360,
+    )
     return html.Div(
         [
-            html.Fieldset(
-                [
-                    html.Legend("Profil", className="egn-radios__legend"),
-                    dcc.RadioItems(
-                        id=ids.USAGES_PROFILE,
-                        options=logic.profile_options(),
-                        value=selection.profile.slug,
-                        inline=True,
-                        className="egn-radios",
-                    ),
-                ],
-                className="egn-field egn-field--wide egn-fieldset",
+            ui.radios(
+                "Profil",
+                ids.USAGES_PROFILE,
+                logic.profile_options(),
+                selection.profile.slug,
+                wide=True,
             ),
-            html.Div(
-                [
-                    html.Label("Territoire", htmlFor=ids.USAGES_TERRITORY),
-                    dcc.Dropdown(
-                        id=ids.USAGES_TERRITORY,
-                        options=logic.territory_options(),
-                        value=selection.territory.value,
-                        clearable=False,
-                        searchable=True,
-                        search_order="original",
-                        maxHeight=360,
-                        labels=DROPDOWN_LABELS,
-                        className="egn-dropdown",
-                    ),
-                ],
-                className="egn-field",
-            ),
+            ui.field("Territoire", ids.USAGES_TERRITORY, territory),
         ],
         className="egn-filters egn-usages__filters",
     )
@@ -267,17 +247,12 @@ def _its_figures(effects: list[cards.Effect]) -> html.Ul:
             continue
         verdict = "significatif" if effect.significant else "non significatif"
         tiles.append(
-            html.Li(
-                [
-                    html.P(f"{label} ({fmt_date(day)})", className="egn-kpi__label"),
-                    html.P(effect.value, className="egn-kpi__value"),
-                    html.P(
-                        f"visites, changement de niveau{NBSP}; IC à 95{NNBSP}%{NBSP}: "
-                        f"{effect.interval}, {verdict}",
-                        className="egn-kpi__detail",
-                    ),
-                ],
-                className="egn-kpi" + ("" if effect.significant else " egn-kpi--muted"),
+            ui.kpi(
+                f"{label} ({fmt_date(day)})",
+                effect.value,
+                f"visites, changement de niveau{NBSP}; IC à 95{NNBSP}%{NBSP}: "
+                f"{effect.interval}, {verdict}",
+                muted=not effect.significant,
             )
         )
     return html.Ul(tiles, className="egn-kpis egn-usages__kpis")
