@@ -27,6 +27,16 @@ is missing, so item non-response is excluded, as ``na.rm = TRUE``), a mean that 
 variable; both through :mod:`egn_analytics.survey`, one call per (population, breakdown) for
 all that population's indicators at once. Normal (Wald) 95 % intervals, as R's ``confint``;
 a proportion's bounds are kept inside [0, 1]. The statistical secret is the engine's.
+
+The IPS class (``classe_ips``) is the one breakdown not read from the respondents: it is the
+quartile class of the respondent's établissement, attached by UAI from the établissements
+table, and it exists only when that table was built with DEPP's IPS files. It is therefore not
+in the catalogue's ``ventilations`` column (which holds what every build can compute) but added
+to the populations attached to a collège or lycée (:data:`IPS_POPULATIONS`) when some
+établissement has a class; without IPS files the table is exactly what it was. A respondent
+whose établissement has no IPS belongs to no class (« IPS non renseigné » is not a domain) but
+is counted in « ensemble » and every other breakdown: the four classes add up to the
+respondents with an IPS, not to the whole population.
 """
 
 from __future__ import annotations
@@ -70,6 +80,20 @@ CATALOGUE_COLUMNS = (
 THEMES = {"equipement": "Équipement numérique", "continuite": "Continuité pédagogique"}
 MEASURES = ("proportion", "moyenne")
 ENSEMBLE = "ensemble"
+#: The breakdown by IPS class of the établissement (present only with IPS files).
+IPS_BREAKDOWN = "classe_ips"
+#: Populations whose respondents are attached to one collège or lycée by their ``uai`` (pupils,
+#: and parents through their child's établissement). Teachers and school heads are not: their
+#: populations mix écoles and second-degré établissements, whose IPS quarters are not
+#: comparable (DEPP computes them per kind of établissement).
+IPS_POPULATIONS = ("eleves_2d", "parents_2d")
+#: Domain labels of ``classe_ips`` (the établissements table's codes Q1…Q4), as DEPP words them.
+IPS_CLASS_LABELS = {
+    "Q1": "1er quart (IPS le plus faible)",
+    "Q2": "2e quart",
+    "Q3": "3e quart",
+    "Q4": "4e quart (IPS le plus élevé)",
+}
 
 #: The tidy indicator table, column by column (``compute_catalogue``'s contract).
 OUTPUT_SCHEMA = pl.Schema(
@@ -440,7 +464,12 @@ def _label_table(kind: str, column: str | None, book: pl.DataFrame) -> pl.DataFr
     from egn_analytics import reference
 
     schema = {"domain_code": pl.String, "domain": pl.String, "domain_order": pl.Int64}
-    if kind == "academies":
+    if kind == "classes_ips":
+        table = pl.DataFrame(
+            {"domain_code": list(IPS_CLASS_LABELS), "domain": list(IPS_CLASS_LABELS.values())},
+            schema={"domain_code": pl.String, "domain": pl.String},
+        )
+    elif kind == "academies":
         table = reference.academies().select(
             pl.col("code_academie").alias("domain_code"), pl.col("academie").alias("domain")
         )
@@ -562,16 +591,50 @@ def _select(cat: pl.DataFrame, indicators: Iterable[str] | None) -> pl.DataFrame
     return cat.filter(pl.col("id").is_in(wanted))
 
 
-def _plan(cat: pl.DataFrame, breakdowns: Iterable[str] | None) -> pl.DataFrame:
-    """(id, population, breakdown, breakdown order) for every indicator × applicable breakdown."""
+def has_ips_classes(etablissements: pl.DataFrame | None) -> bool:
+    """Whether the établissements table carries IPS classes (it was built with IPS files)."""
+    return (
+        etablissements is not None
+        and IPS_BREAKDOWN in etablissements.columns
+        and etablissements[IPS_BREAKDOWN].is_not_null().any()
+    )
+
+
+def _with_ips_class(frame: pl.DataFrame, etablissements: pl.DataFrame) -> pl.DataFrame:
+    """The respondents with their établissement's ``classe_ips`` (null without IPS), by UAI."""
+    classes = (
+        etablissements.select(pl.col("uai").cast(pl.String), pl.col(IPS_BREAKDOWN).cast(pl.String))
+        .drop_nulls("uai")
+        .unique("uai", keep="first", maintain_order=True)
+    )
+    key = "__uai__"
+    return (
+        frame.drop(IPS_BREAKDOWN, strict=False)
+        .with_columns(pl.col("uai").cast(pl.String).alias(key))
+        .join(classes.rename({"uai": key}), on=key, how="left", maintain_order="left")
+        .drop(key)
+    )
+
+
+def _plan(cat: pl.DataFrame, breakdowns: Iterable[str] | None, ips: bool = False) -> pl.DataFrame:
+    """(id, population, breakdown, breakdown order) for every indicator × applicable breakdown.
+
+    ``ips``: the établissements carry IPS classes, so ``classe_ips`` applies to the indicators
+    of :data:`IPS_POPULATIONS` (after their catalogue breakdowns).
+    """
     bds = load_breakdowns()
-    plan = (
-        cat.select("id", "population", pl.col("ventilations").str.split("|").alias("breakdown"))
-        .explode("breakdown")
-        .join(
-            bds.select(pl.col("id").alias("breakdown"), pl.col("order").alias("bd_order")),
-            on="breakdown",
+    listed = cat.select(
+        "id", "population", pl.col("ventilations").str.split("|").alias("breakdown")
+    )
+    if ips:
+        listed = listed.with_columns(
+            pl.when(pl.col("population").is_in(IPS_POPULATIONS))
+            .then(pl.col("breakdown").list.concat(pl.lit([IPS_BREAKDOWN])))
+            .otherwise(pl.col("breakdown"))
         )
+    plan = listed.explode("breakdown").join(
+        bds.select(pl.col("id").alias("breakdown"), pl.col("order").alias("bd_order")),
+        on="breakdown",
     )
     if breakdowns is not None:
         wanted = [breakdowns] if isinstance(breakdowns, str) else list(breakdowns)
@@ -641,15 +704,23 @@ def compute_catalogue(
     académies and régions académiques in the nomenclature's order).
     """
     cat = _select(_catalogue(catalogue), indicators)
-    plan = _plan(cat, breakdowns)
-    populations = cat["population"].unique(maintain_order=True).to_list()
     processed_dir = tables_folder(processed_dir)  # one build for surveys and établissements
+    annuaire = read_etablissements(tables, processed_dir)
+    ips = has_ips_classes(annuaire)
+    plan = _plan(cat, breakdowns, ips)
+    populations = cat["population"].unique(maintain_order=True).to_list()
     resolved = resolve(populations, tables, processed_dir)
+    if ips:
+        assert annuaire is not None
+        resolved = {
+            p: (_with_ips_class(f, annuaire) if p in IPS_POPULATIONS else f, b)
+            for p, (f, b) in resolved.items()
+        }
     _raise_problems(_problems(cat, {p: b for p, (_, b) in resolved.items()}), "données")
     _check_columns(cat, {p: f for p, (f, _) in resolved.items()}, plan)
     rule = secret if secret is not None else SecretRule.from_settings()
     bds = load_breakdowns()
-    etabs = read_etablissements(tables, processed_dir) if calibrate else None
+    etabs = annuaire if calibrate else None
 
     estimates: list[pl.DataFrame] = []
     domains: list[pl.DataFrame] = []
@@ -814,14 +885,21 @@ def gap(
     """
     cat = _catalogue(catalogue)
     row = _row_of(cat, indicator)
-    if breakdown == ENSEMBLE or breakdown not in row["ventilations"].split("|"):
-        raise ValueError(
-            f"ventilation « {breakdown} » non applicable à {indicator} "
-            f"(possibles : {row['ventilations'].replace('|', ', ')}, sauf ensemble)"
-        )
     population = row["population"]
     processed_dir = tables_folder(processed_dir)  # one build for survey and établissements
+    annuaire = read_etablissements(tables, processed_dir)
+    possible = row["ventilations"].split("|")
+    if population in IPS_POPULATIONS and has_ips_classes(annuaire):
+        possible.append(IPS_BREAKDOWN)
+    if breakdown == ENSEMBLE or breakdown not in possible:
+        raise ValueError(
+            f"ventilation « {breakdown} » non applicable à {indicator} "
+            f"(possibles : {', '.join(possible)}, sauf ensemble)"
+        )
     frame, book = resolve([population], tables, processed_dir)[population]
+    if breakdown == IPS_BREAKDOWN:
+        assert annuaire is not None
+        frame = _with_ips_class(frame, annuaire)
     bd = load_breakdowns().filter(pl.col("id") == breakdown)
     column = bd["column"][0]
     domains = _domains(population, frame, book, bd)
@@ -833,7 +911,7 @@ def gap(
     value_a = pl.Series([code_a]).cast(dtype)[0]
     value_b = pl.Series([code_b]).cast(dtype)[0]
     rule = secret if secret is not None else SecretRule.from_settings()
-    etabs = read_etablissements(tables, processed_dir) if calibrate else None
+    etabs = annuaire if calibrate else None
     design = _design(
         frame.with_columns(_indicator_exprs(cat.filter(pl.col("id") == indicator))),
         rule,
