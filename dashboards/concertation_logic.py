@@ -20,6 +20,7 @@ import polars as pl
 from dash import html
 from dash.development.base_component import Component
 
+from dashboards.components.layout import column_heads, grouped_body
 from dashboards.formatting import search_params
 from egn_analytics.cards import concertation as cards
 from egn_analytics.text.corpus import SOURCE_LABELS
@@ -143,40 +144,28 @@ def specificity_table(rows: pl.DataFrame, selection: cards.Selection) -> Compone
             "Aucun terme n'est sur-employé (score d'au moins 2) dans les parties choisies.",
             className="egn-section__intro",
         )
-    head = html.Thead(
-        html.Tr(
-            [
-                html.Th(PART_HEADS[selection.parts], scope="col"),
-                html.Th("Terme", scope="col"),
-                html.Th("Score de spécificité", scope="col", className="egn-num"),
-                html.Th("f (dans la partie)", scope="col", className="egn-num"),
-                html.Th("F (dans le corpus)", scope="col", className="egn-num"),
-            ]
-        )
+    head = column_heads(
+        [
+            ("", PART_HEADS[selection.parts], ""),
+            ("", "Terme", ""),
+            ("", "Score de spécificité", "egn-num"),
+            ("", "f (dans la partie)", "egn-num"),
+            ("", "F (dans le corpus)", "egn-num"),
+        ]
     )
     bodies = []
     for (part,), group in rows.group_by("part", maintain_order=True):
-        lines = []
         members = list(group.iter_rows(named=True))
-        for i, row in enumerate(members):
-            cells: list[Component] = []
-            if i == 0:
-                cells.append(
-                    html.Th(
-                        row["partie"],
-                        scope="rowgroup",
-                        rowSpan=len(members),
-                        className="egn-table__group",
-                    )
-                )
-            cells += [
+        cells = [
+            [
                 html.Td(cards.term_label(row["term"])),
                 html.Td(f"+{fmt_number(row['score'], 1)}", className="egn-num"),
                 html.Td(fmt_number(row["f"]), className="egn-num"),
                 html.Td(fmt_number(row["F"]), className="egn-num"),
             ]
-            lines.append(html.Tr(cells, **{"data-part": str(part)}))  # type: ignore[arg-type]
-        bodies.append(html.Tbody(lines))
+            for row in members
+        ]
+        bodies.append(grouped_body(members[0]["partie"], cells, **{"data-part": str(part)}))
     return html.Table([head, *bodies], className="egn-table egn-table--grouped")
 
 
@@ -222,35 +211,42 @@ def result_list(items: Sequence[Component], label: str) -> html.Div:
     )
 
 
+def _result_item(
+    row: Mapping[str, Any], tail: str, excerpts: Sequence[list[Component | str] | str]
+) -> html.Li:
+    """One contribution of a list: its id, facts, ``tail`` and badge, then its excerpts (the
+    search results and the drill-down show contributions alike)."""
+    head: list[Component | str] = [
+        html.Strong(row["id"]),
+        f" — {cards.contribution_facts(row['source'], row['region_academique'], row['theme'])}",
+        f" — {tail}",
+    ]
+    if row["a_verifier"]:
+        head.append(review_badge())
+    return html.Li(
+        [
+            html.P(head, className="egn-concertation__entete", style=_HEAD_STYLE),
+            *(
+                html.P(excerpt, className="egn-concertation__extrait", style=_EXCERPT_STYLE)
+                for excerpt in excerpts
+            ),
+        ],
+        className="egn-concertation__resultat",
+    )
+
+
 def search_results(outcome: cards.SearchOutcome) -> list[Component]:
     """The summary line, then one item per contribution: id, facts, highlighted excerpts."""
     if outcome.error:
         return [html.P(f"Recherche impossible{NBSP}: {outcome.error}.", role="status")]
-    items = []
-    for row in outcome.rows.iter_rows(named=True):
-        head: list[Component | str] = [
-            html.Strong(row["id"]),
-            f" — {cards.contribution_facts(row['source'], row['region_academique'], row['theme'])}",
-            f" — {cards.fmt_count(row['n_occurrences'], 'occurrence')}",
-        ]
-        if row["a_verifier"]:
-            head.append(review_badge())
-        items.append(
-            html.Li(
-                [
-                    html.P(head, className="egn-concertation__entete", style=_HEAD_STYLE),
-                    *(
-                        html.P(
-                            excerpt_children(e),
-                            className="egn-concertation__extrait",
-                            style=_EXCERPT_STYLE,
-                        )
-                        for e in row["extraits"]
-                    ),
-                ],
-                className="egn-concertation__resultat",
-            )
+    items = [
+        _result_item(
+            row,
+            cards.fmt_count(row["n_occurrences"], "occurrence"),
+            [excerpt_children(e) for e in row["extraits"]],
         )
+        for row in outcome.rows.iter_rows(named=True)
+    ]
     summary = html.P(cards.search_summary(outcome), className="egn-summary", role="status")
     partial = cards.partial_sentence(outcome)
     notes: list[Component] = [summary]
@@ -263,28 +259,14 @@ def search_results(outcome: cards.SearchOutcome) -> list[Component]:
 
 def drilldown_items(rows: pl.DataFrame, limit: int = cards.SHOWN_CONTRIBUTIONS) -> html.Div:
     """The first ``limit`` contributions: id, facts, score, badge, first 200 characters."""
-    items = []
-    for row in rows.head(limit).iter_rows(named=True):
-        head: list[Component | str] = [
-            html.Strong(row["id"]),
-            f" — {cards.contribution_facts(row['source'], row['region_academique'], row['theme'])}",
-            f" — score {fmt_number(row['score'], 2)}",
-        ]
-        if row["a_verifier"]:
-            head.append(review_badge())
-        items.append(
-            html.Li(
-                [
-                    html.P(head, className="egn-concertation__entete", style=_HEAD_STYLE),
-                    html.P(
-                        cards.shorten(row["texte"], cards.EXCERPT_CHARS),
-                        className="egn-concertation__extrait",
-                        style=_EXCERPT_STYLE,
-                    ),
-                ],
-                className="egn-concertation__resultat",
-            )
+    items = [
+        _result_item(
+            row,
+            f"score {fmt_number(row['score'], 2)}",
+            [cards.shorten(row["texte"], cards.EXCERPT_CHARS)],
         )
+        for row in rows.head(limit).iter_rows(named=True)
+    ]
     return result_list(items, "Contributions de la proposition")
 
 

@@ -54,6 +54,18 @@ def column_heads(columns: Sequence[tuple[str, str, str]]) -> html.Thead:
     )
 
 
+def grouped_body(label: str, rows: Sequence[Sequence[Component]], **row_props: Any) -> html.Tbody:
+    """A table body whose first cell names its group once, spanning its rows (a screen reader
+    reads the group with every row)."""
+    group = html.Th(label, scope="rowgroup", rowSpan=len(rows), className="egn-table__group")
+    return html.Tbody(
+        [
+            html.Tr([group, *cells] if i == 0 else list(cells), **row_props)
+            for i, cells in enumerate(rows)
+        ]
+    )
+
+
 def table_region(table: html.Table, label: str) -> html.Div:
     """A table in a focusable region named ``label``: a wide table scrolls, by keyboard too."""
     extra: dict[str, Any] = {"aria-label": label}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from dash import html
@@ -55,6 +56,22 @@ def not_built(
         kind="warning",
         id=element_id,
     )
+
+
+def unreadable(
+    title: str,
+    exc: Exception,
+    element_id: str,
+    *,
+    before: Sequence[Component] = (),
+    hint: list[Component | str] | None = None,
+    tail: str = "), puis rechargez la page.",
+) -> html.Div:
+    """An error in place of what could not be read (a damaged table or report): what, the
+    technical cause, and how to rebuild (``hint``, else « Reconstruisez les tables avec
+    make build (ou egn build)<tail> »)."""
+    again = build_hint("Reconstruisez les tables avec ", tail) if hint is None else hint
+    return alert(title, [*before, detail(exc), html.P(again)], kind="error", id=element_id)
 
 
 def synthetic_notice(text: str) -> html.P:

@@ -372,14 +372,11 @@ def not_built() -> Component:
 
 def unavailable(exc: Exception) -> Component:
     """The classified contributions could not be read: say why, and how to retry."""
-    return alert(
+    return notices.unreadable(
         "Les contributions n'ont pas pu être lues",
-        [
-            detail(exc),
-            html.P(notices.build_hint("Reconstruisez les tables avec ", "), puis rechargez.")),
-        ],
-        kind="error",
-        id=ids.CONCERTATION_MISSING,
+        exc,
+        ids.CONCERTATION_MISSING,
+        tail="), puis rechargez.",
     )
 
 

@@ -25,10 +25,17 @@ from dash.development.base_component import Component
 
 from dashboards import catalogue, data_access, ids
 from dashboards.components import layout as ui
-from dashboards.components.chart_card import chart_card, csv_download, png_download
-from dashboards.components.layout import DROPDOWN_LABELS, column_heads, page, section, table_region
+from dashboards.components.chart_card import CardDownloads, chart_card
+from dashboards.components.layout import (
+    DROPDOWN_LABELS,
+    column_heads,
+    grouped_body,
+    page,
+    section,
+    table_region,
+)
 from dashboards.components.note_download import NoteDownload, national_scope, note_block
-from dashboards.components.notices import alert, build_hint, detail
+from dashboards.components.notices import alert, build_hint, unreadable
 from egn_analytics.cards import Tables, build_card
 from egn_analytics.cards import donnees as cards
 from egn_analytics.viz import ChartCard, csv_bytes
@@ -196,21 +203,11 @@ def datasets_table(rows: list[dict[str, str]]) -> html.Div:
     head = column_heads(_DATASET_COLUMNS)
     bodies = []
     for family, group in groupby(rows, key=lambda row: row["famille"]):
-        members = list(group)
-        lines = []
-        for i, row in enumerate(members):
-            cells: list[Component] = []
-            if i == 0:
-                cells.append(
-                    html.Th(
-                        family, scope="rowgroup", rowSpan=len(members), className="egn-table__group"
-                    )
-                )
-            cells += [
-                html.Td(row[key], className=cls or None) for key, _, cls in _DATASET_COLUMNS[1:]
-            ]
-            lines.append(html.Tr(cells))
-        bodies.append(html.Tbody(lines))
+        cells = [
+            [html.Td(row[key], className=cls or None) for key, _, cls in _DATASET_COLUMNS[1:]]
+            for row in group
+        ]
+        bodies.append(grouped_body(family, cells))
     return table_region(
         html.Table(
             [head, *bodies],
@@ -256,16 +253,9 @@ def not_built() -> html.P:
 
 def broken_quality_report(path: object, exc: Exception) -> html.Div:
     """The report exists but cannot be read: which file, why, and how to rewrite it."""
-    return alert(
-        "Le rapport de qualité est illisible",
-        [
-            html.P(["Le fichier ", html.Code(str(path)), " n'a pas pu être lu."]),
-            detail(exc),
-            html.P(build_hint("Reconstruisez les tables avec ", "), puis rechargez la page.")),
-        ],
-        kind="error",
-        id=ids.DONNEES_QUALITY_MISSING,
-    )
+    file = html.P(["Le fichier ", html.Code(str(path)), " n'a pas pu être lu."])
+    title = "Le rapport de qualité est illisible"
+    return unreadable(title, exc, ids.DONNEES_QUALITY_MISSING, before=[file])
 
 
 def quality_content(report: data_access.QualityReport) -> list[Component]:
@@ -475,38 +465,22 @@ def download_catalogue(_n_clicks: int | None, famille: str | None) -> dict[str, 
     return dcc.send_bytes(csv_bytes(table), name)
 
 
-@callback(
-    Output(SIZES.data_download, "data"),
-    Input(SIZES.data_button, "n_clicks"),
-    State(ids.DONNEES_FAMILY, "value"),
-    prevent_initial_call=True,
-)
-def download_sizes_data(_n_clicks: int | None, famille: str | None) -> dict[str, object]:
-    """Data of the « sizes by family » card as CSV."""
-    card = _sizes_card(famille)
-    name = catalogue.export_filename("tailles_par_famille", None, card.synthetic, "csv")
-    return csv_download(card, name)
-
-
-@callback(
-    Output(SIZES.png_download, "data"),
-    Output(SIZES.status, "children"),
-    Input(SIZES.png_button, "n_clicks"),
-    State(ids.DONNEES_FAMILY, "value"),
-    prevent_initial_call=True,
-)
-def download_sizes_png(_n_clicks: int | None, famille: str | None) -> tuple[object, str]:
-    """The card as a publication PNG (title, notes); a French message if Chromium is missing."""
-    card = _sizes_card(famille)
-    name = catalogue.export_filename("tailles_par_famille", None, card.synthetic, "png")
-    return png_download(card, name)
-
-
 def _sizes_card(famille: str | None) -> ChartCard:
     """The « sizes by family » card of the library's registry, for the family of the URL (an
     unknown one means all): read from the manifest beside the tables this request reads."""
     return build_card(SIZES_KEY, {"famille": famille}, Tables(data_access.processed_dir()))
 
+
+#: CSV and PNG of the « sizes by family » card for the family of the URL (plain functions of
+#: (key, family), tested directly; the card key is ignored: the page has one card).
+_downloads = CardDownloads(
+    build=lambda _key, famille: _sizes_card(famille),
+    selection_of=lambda famille: famille,
+    stem=lambda _key, _famille: "tailles_par_famille",
+)
+download_sizes_data = _downloads.data
+download_sizes_png = _downloads.image
+_downloads.register({"tailles": ids.DONNEES_SIZES_CARD}, State(ids.DONNEES_FAMILY, "value"))
 
 NOTE_PREFIX = "donnees"
 _note = NoteDownload(NOTE_PREFIX, national_scope)

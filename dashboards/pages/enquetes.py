@@ -40,7 +40,7 @@ from dashboards.components import notices
 from dashboards.components.chart_card import chart_card, csv_download, png_download
 from dashboards.components.layout import column_heads, page, section, table_region
 from dashboards.components.note_download import NoteDownload, note_block, scope_of_breakdown
-from dashboards.components.notices import alert, detail
+from dashboards.components.notices import detail
 from egn_analytics.cards import Tables, build_card
 from egn_analytics.cards import enquetes as cards
 from egn_analytics.indicators import IndicatorNotBuiltError
@@ -292,23 +292,13 @@ def not_built() -> list[Component]:
 
 def unavailable(exc: Exception) -> list[Component]:
     """The indicators could not be computed: say why, and how to retry."""
-    return [
-        alert(
-            "Les indicateurs d'enquête n'ont pas pu être calculés",
-            [
-                detail(exc),
-                html.P(
-                    [
-                        "Reconstruisez les tables avec ",
-                        html.Code("make build"),
-                        ", puis rechargez la page.",
-                    ]
-                ),
-            ],
-            kind="error",
-            id=ids.ENQUETES_MISSING,
-        )
+    hint: list[Component | str] = [
+        "Reconstruisez les tables avec ",
+        html.Code("make build"),
+        ", puis rechargez la page.",
     ]
+    title = "Les indicateurs d'enquête n'ont pas pu être calculés"
+    return [notices.unreadable(title, exc, ids.ENQUETES_MISSING, hint=hint)]
 
 
 # --------------------------------------------------------------------------- callbacks -----
