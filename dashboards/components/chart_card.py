@@ -16,6 +16,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboards import ids
 from dashboards.catalogue import export_filename
+from dashboards.components.layout import button, status
 from dashboards.components.notices import synthetic_notice
 from egn_analytics.viz import (
     ChartCard,
@@ -56,28 +57,14 @@ def chart_card(card: ChartCard, card_id: str) -> html.Section:
             html.Div(notes, className="egn-card__notes"),
             html.Div(
                 [
-                    html.Button(
-                        "Télécharger les données (CSV)",
-                        id=card_ids.data_button,
-                        className="egn-btn egn-btn--secondary",
-                        type="button",
-                    ),
-                    html.Button(
-                        "Télécharger l'image (PNG)",
-                        id=card_ids.png_button,
-                        className="egn-btn egn-btn--secondary",
-                        type="button",
-                    ),
+                    button("Télécharger les données (CSV)", card_ids.data_button),
+                    button("Télécharger l'image (PNG)", card_ids.png_button),
                     dcc.Download(id=card_ids.data_download),
                     dcc.Download(id=card_ids.png_download),
                 ],
                 className="egn-card__actions",
             ),
-            dcc.Loading(
-                html.Div(id=card_ids.status, className="egn-card__status", role="status"),
-                type="dot",
-                color="#000091",
-            ),
+            status(card_ids.status),
         ],
         id=card_ids.card,
         className="egn-card",

@@ -131,3 +131,19 @@ def kpi(label: str, value: str, detail: str, *, muted: bool = False) -> html.Li:
         ],
         className="egn-kpi egn-kpi--muted" if muted else "egn-kpi",
     )
+
+
+def button(label: str, component_id: str, *, secondary: bool = True, **props: Any) -> html.Button:
+    """A button of the app (``type="button"``: it never submits a form)."""
+    style = "egn-btn egn-btn--secondary" if secondary else "egn-btn"
+    return html.Button(label, id=component_id, className=style, type="button", **props)
+
+
+def busy(child: Component) -> dcc.Loading:
+    """``child`` under the dot indicator (Marianne blue) while a callback fills it."""
+    return dcc.Loading(child, type="dot", color="#000091")
+
+
+def status(component_id: str) -> dcc.Loading:
+    """The live status line under a download's buttons (a French message on failure)."""
+    return busy(html.Div(id=component_id, className="egn-card__status", role="status"))

@@ -34,6 +34,7 @@ from dash.development.base_component import Component
 
 from dashboards import data_access, ids
 from dashboards.catalogue import export_filename
+from dashboards.components.layout import button, status
 from dashboards.components.notices import alert, detail
 from egn_analytics.cards import Tables
 from egn_analytics.indicators import IndicatorNotBuiltError
@@ -202,13 +203,8 @@ def note_block(prefix: str) -> html.Section:
     parts = ids.note_ids(prefix)
     heading = f"{parts.section}-titre"
     buttons: list[Component] = [
-        html.Button(
-            f"Télécharger la note de synthèse ({label})",
-            id=button,
-            className="egn-btn egn-btn--secondary",
-            type="button",
-        )
-        for (label, _module, _function), button in zip(
+        button(f"Télécharger la note de synthèse ({label})", button_id)
+        for (label, _module, _function), button_id in zip(
             FORMATS.values(), (parts.docx_button, parts.pdf_button), strict=True
         )
     ]
@@ -218,11 +214,7 @@ def note_block(prefix: str) -> html.Section:
             html.H2(TITLE, id=heading, className="egn-section__title"),
             html.P(INTRO, className="egn-section__intro"),
             html.Div([*buttons, dcc.Download(id=parts.download)], className="egn-card__actions"),
-            dcc.Loading(
-                html.Div(id=parts.status, className="egn-card__status", role="status"),
-                type="dot",
-                color="#000091",
-            ),
+            status(parts.status),
         ],
         id=parts.section,
         className="egn-section egn-note-download",

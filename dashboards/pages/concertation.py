@@ -292,11 +292,9 @@ def drilldown_content(texts: pl.DataFrame, selection: cards.Selection) -> list[C
     )
     download = html.Div(
         [
-            html.Button(
+            ui.button(
                 "Télécharger toutes ces contributions (CSV)",
-                id=ids.CONCERTATION_DRILLDOWN_BUTTON,
-                className="egn-btn egn-btn--secondary",
-                type="button",
+                ids.CONCERTATION_DRILLDOWN_BUTTON,
                 disabled=rows is None or rows.is_empty(),
             ),
             dcc.Download(id=ids.CONCERTATION_DRILLDOWN_DOWNLOAD),
@@ -329,11 +327,7 @@ def specificities_section(selection: cards.Selection) -> html.Section:
             ui.radios(
                 "Parties comparées", ids.CONCERTATION_PARTS, logic.part_options(), selection.parts
             ),
-            dcc.Loading(
-                html.Div(id=ids.CONCERTATION_SPECIFICITIES_TABLE),
-                type="dot",
-                color="#000091",
-            ),
+            ui.busy(html.Div(id=ids.CONCERTATION_SPECIFICITIES_TABLE)),
         ],
         id=ids.CONCERTATION_SPECIFICITIES,
     )

@@ -164,11 +164,10 @@ def _filters(files: pl.DataFrame, family: str | None) -> html.Div:
             ),
             html.Div(
                 [
-                    html.Button(
+                    ui.button(
                         "Télécharger le catalogue (CSV)",
-                        id=ids.DONNEES_DOWNLOAD_BUTTON,
-                        className="egn-btn",
-                        type="button",
+                        ids.DONNEES_DOWNLOAD_BUTTON,
+                        secondary=False,
                     ),
                     dcc.Download(id=ids.DONNEES_DOWNLOAD),
                 ],
