@@ -1,5 +1,6 @@
 """URL parameters of the pages' search strings (the only text helper that is the dashboard's:
-French formatting and accent folding live in :mod:`egn_analytics.viz.formats`)."""
+French formatting lives in :mod:`egn_analytics.viz.formats`, accent folding in
+:mod:`egn_analytics.reference`)."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ from dashboards import data_access, ids
 from dashboards.catalogue import export_filename
 from dashboards.components.layout import button, status
 from dashboards.components.notices import alert, detail
-from egn_analytics.cards import Tables
+from dashboards.components.tables import request_tables, synthetic
 from egn_analytics.indicators import IndicatorNotBuiltError
 from egn_analytics.notes.model import Note, Scope
 from egn_analytics.viz import RenderUnavailableError
@@ -102,9 +102,7 @@ def build_page_note(scope: Scope) -> Note:
     folder = data_access.processed_dir()
     if not any((folder / "indicateurs").glob("*.parquet")):
         raise IndicatorNotBuiltError(f"aucune table d'indicateurs dans {folder}")
-    synthetic = data_access.synthetic_notice(data_access.raw_dir()) is not None
-    tables = Tables(folder, synthetic=synthetic)
-    return build_note(scope, tables, compute_gap=page_gap)
+    return build_note(scope, request_tables(), compute_gap=page_gap)
 
 
 def _failure(body: list[Component | str] | str) -> html.Div:
@@ -193,8 +191,7 @@ def note_download(scope: Scope, fmt: str) -> tuple[object, Component | str]:
     except Exception:  # never a traceback on screen: the page says it failed, the log says why
         _LOG.exception("note de synthèse %s (%s) non produite", fmt, scope.label)
         return no_update, _failure(UNEXPECTED)
-    synthetic = data_access.synthetic_notice(data_access.raw_dir()) is not None
-    return dcc.send_bytes(content, note_filename(scope, synthetic, fmt)), ""
+    return dcc.send_bytes(content, note_filename(scope, synthetic(), fmt)), ""
 
 
 def note_block(prefix: str) -> html.Section:

@@ -41,6 +41,7 @@ from dashboards.components.chart_card import CardDownloads, chart_card
 from dashboards.components.layout import page, section, table_region
 from dashboards.components.note_download import NoteDownload, note_block, scope_of_territory
 from dashboards.components.notices import alert, detail
+from dashboards.components.tables import request_tables, synthetic
 from egn_analytics import cards as registry
 from egn_analytics.cards import concertation as cards
 from egn_analytics.indicators import IndicatorNotBuiltError
@@ -87,7 +88,7 @@ def layout(
 ) -> html.Div:
     """Page content for ``/concertation?source=…&region=…&theme=…&q=…&proposition=…``."""
     selection = cards.parse_selection(source, region, theme, q, proposition, parties)
-    tables = _tables()
+    tables = request_tables()
     try:
         texts = cards.contributions(tables)
         method = cards.classification(tables)
@@ -122,16 +123,6 @@ def layout(
 
 def _location() -> dcc.Location:
     return dcc.Location(id=ids.CONCERTATION_URL, refresh="callback-nav")
-
-
-def _synthetic() -> bool:
-    return data_access.synthetic_notice(data_access.raw_dir()) is not None
-
-
-def _tables() -> registry.Tables:
-    """The indicator tables of the build this request reads (the synthetic flag as the
-    page's notice says it)."""
-    return registry.Tables(data_access.processed_dir(), synthetic=_synthetic())
 
 
 #: A table there but unreadable (a damaged file): the page says why instead of failing.
@@ -223,7 +214,7 @@ def key_figures_section(
             html.Ul(tiles, className="egn-kpis"),
             html.P(
                 cards.method_sentence(
-                    method.method, method.evaluation, method.n_examples, synthetic=_synthetic()
+                    method.method, method.evaluation, method.n_examples, synthetic=synthetic()
                 ),
                 id=ids.CONCERTATION_METHOD,
                 className="egn-section__intro",
@@ -336,7 +327,7 @@ def specificities_section(selection: cards.Selection) -> html.Section:
 def specificities_content(selection: cards.Selection) -> Component:
     """The over-used terms of the parts shown (or why they cannot be computed)."""
     try:
-        rows = cards.selection_specificities(selection, _tables())
+        rows = cards.selection_specificities(selection, request_tables())
     except (IndicatorNotBuiltError, *UNREADABLE) as exc:
         return alert("Les mots spécifiques n'ont pas pu être calculés", [detail(exc)])
     content = logic.specificity_table(rows, selection)
@@ -447,12 +438,12 @@ def download_drilldown(_n_clicks: int | None, state: str | None) -> object:
     selection = logic.selection_from_search(state)
     if selection.proposition is None:
         return no_update
-    texts = cards.filter_texts(cards.contributions(_tables()), selection)
+    texts = cards.filter_texts(cards.contributions(request_tables()), selection)
     rows = cards.drilldown_csv(
         cards.drilldown_rows(texts, selection.proposition), selection.proposition
     )
     stem = cards.export_stem(f"proposition-{selection.proposition}", selection)
-    return dcc.send_bytes(csv_bytes(rows), export_filename(stem, None, _synthetic(), "csv"))
+    return dcc.send_bytes(csv_bytes(rows), export_filename(stem, None, synthetic(), "csv"))
 
 
 def build_card(
@@ -460,7 +451,7 @@ def build_card(
 ) -> ChartCard:
     """The chart card ``key`` of a selection, from the library's registry."""
     view = logic.selection_view(selection)
-    return registry.build_card(f"concertation.{key}", view, tables or _tables())
+    return registry.build_card(f"concertation.{key}", view, tables or request_tables())
 
 
 _downloads = CardDownloads(

@@ -41,7 +41,8 @@ from dashboards.components.chart_card import chart_card, csv_download, png_downl
 from dashboards.components.layout import column_heads, page, section, table_region
 from dashboards.components.note_download import NoteDownload, note_block, scope_of_breakdown
 from dashboards.components.notices import detail
-from egn_analytics.cards import Tables, build_card
+from dashboards.components.tables import request_tables
+from egn_analytics.cards import build_card
 from egn_analytics.cards import enquetes as cards
 from egn_analytics.indicators import IndicatorNotBuiltError
 from egn_analytics.notes.model import Scope
@@ -88,7 +89,7 @@ def layout(
 ) -> html.Div:
     """Page content for ``/enquetes?indicateur=…&ventilation=…&domaine=…`` (others ignored)."""
     notice = data_access.synthetic_notice(data_access.raw_dir())
-    tables = _tables(notice is not None)
+    tables = request_tables(notice is not None)
     try:
         table = cards.catalogue_table(tables)
     except IndicatorNotBuiltError:
@@ -316,7 +317,7 @@ def _selection(search: str | None) -> tuple[pl.DataFrame, cards.Selection]:
     errors, so that no callback lets a traceback out when the tables vanish under a page.
     """
     try:
-        table = cards.catalogue_table(_tables())
+        table = cards.catalogue_table(request_tables())
     except IndicatorNotBuiltError as exc:
         raise IndicatorsUnavailableError(
             "les indicateurs d'enquête ne sont pas calculés : lancez « make build », puis "
@@ -397,7 +398,7 @@ def _card(search: str | None) -> tuple[cards.Selection, ChartCard]:
     view = {INDICATOR: selection.indicator, BREAKDOWN: selection.breakdown}
     if selection.domain:
         view[DOMAIN] = selection.domain
-    return selection, build_card(CARD_KEY, view, _tables())
+    return selection, build_card(CARD_KEY, view, request_tables())
 
 
 def _file_name(selection: cards.Selection, synthetic: bool, ext: str) -> str:
@@ -450,14 +451,6 @@ _note = NoteDownload(NOTE_PREFIX, _note_scope)
 #: The briefing note of the view's territory (a plain function, tested directly).
 download_note = _note.download
 _note.register(State(ids.ENQUETES_URL, "search"))
-
-
-def _tables(synthetic: bool | None = None) -> Tables:
-    """The build's indicator tables, the generation this request reads; the synthetic flag is
-    the banner's (a manifest that does not say counts as synthetic)."""
-    if synthetic is None:
-        synthetic = data_access.synthetic_notice(data_access.raw_dir()) is not None
-    return Tables(data_access.processed_dir(), synthetic=synthetic)
 
 
 def _page_of(content: list[Component]) -> html.Div:
