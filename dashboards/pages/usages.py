@@ -31,13 +31,14 @@ from dashboards.components.chart_card import CardDownloads, chart_card
 from dashboards.components.layout import page, section, table_region
 from dashboards.components.note_download import NoteDownload, note_block, scope_of_territory
 from dashboards.components.notices import alert, detail
+from dashboards.components.tables import request_tables
 from egn_analytics import cards as registry
 from egn_analytics.cards import Tables
 from egn_analytics.cards import usages as cards
 from egn_analytics.indicators import IndicatorNotBuiltError
 from egn_analytics.indicators.usages import CNED
 from egn_analytics.notes.model import Scope
-from egn_analytics.reference import CLOSURE, REOPENING, Territory
+from egn_analytics.reference import CLOSURE, REOPENING
 from egn_analytics.viz import ChartCard, fmt_date
 from egn_analytics.viz.formats import NBSP, NNBSP
 
@@ -71,7 +72,7 @@ ITS_TITLE = "Effet estimé de la fermeture et de la réouverture"
 def layout(profil: str | None = None, territoire: str | None = None, **_query: str) -> html.Div:
     """Page content for ``/usages?profil=…&territoire=…`` (other parameters ignored)."""
     selection = cards.parse_selection(profil, territoire)
-    tables = _tables()
+    tables = request_tables()
     try:
         tables.table("usages_national")
     except IndicatorNotBuiltError:
@@ -101,13 +102,6 @@ def layout(profil: str | None = None, territoire: str | None = None, **_query: s
 
 def _location() -> dcc.Location:
     return dcc.Location(id=ids.USAGES_URL, refresh="callback-nav")
-
-
-def _tables() -> Tables:
-    """The indicator tables of the generation the request reads (the synthetic flag as the
-    page's notice says it)."""
-    synthetic = data_access.synthetic_notice(data_access.raw_dir()) is not None
-    return Tables(data_access.processed_dir(), synthetic=synthetic)
 
 
 def _filters(selection: cards.Selection) -> html.Div:
@@ -178,7 +172,7 @@ def card_or_alert(key: str, selection: cards.Selection, tables: Tables) -> Compo
 
 def _failure(key: str, selection: cards.Selection, exc: Exception) -> Component:
     return alert(
-        f"Ce graphique n'a pas pu être calculé {_for(selection.territory)}",
+        f"Ce graphique n'a pas pu être calculé {cards.for_territory(selection.territory)}",
         [
             detail(exc),
             html.P("Choisissez un autre profil ou un territoire plus large."),
@@ -186,17 +180,6 @@ def _failure(key: str, selection: cards.Selection, exc: Exception) -> Component:
         kind="warning",
         id=f"{CARDS[key]}-indisponible",
     )
-
-
-def _for(territory: Territory) -> str:
-    """« pour l'académie de Lille », « pour la région académique Bretagne », « pour la France »."""
-    if territory.kind == "france":
-        return "pour la France"
-    return "pour " + territory.of.removeprefix("de ")
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text != "France" else text
 
 
 # --------------------------------------------------------------------------- ITS -----------
@@ -231,8 +214,7 @@ def its_section(selection: cards.Selection, tables: Tables) -> html.Section:
         ]
     return section(
         f"{ids.USAGES_ITS_EFFECTS}-titre",
-        f"{ITS_TITLE}{NBSP}: {_lower_first(selection.territory.label)}, "
-        f"{selection.profile.label.lower()}",
+        f"{ITS_TITLE}{NBSP}: {cards.view_label(selection)}",
         intro,
         body,
         id=ids.USAGES_ITS_EFFECTS,
@@ -321,7 +303,7 @@ def update_query(profil: str | None, territoire: str | None) -> str:
 
 
 _downloads = CardDownloads(
-    build=lambda key, selection: build_card(key, selection, _tables()),
+    build=lambda key, selection: build_card(key, selection, request_tables()),
     selection_of=logic.selection_from_search,
     stem=cards.export_stem,
 )

@@ -194,6 +194,22 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def for_territory(territory: Territory) -> str:
+    """« pour l'académie de Lille », « pour la région académique Bretagne », « pour la France »:
+    how a page's or a note's message names the territory it could not compute."""
+    if territory.kind == "france":
+        return "pour la France"
+    return "pour " + territory.of.removeprefix("de ")
+
+
+def view_label(selection: Selection) -> str:
+    """« académie de Lille, élèves », « France, tous profils »: the view as a heading names it
+    after a colon (first letter lowered, « France » kept)."""
+    label = selection.territory.label
+    label = label if label == "France" else _lower_first(label)
+    return f"{label}, {selection.profile.label.lower()}"
+
+
 def _scope(selection: Selection) -> str:
     """« élèves, académie de Lille », « tous les profils, France » (end of a title)."""
     territory = selection.territory
@@ -1408,6 +1424,7 @@ __all__ = [
     "fmt_day",
     "fmt_ratio",
     "fmt_signed_pct",
+    "for_territory",
     "holiday_bands",
     "incident_rows",
     "incidents_card",
@@ -1429,5 +1446,6 @@ __all__ = [
     "timeline_figure",
     "timeline_rows",
     "timeline_zones",
+    "view_label",
     "view_of",
 ]
