@@ -712,6 +712,9 @@ def export_note(
     """Écrire la note de synthèse d'une académie, d'une région académique ou de la France."""
     started = time.perf_counter()
     with _one_line_errors():
+        from egn_analytics.viz.render import start_in_background
+
+        start_in_background()  # Chromium starts while the note's code loads and it is built
         from egn_analytics.cards import Tables
         from egn_analytics.notes import build_note, scope_of
 
@@ -723,9 +726,6 @@ def export_note(
             module = importlib.import_module(module_name)
         except ImportError as exc:
             raise RuntimeError(f"le format {chosen} n'est pas disponible ici ({exc})") from exc
-        from egn_analytics.notes.html import warm_renderer
-
-        warm_renderer()  # Chromium starts while the note is being built
         note = build_note(scope, Tables(processed), created=created)
         getattr(module, function)(note, out)
     typer.echo(

@@ -29,7 +29,7 @@ from egn_analytics.notes.messages import needs_fragile_flag
 from egn_analytics.notes.model import KeyMessage, Note, NoteFigure
 from egn_analytics.viz.card import SYNTHETIC_LABEL
 from egn_analytics.viz.formats import NBSP, fmt_date, fmt_number, is_missing
-from egn_analytics.viz.render import RenderJob, render_image, renderer
+from egn_analytics.viz.render import RenderJob, render_image, start_in_background
 
 #: Width of the charts (pixels of the SVG's viewBox; the page scales them to its column).
 FIGURE_WIDTH = 900
@@ -80,16 +80,7 @@ def _e(text: object) -> str:
 def warm_renderer() -> threading.Thread:
     """Start the Chromium of the charts in the background while the note is being built (the
     start is the slowest step of a note); the renders wait for it. Returns the thread."""
-
-    def _start() -> None:
-        try:
-            renderer().start()
-        except Exception:  # the first render reports the error itself
-            return
-
-    thread = threading.Thread(target=_start, name="egn-note-warm", daemon=True)
-    thread.start()
-    return thread
+    return start_in_background()
 
 
 def plot_height(figure: NoteFigure) -> int:

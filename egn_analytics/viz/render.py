@@ -274,6 +274,23 @@ def renderer() -> WarmRenderer:
     return _RENDERER
 
 
+def start_in_background() -> threading.Thread:
+    """Start the process-wide Chromium in a background thread and return at once.
+
+    Why: Chromium's start (2–4 s) is the slowest step of a command that draws charts; started
+    before the command imports and computes what it draws, it is ready by the first render,
+    which waits for it. A failure is left for that render to report (with its French message).
+    """
+
+    def _start() -> None:
+        with contextlib.suppress(Exception):
+            renderer().start()
+
+    thread = threading.Thread(target=_start, name="egn-chromium-start", daemon=True)
+    thread.start()
+    return thread
+
+
 def render_images(jobs: Sequence[RenderJob]) -> list[bytes]:
     """Render a batch concurrently with the process-wide renderer (:meth:`WarmRenderer.render_many`)."""
     return _RENDERER.render_many(jobs)
