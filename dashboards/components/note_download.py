@@ -21,7 +21,6 @@ import importlib
 import logging
 import tempfile
 import threading
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from dashboards.components.notices import alert, detail
 from dashboards.components.tables import request_tables, synthetic
 from egn_analytics.indicators import IndicatorNotBuiltError
 from egn_analytics.notes.model import Note, Scope
+from egn_analytics.reference import ascii_fold
 from egn_analytics.viz import RenderUnavailableError
 
 _LOG = logging.getLogger(__name__)
@@ -66,8 +66,9 @@ UNEXPECTED = "Une erreur inattendue s'est produite ; l'incident est consigné da
 
 def slug(text: str) -> str:
     """« Académie de Lille » → ``academie-de-lille`` (a file name without accents or spaces)."""
-    plain = unicodedata.normalize("NFKD", text.casefold().replace("œ", "oe"))
-    kept = "".join(c if c.isascii() and c.isalnum() else "-" for c in plain if c.isascii())
+    kept = "".join(
+        c if c.isalnum() else "-" for c in ascii_fold(text.casefold().replace("œ", "oe"))
+    )
     return "-".join(part for part in kept.split("-") if part)
 
 
