@@ -37,6 +37,7 @@ from dashboards.components.layout import button, status
 from dashboards.components.notices import alert, detail
 from dashboards.components.tables import request_tables, synthetic
 from egn_analytics.indicators import IndicatorNotBuiltError
+from egn_analytics.notes import scope_of, scope_of_breakdown, scope_of_territory
 from egn_analytics.notes.model import Note, Scope
 from egn_analytics.reference import ascii_fold
 from egn_analytics.viz import RenderUnavailableError
@@ -265,34 +266,7 @@ class NoteDownload:
 
 def national_scope(_view: object = None) -> Scope:
     """France (the données page, and any view that names no territory)."""
-    from egn_analytics.notes import scope_of
-
     return scope_of(national=True)
-
-
-def scope_of_territory(kind: str | None, code: str | None) -> Scope:
-    """The scope of a territory (``academie``/``region`` and its code); France when it is
-    France, unknown or not a territory."""
-    from egn_analytics.notes import ScopeError, scope_of
-
-    try:
-        if kind == "academie" and code:
-            return scope_of(academie=code)
-        if kind == "region" and code:
-            return scope_of(region=code)
-    except ScopeError:
-        pass
-    return national_scope()
-
-
-#: Survey breakdowns whose domain is a territory, and the territory's kind.
-_TERRITORY_BREAKDOWNS = {"academie": "academie", "region_academique": "region"}
-
-
-def scope_of_breakdown(breakdown: str | None, domain: str | None) -> Scope:
-    """The scope of a survey view: the académie or région its domain names when the breakdown
-    is by académie or région académique, else France."""
-    return scope_of_territory(_TERRITORY_BREAKDOWNS.get(breakdown or ""), domain)
 
 
 __all__ = [

@@ -6,7 +6,13 @@ for every format), and each renderer lays it out: :func:`render_html` here, ``re
 ``render_pdf`` in :mod:`egn_analytics.notes.docx` and :mod:`egn_analytics.notes.pdf`.
 """
 
-from egn_analytics.notes.build import ScopeError, build_note, scope_of
+from egn_analytics.notes.build import (
+    ScopeError,
+    build_note,
+    scope_of,
+    scope_of_breakdown,
+    scope_of_territory,
+)
 from egn_analytics.notes.html import render_html
 from egn_analytics.notes.messages import key_messages
 from egn_analytics.notes.model import KeyMessage, MethodItem, Note, NoteFigure, Scope
@@ -22,4 +28,6 @@ __all__ = [
     "key_messages",
     "render_html",
     "scope_of",
+    "scope_of_breakdown",
+    "scope_of_territory",
 ]

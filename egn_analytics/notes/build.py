@@ -70,6 +70,29 @@ def scope_of(
     return Scope(kind=kind, code=found.code, label=found.label, view={"territoire": found.value})
 
 
+#: Survey breakdowns whose domain is a territory, and the territory's kind.
+_TERRITORY_BREAKDOWNS = {"academie": "academie", "region_academique": "region"}
+
+
+def scope_of_territory(kind: str | None, code: str | None) -> Scope:
+    """The scope of a view's territory (``academie``/``region`` and its code); France when it
+    is France, unknown or not a territory: a view always has a note, never an error."""
+    try:
+        if kind == "academie" and code:
+            return scope_of(academie=code)
+        if kind == "region" and code:
+            return scope_of(region=code)
+    except ScopeError:
+        pass
+    return scope_of(national=True)
+
+
+def scope_of_breakdown(breakdown: str | None, domain: str | None) -> Scope:
+    """The scope of a survey view: the académie or région its domain names when the breakdown
+    is by académie or région académique, else France."""
+    return scope_of_territory(_TERRITORY_BREAKDOWNS.get(breakdown or ""), domain)
+
+
 # ------------------------------------------------------------------------- dates ---------
 
 
@@ -311,6 +334,8 @@ __all__ = [
     "note_figures",
     "note_title",
     "scope_of",
+    "scope_of_breakdown",
+    "scope_of_territory",
     "scope_sentence",
     "view_text",
 ]
