@@ -108,19 +108,28 @@ class CardDownloads:
     build: Callable[[str, Any], ChartCard]  # (card key, selection) → card
     selection_of: Callable[[str | None], Any]  # the view's state → selection
     stem: Callable[[str, Any], str]  # (card key, selection) → file name stem
+    #: Errors that mean the view's data cannot be read any more (tables gone under a page):
+    #: no download then, and the PNG status says why in French.
+    unavailable: tuple[type[Exception], ...] = ()
 
     def _card(self, key: str, view: str | None) -> tuple[ChartCard, str]:
         selection = self.selection_of(view)
         return self.build(key, selection), self.stem(key, selection)
 
-    def data(self, key: str, view: str | None) -> dict[str, object]:
+    def data(self, key: str, view: str | None) -> object:
         """The data of card ``key`` for the view's selection, as CSV for Excel FR."""
-        card, stem = self._card(key, view)
+        try:
+            card, stem = self._card(key, view)
+        except self.unavailable:
+            return no_update
         return csv_download(card, export_filename(stem, None, card.synthetic, "csv"))
 
     def image(self, key: str, view: str | None) -> tuple[object, str]:
         """Card ``key`` as a publication PNG; a French message without Chromium."""
-        card, stem = self._card(key, view)
+        try:
+            card, stem = self._card(key, view)
+        except self.unavailable as exc:
+            return no_update, f"L'image n'a pas pu être produite : {exc}."
         return png_download(card, export_filename(stem, None, card.synthetic, "png"))
 
     def register(self, cards: Mapping[str, str], state: State) -> None:
@@ -131,7 +140,7 @@ class CardDownloads:
 def register_card_downloads(
     cards: Mapping[str, str],
     state: State,
-    data: Callable[[str, str | None], dict[str, object]],
+    data: Callable[[str, str | None], object],
     image: Callable[[str, str | None], tuple[object, str]],
 ) -> None:
     """Register the CSV and PNG download callbacks of every card of a page.
@@ -145,7 +154,7 @@ def register_card_downloads(
     for key, card_id in cards.items():
         parts = ids.card_ids(card_id)
 
-        def csv_callback(_n: int | None, view: str | None, key: str = key) -> dict[str, object]:
+        def csv_callback(_n: int | None, view: str | None, key: str = key) -> object:
             return data(key, view)
 
         def png_callback(_n: int | None, view: str | None, key: str = key) -> tuple[object, str]:

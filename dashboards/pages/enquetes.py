@@ -34,10 +34,9 @@ from dash.development.base_component import Component
 
 from dashboards import data_access, ids
 from dashboards import enquetes_logic as logic
-from dashboards.catalogue import export_filename
 from dashboards.components import layout as ui
 from dashboards.components import notices
-from dashboards.components.chart_card import chart_card, csv_download, png_download
+from dashboards.components.chart_card import CardDownloads, chart_card
 from dashboards.components.layout import column_heads, page, section, table_region
 from dashboards.components.note_download import NoteDownload, note_block, scope_of_breakdown
 from dashboards.components.notices import detail
@@ -393,49 +392,25 @@ def update_gap(a: str | None, b: str | None, search: str | None) -> list[Compone
     return gap_content(table, selection, a, b)
 
 
-def _card(search: str | None) -> tuple[cards.Selection, ChartCard]:
-    _table, selection = _selection(search)  # raises in French when the table is unreadable
+def _card(_key: str, selection: cards.Selection) -> ChartCard:
     view = {INDICATOR: selection.indicator, BREAKDOWN: selection.breakdown}
     if selection.domain:
         view[DOMAIN] = selection.domain
-    return selection, build_card(CARD_KEY, view, request_tables())
+    return build_card(CARD_KEY, view, request_tables())
 
 
-def _file_name(selection: cards.Selection, synthetic: bool, ext: str) -> str:
-    return export_filename(selection.indicator, selection.breakdown, synthetic, ext)
-
-
-@callback(
-    Output(CARD.data_download, "data"),
-    Input(CARD.data_button, "n_clicks"),
-    State(ids.ENQUETES_URL, "search"),
-    prevent_initial_call=True,
+#: The chart's data as CSV for Excel FR (masked cells stay empty, status « masqué ») and the
+#: card as a publication PNG; nothing (a French status for the PNG) when the indicators cannot
+#: be read any more. Plain functions of (key, search), tested directly.
+_downloads = CardDownloads(
+    build=_card,
+    selection_of=lambda search: _selection(search)[1],
+    stem=lambda _key, sel: "_".join(p for p in (sel.indicator, sel.breakdown) if p),
+    unavailable=(IndicatorsUnavailableError,),
 )
-def download_data(_n_clicks: int | None, search: str | None) -> object:
-    """The chart's data as CSV for Excel FR (masked cells stay empty, status « masqué »);
-    nothing when the indicators cannot be read any more."""
-    try:
-        selection, card = _card(search)
-    except IndicatorsUnavailableError:
-        return no_update
-    return csv_download(card, _file_name(selection, card.synthetic, "csv"))
-
-
-@callback(
-    Output(CARD.png_download, "data"),
-    Output(CARD.status, "children"),
-    Input(CARD.png_button, "n_clicks"),
-    State(ids.ENQUETES_URL, "search"),
-    prevent_initial_call=True,
-)
-def download_png(_n_clicks: int | None, search: str | None) -> tuple[object, str]:
-    """The card as a publication PNG (title, notes); a French message if Chromium is missing
-    or the indicators cannot be read any more."""
-    try:
-        selection, card = _card(search)
-    except IndicatorsUnavailableError as exc:
-        return no_update, f"L'image n'a pas pu être produite : {exc}."
-    return png_download(card, _file_name(selection, card.synthetic, "png"))
+download_data = _downloads.data
+download_png = _downloads.image
+_downloads.register({"estimations": ids.ENQUETES_CARD}, State(ids.ENQUETES_URL, "search"))
 
 
 NOTE_PREFIX = "enquetes"
