@@ -166,12 +166,14 @@ def preload_modules(names: Sequence[str] = PRELOADED_MODULES) -> list[str]:
     return missing
 
 
-def run(app: Dash, *, host: str | None = None, port: int | None = None) -> None:
+def run(
+    app: Dash, *, host: str | None = None, port: int | None = None, debug: bool | None = None
+) -> None:
     """Serve on localhost with Dash's dev server (``egn serve --debug``; ``EGN_HOST``/``EGN_PORT``
-    to change; ``EGN_DEBUG=1`` for dev tools)."""
+    to change; dev tools when ``debug`` is true, by default when ``EGN_DEBUG=1``)."""
     app.run(
         host=host or os.environ.get("EGN_HOST", "127.0.0.1"),
         port=port or int(os.environ.get("EGN_PORT", "8050")),
-        debug=os.environ.get("EGN_DEBUG", "") == "1",
+        debug=os.environ.get("EGN_DEBUG", "") == "1" if debug is None else debug,
         dev_tools_disable_version_check=True,
     )

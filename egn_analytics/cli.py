@@ -48,7 +48,7 @@ def _one_line_errors() -> Iterator[None]:
     except typer.Exit:
         raise
     except Exception as exc:
-        if os.environ.get("EGN_DEBUG"):
+        if os.environ.get("EGN_DEBUG", "") == "1":
             raise
         from egn_analytics.loaders.registry import error_line
 
@@ -461,9 +461,10 @@ def serve(
     dashboards = _load_dashboards()
     dash_app = dashboards.create_app()
     if dev_server_wanted(debug):
-        os.environ["EGN_DEBUG"] = "1"
+        # Said to the dev server, never written into os.environ: a setting left in the process
+        # would follow every later command (and subprocess) of it, tracebacks included.
         typer.echo(f"EGN Analytics : http://{host}:{port}/  (mode débogage, Ctrl+C pour arrêter)")
-        dashboards.run(dash_app, host=host, port=port)
+        dashboards.run(dash_app, host=host, port=port, debug=True)
         return
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s : %(message)s")
     try:

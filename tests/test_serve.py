@@ -70,8 +70,8 @@ class FakeDashboards:
     def create_app(self) -> SimpleNamespace:
         return self.app
 
-    def run(self, dash_app: object, *, host: str, port: int) -> None:
-        self.dev_runs.append({"app": dash_app, "host": host, "port": port})
+    def run(self, dash_app: object, *, host: str, port: int, debug: bool | None = None) -> None:
+        self.dev_runs.append({"app": dash_app, "host": host, "port": port, "debug": debug})
 
 
 @pytest.fixture
@@ -141,10 +141,15 @@ def test_debug_selects_the_dev_server(
     monkeypatch.setattr(cli, "make_server", no_waitress)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
+    before = os.environ.get("EGN_DEBUG")
     result = CliRunner().invoke(cli.app, ["serve", "--port", "8051", *args])
     assert result.exit_code == 0, result.output
-    assert dashboards.dev_runs == [{"app": dashboards.app, "host": "127.0.0.1", "port": 8051}]
-    assert os.environ["EGN_DEBUG"] == "1"  # what dashboards.run reads for debug=True
+    assert dashboards.dev_runs == [
+        {"app": dashboards.app, "host": "127.0.0.1", "port": 8051, "debug": True}
+    ]
+    # The choice is passed to the dev server, not left in the process's environment, where
+    # it would turn every later command's one-line errors into tracebacks.
+    assert os.environ.get("EGN_DEBUG") == before
     assert served == []
     assert "mode débogage" in result.output
 
