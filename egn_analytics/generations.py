@@ -33,6 +33,8 @@ import contextlib
 import os
 import secrets
 import shutil
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -211,6 +213,44 @@ def _collect(root: Path, keep: set[Path]) -> None:
             continue
         if path.name.startswith((COMPLETE_PREFIX, BUILDING_PREFIX)):
             shutil.rmtree(path, ignore_errors=True)
+
+
+_INTERRUPTED = threading.Event()
+
+
+@contextlib.contextmanager
+def interrupt_guard() -> Iterator[None]:
+    """While a build runs, Ctrl+C (SIGINT) always stops it, whatever code it lands in.
+
+    Why: Python raises ``KeyboardInterrupt`` wherever Python code runs next, and inside library
+    code that runs Python callbacks (a Polars expression, a thread pool) it can come back as
+    another exception type. A build's per-table ``except Exception`` would then report one failed
+    table and publish the others: a generation nobody asked for, mixing two builds' tables. The
+    handler records the interrupt; :func:`raise_if_interrupted`, called in those ``except``
+    branches and before publishing, turns it back into ``KeyboardInterrupt``. Only the main
+    thread can install a handler, and a process started with SIGINT ignored keeps ignoring it.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous is signal.SIG_IGN:
+        yield
+        return
+
+    def _handler(_signum: int, _frame: object) -> None:
+        _INTERRUPTED.set()
+        raise KeyboardInterrupt
+
+    _INTERRUPTED.clear()
+    signal.signal(signal.SIGINT, _handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def raise_if_interrupted(cause: BaseException | None = None) -> None:
+    """``KeyboardInterrupt`` if Ctrl+C came during the current :func:`interrupt_guard`."""
+    if _INTERRUPTED.is_set():
+        raise KeyboardInterrupt from cause
 
 
 @dataclass(frozen=True, slots=True)

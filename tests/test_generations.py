@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,29 @@ def test_a_generation_never_published_does_not_displace_the_previous(tmp_path: P
     third = _publish(published, {"a.parquet": "3"})
     assert sorted(root.iterdir()) == [second, third]
     assert not first.exists() and not orphan.exists()
+
+
+def test_an_interrupt_that_library_code_turns_into_an_error_still_stops_a_build() -> None:
+    """Ctrl+C inside library code may come back as another exception; the build's per-table
+    ``except Exception`` must not take it for one failed table and publish the rest."""
+    import signal as _signal
+
+    from egn_analytics.generations import interrupt_guard, raise_if_interrupted
+
+    previous = _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt), interrupt_guard():
+            try:
+                try:
+                    os.kill(os.getpid(), _signal.SIGINT)
+                    time.sleep(5)  # the handler raises here
+                except KeyboardInterrupt as exc:
+                    raise RuntimeError("wrapped by a library") from exc
+            except Exception as exc:  # what a build does with one failing table
+                raise_if_interrupted(exc)
+                pytest.fail("the interrupt was taken for a table's error")
+        # Outside a guard, and once a guard has ended, nothing is pending.
+        with interrupt_guard():
+            raise_if_interrupted()
+    finally:
+        _signal.signal(_signal.SIGINT, previous)

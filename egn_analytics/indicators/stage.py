@@ -42,6 +42,7 @@ from typing import Any
 import dataframely as dy
 import polars as pl
 
+from egn_analytics.generations import raise_if_interrupted
 from egn_analytics.io import atomic_path, sha256_file, write_text_atomic
 
 #: Folder of the indicator tables inside a generation.
@@ -487,6 +488,7 @@ def run_indicators(
             ]
             keys[spec.name] = key
         except Exception as exc:  # one failing table must not stop the others
+            raise_if_interrupted(exc)  # but Ctrl+C, even turned into an error, stops the build
             failed[spec.name] = "erreur"
             for t in tables:
                 _meta_path(generation, t).unlink(missing_ok=True)

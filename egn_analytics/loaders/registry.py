@@ -200,14 +200,19 @@ def build(raw_dir: str | Path, out_dir: str | Path, *, force: bool = False) -> l
     table is absent from the new generation (never an older copy beside newer tables: see
     :func:`_drop_stale`).
     """
-    from egn_analytics.generations import generation_id, new_generation
+    from egn_analytics.generations import (
+        generation_id,
+        interrupt_guard,
+        new_generation,
+        raise_if_interrupted,
+    )
 
     raw, out = Path(raw_dir), Path(out_dir)
     plan = build_plan(raw)
     if not plan:
         raise LoadError(raw, "aucune source reconnue (disposition attendue : celle de `egn synth`)")
     summaries: list[dict[str, Any]] = []
-    with new_generation(out) as building:
+    with interrupt_guard(), new_generation(out) as building:
         generation = building.path
         for kind, path in plan:
             try:
@@ -219,11 +224,13 @@ def build(raw_dir: str | Path, out_dir: str | Path, *, force: bool = False) -> l
                     }
                     summaries.append({"type": kind, **extra, **part})
             except Exception as exc:  # one broken source must not hide the others' quality
+                raise_if_interrupted(exc)  # Ctrl+C that a library turned into an error
                 summaries.append({"type": kind, "table": path.name, "erreur": error_line(exc)})
         if any("erreur" not in s for s in summaries):  # nothing to compute from otherwise
             from egn_analytics.indicators.stage import run_indicators
 
             summaries += run_indicators(generation, raw, building.previous, force=force)
+        raise_if_interrupted()  # never publish a build that was asked to stop
         _drop_stale(generation, building.previous, summaries)
         write_quality_report(generation, summaries, generation_id(generation))
     return summaries
