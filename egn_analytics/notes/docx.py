@@ -35,7 +35,7 @@ from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from egn_analytics.io import atomic_path
+from egn_analytics.io import write_bytes_atomic
 from egn_analytics.notes._images import (
     PRINT_WIDTH_CM,
     FigureImage,
@@ -64,8 +64,7 @@ def render_docx(note: Note, path: str | Path) -> Path:
     images = figure_images(note, png=True)
     data = docx_bytes(note, images)
     dest = Path(path)
-    with atomic_path(dest) as tmp:
-        tmp.write_bytes(data)
+    write_bytes_atomic(dest, data)
     return dest
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from egn_analytics.io import atomic_path
+from egn_analytics.io import write_bytes_atomic
 from egn_analytics.notes._images import (
     PRINT_WIDTH_CM,
     FigureImage,
@@ -234,8 +234,7 @@ def render_pdf(note: Note, path: str | Path) -> Path:
     images = figure_images(note, svg=True)
     data = pdf_bytes(note, images)
     dest = Path(path)
-    with atomic_path(dest) as tmp:
-        tmp.write_bytes(data)
+    write_bytes_atomic(dest, data)
     return dest
 
 
